@@ -1,0 +1,5 @@
+//! ecsim: discrete-event load simulation of e-commerce backends.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod shop;

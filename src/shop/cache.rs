@@ -1,0 +1,1 @@
+//! A Redis-style cache in front of the catalog (owned by the engine work).
