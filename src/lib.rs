@@ -2,4 +2,11 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod agent;
+pub mod cli;
+pub mod exit;
+pub mod metrics;
+pub mod report;
+pub mod scenario;
 pub mod shop;
+pub mod sim;

@@ -1,0 +1,95 @@
+//! The shop actions a customer can take, in report order.
+
+use std::fmt;
+
+/// One customer action; each is an operation in the report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(u8)]
+pub enum Action {
+    /// The landing page.
+    Home,
+    /// A category listing page.
+    Browse,
+    /// A text search.
+    Search,
+    /// A product detail page.
+    ViewProduct,
+    /// Put a product in the cart.
+    AddToCart,
+    /// Look at the cart with prices.
+    ViewCart,
+    /// Log in if needed and buy the cart.
+    Checkout,
+    /// Look up one's orders.
+    OrderStatus,
+}
+
+/// Number of actions.
+pub const N_ACTIONS: usize = 8;
+
+/// The name of the pseudo-action that ends a session.
+pub const LEAVE: &str = "leave";
+
+impl Action {
+    /// Every action, in report order.
+    pub const ALL: [Action; N_ACTIONS] = [
+        Action::Home,
+        Action::Browse,
+        Action::Search,
+        Action::ViewProduct,
+        Action::AddToCart,
+        Action::ViewCart,
+        Action::Checkout,
+        Action::OrderStatus,
+    ];
+
+    /// The scenario and report name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Action::Home => "home",
+            Action::Browse => "browse",
+            Action::Search => "search",
+            Action::ViewProduct => "view_product",
+            Action::AddToCart => "add_to_cart",
+            Action::ViewCart => "view_cart",
+            Action::Checkout => "checkout",
+            Action::OrderStatus => "order_status",
+        }
+    }
+
+    /// The action called `name`, if any.
+    pub fn from_name(name: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.name() == name)
+    }
+
+    /// Dense index, `0..N_ACTIONS`.
+    #[inline]
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Every action name, comma-separated, for error messages.
+    pub fn names() -> String {
+        Action::ALL.map(|a| a.name()).join(", ")
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_indices_are_dense() {
+        for (i, a) in Action::ALL.into_iter().enumerate() {
+            assert_eq!(a.index(), i);
+            assert_eq!(Action::from_name(a.name()), Some(a));
+        }
+        assert_eq!(Action::from_name(LEAVE), None);
+    }
+}

@@ -1,0 +1,5 @@
+//! Customer behaviour: actions, their routes, and what they do.
+
+pub mod action;
+pub mod business;
+pub mod route;

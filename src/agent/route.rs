@@ -1,0 +1,137 @@
+//! Routes: which stations each action passes through, in order.
+//!
+//! A route is a short list of [`Step`]s compiled once per scenario. The
+//! default routes below are the documented model (docs/model.md); a scenario
+//! can put extra stations before or after them (`[routes.ACTION]`). Steps
+//! that depend on the session (cache hit or miss, whether a login or coupon
+//! check is needed, how many cart lines) are decided when the step is
+//! reached, by the engine and the business layer.
+
+use super::action::Action;
+use crate::sim::dist::Dist;
+
+/// One step of a route. Station numbers index `Scenario::stations`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Queue for, and be served by, this station.
+    Visit(u16),
+    /// Visit this station only when the condition holds for the session.
+    VisitIf(Condition, u16),
+    /// Visit the cache station, then look the action's key up: a hit skips
+    /// the next `skip` steps (the miss path and the fill).
+    CacheLookup {
+        /// The cache's station.
+        station: u16,
+        /// Steps skipped on a hit.
+        skip: u8,
+    },
+    /// Store the action's key in the cache (after the miss path).
+    CacheFill,
+    /// Visit one shard per cart line: the shard owning the line's SKU.
+    PerLine {
+        /// The first shard's station.
+        first: u16,
+        /// Number of shards.
+        shards: u16,
+    },
+}
+
+/// A per-session condition of a [`Step::VisitIf`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Condition {
+    /// The customer is not logged in yet (login or registration).
+    NeedsLogin,
+    /// The customer applies a coupon code.
+    HasCoupon,
+}
+
+/// A built-in station and its defaults.
+#[derive(Clone, Debug)]
+pub struct BuiltinStation {
+    /// Name in scenarios and reports.
+    pub name: &'static str,
+    /// Default workers per instance.
+    pub workers: u32,
+    /// Default number of shards (1 unless sharded).
+    pub shards: u16,
+    /// Default service time, nanoseconds.
+    pub service_time: Dist,
+}
+
+const MS: f64 = 1e6;
+
+/// The stations of the default routes, with their defaults. Every default
+/// service time is exponential except the search engine and the payment
+/// gateway, whose latencies are heavy-tailed (log-normal).
+pub fn builtin_stations() -> Vec<BuiltinStation> {
+    let exp = |mean_ms: f64| Dist::Exponential { mean: mean_ms * MS };
+    let st = |name, workers, shards, service_time| BuiltinStation {
+        name,
+        workers,
+        shards,
+        service_time,
+    };
+    vec![
+        st("cache", 8, 1, exp(0.2)),
+        st("catalog_db", 16, 1, exp(5.0)),
+        st(
+            "search",
+            8,
+            1,
+            Dist::LogNormal {
+                median: 20.0 * MS,
+                sigma: 0.5,
+            },
+        ),
+        st("cart_db", 16, 1, exp(3.0)),
+        st("auth", 8, 1, exp(10.0)),
+        st("coupons", 4, 1, exp(2.0)),
+        st("inventory", 1, 16, exp(1.0)),
+        st(
+            "payment",
+            32,
+            1,
+            Dist::LogNormal {
+                median: 150.0 * MS,
+                sigma: 0.4,
+            },
+        ),
+        st("orders_db", 16, 1, exp(8.0)),
+    ]
+}
+
+/// The default route of `action`. `group(name)` gives a built-in station's
+/// first instance and shard count; `cache` says whether the cache is on.
+pub fn default_route(action: Action, group: impl Fn(&str) -> (u16, u16), cache: bool) -> Vec<Step> {
+    let station = |name| group(name).0;
+    let read_through = |db: u16| {
+        if cache {
+            vec![
+                Step::CacheLookup {
+                    station: station("cache"),
+                    skip: 2,
+                },
+                Step::Visit(db),
+                Step::CacheFill,
+            ]
+        } else {
+            vec![Step::Visit(db)]
+        }
+    };
+    match action {
+        Action::Home | Action::Browse | Action::ViewProduct => read_through(station("catalog_db")),
+        Action::Search => vec![Step::Visit(station("search"))],
+        Action::AddToCart | Action::ViewCart => vec![Step::Visit(station("cart_db"))],
+        Action::Checkout => vec![
+            Step::VisitIf(Condition::NeedsLogin, station("auth")),
+            Step::VisitIf(Condition::HasCoupon, station("coupons")),
+            {
+                let (first, shards) = group("inventory");
+                Step::PerLine { first, shards }
+            },
+            Step::Visit(station("payment")),
+            Step::Visit(station("orders_db")),
+        ],
+        Action::OrderStatus => vec![Step::Visit(station("orders_db"))],
+    }
+}

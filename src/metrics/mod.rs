@@ -1,0 +1,148 @@
+//! What a run measured: latency histograms per operation, station and cache
+//! counters, and the time series.
+//!
+//! Latencies are recorded as integer nanoseconds in HdrHistograms with
+//! explicit bounds (1 ns to [`MAX_LATENCY_NS`], 3 significant digits);
+//! values above the bound saturate. Exact sums are kept beside each
+//! histogram so means are not subject to bucket rounding. Everything here
+//! excludes the warmup: a request counts if it started at or after it.
+
+pub mod error;
+pub mod series;
+
+use hdrhistogram::Histogram;
+
+pub use error::{ErrorKind, N_ERROR_KINDS};
+
+/// Largest latency a histogram can hold: one day.
+pub const MAX_LATENCY_NS: u64 = 86_400 * 1_000_000_000;
+/// Significant digits of every latency histogram.
+pub const SIGFIG: u8 = 3;
+
+/// A latency histogram with the standard bounds.
+pub fn latency_histogram() -> Histogram<u64> {
+    // Cannot fail: the bounds are constants that satisfy
+    // 1 <= low, high >= 2 * low and sigfig <= 5.
+    Histogram::new_with_bounds(1, MAX_LATENCY_NS, SIGFIG)
+        .expect("constant histogram bounds are valid")
+}
+
+/// Per-operation statistics.
+#[derive(Clone, Debug)]
+pub struct OpStats {
+    /// Latency of every completed request, ok or not, in ns.
+    pub latency: Histogram<u64>,
+    /// Completed requests.
+    pub count: u64,
+    /// Of which failed.
+    pub errors: u64,
+    /// Exact sum of latencies, ns.
+    pub sum_ns: u128,
+    /// Failures by kind, indexed by [`ErrorKind::index`].
+    pub errors_by_kind: [u64; N_ERROR_KINDS],
+}
+
+impl Default for OpStats {
+    fn default() -> Self {
+        OpStats {
+            latency: latency_histogram(),
+            count: 0,
+            errors: 0,
+            sum_ns: 0,
+            errors_by_kind: [0; N_ERROR_KINDS],
+        }
+    }
+}
+
+impl OpStats {
+    /// Records one completed request.
+    #[inline]
+    pub fn record(&mut self, latency_ns: u64, error: Option<ErrorKind>) {
+        self.latency.saturating_record(latency_ns.max(1));
+        self.count += 1;
+        self.sum_ns += latency_ns as u128;
+        if let Some(k) = error {
+            self.errors += 1;
+            self.errors_by_kind[k.index()] += 1;
+        }
+    }
+
+    /// Adds `other` into `self` (exact: histograms add bucket by bucket).
+    pub fn merge(&mut self, other: &OpStats) {
+        // Cannot fail: both histograms have the standard bounds.
+        self.latency
+            .add(&other.latency)
+            .expect("histograms share bounds");
+        self.count += other.count;
+        self.errors += other.errors;
+        self.sum_ns += other.sum_ns;
+        for (a, b) in self.errors_by_kind.iter_mut().zip(other.errors_by_kind) {
+            *a += b;
+        }
+    }
+
+    /// Mean latency in ns, 0 when empty.
+    pub fn mean_ns(&self) -> f64 {
+        if self.count == 0 {
+            0.0
+        } else {
+            self.sum_ns as f64 / self.count as f64
+        }
+    }
+}
+
+/// Per-station statistics over the measured window.
+#[derive(Clone, Debug)]
+pub struct StationStats {
+    /// Requests that started service.
+    pub served: u64,
+    /// Requests turned away by a full queue.
+    pub rejected: u64,
+    /// Requests that gave up waiting.
+    pub timed_out: u64,
+    /// Queueing delay of each request that started service or gave up, ns.
+    pub wait: Histogram<u64>,
+    /// Exact sum of those waits, ns.
+    pub wait_sum_ns: u128,
+    /// Time integral of busy workers, worker·ns.
+    pub busy_area: u128,
+    /// Time integral of the queue length, request·ns.
+    pub queue_area: u128,
+    /// Longest queue seen.
+    pub max_queue: u32,
+}
+
+impl Default for StationStats {
+    fn default() -> Self {
+        StationStats {
+            served: 0,
+            rejected: 0,
+            timed_out: 0,
+            wait: latency_histogram(),
+            wait_sum_ns: 0,
+            busy_area: 0,
+            queue_area: 0,
+            max_queue: 0,
+        }
+    }
+}
+
+impl StationStats {
+    /// Requests whose wait was recorded.
+    pub fn waited(&self) -> u64 {
+        self.served + self.timed_out
+    }
+
+    /// Adds `other` into `self`.
+    pub fn merge(&mut self, other: &StationStats) {
+        self.served += other.served;
+        self.rejected += other.rejected;
+        self.timed_out += other.timed_out;
+        // Cannot fail: both histograms have the standard bounds.
+        self.wait.add(&other.wait).expect("histograms share bounds");
+        self.wait_sum_ns += other.wait_sum_ns;
+        self.busy_area += other.busy_area;
+        self.queue_area += other.queue_area;
+        self.max_queue = self.max_queue.max(other.max_queue);
+    }
+}

@@ -1,0 +1,163 @@
+//! Writing a report directory without ever leaving it half-written.
+//!
+//! Every file is first written in full to a hidden temporary next to its
+//! final path (flushed and synced), and only when *all* of them are written
+//! are they renamed into place. If any write fails (disk full, permission
+//! denied) the temporaries are removed and the previous report is left as it
+//! was. Report files of an earlier run that this run does not produce (say a
+//! histogram of an operation no longer reachable) are removed after the
+//! renames, so a directory never mixes two runs.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// A file of the report: path relative to the report directory, contents.
+pub struct ReportFile {
+    /// Relative path, e.g. `summary.csv` or `histograms/checkout.hgrm`.
+    pub path: String,
+    /// Bytes to write.
+    pub bytes: Vec<u8>,
+}
+
+/// An I/O failure, with the path it concerns.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {path}: {source}")]
+pub struct WriteError {
+    /// The file or directory concerned.
+    pub path: PathBuf,
+    /// The underlying error.
+    #[source]
+    pub source: io::Error,
+}
+
+fn tmp_path(final_path: &Path) -> PathBuf {
+    let name = final_path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    final_path.with_file_name(format!(".{name}.ecsim-tmp"))
+}
+
+fn write_one(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut f = fs::File::create(path)?;
+    f.write_all(bytes)?;
+    f.flush()?;
+    f.sync_all()
+}
+
+/// Writes `files` into `dir` atomically (see the module docs). Files in
+/// `dir` whose names match `stale(name)` and that are not part of this
+/// report are removed once the new report is in place.
+pub fn write_report(
+    dir: &Path,
+    files: &[ReportFile],
+    stale: impl Fn(&str) -> bool,
+) -> Result<(), WriteError> {
+    let err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| WriteError { path, source }
+    };
+    fs::create_dir_all(dir).map_err(err(dir))?;
+    let mut written: Vec<(PathBuf, PathBuf)> = Vec::with_capacity(files.len());
+    for f in files {
+        let final_path = dir.join(&f.path);
+        if let Some(parent) = final_path.parent()
+            && let Err(e) = fs::create_dir_all(parent)
+        {
+            cleanup(&written);
+            return Err(err(parent)(e));
+        }
+        let tmp = tmp_path(&final_path);
+        if let Err(e) = write_one(&tmp, &f.bytes) {
+            let _ = fs::remove_file(&tmp);
+            cleanup(&written);
+            return Err(err(&final_path)(e));
+        }
+        written.push((tmp, final_path));
+    }
+    for (i, (tmp, final_path)) in written.iter().enumerate() {
+        if let Err(e) = fs::rename(tmp, final_path) {
+            cleanup(&written[i..]);
+            return Err(err(final_path)(e));
+        }
+    }
+    remove_stale(dir, dir, files, &stale);
+    Ok(())
+}
+
+fn cleanup(written: &[(PathBuf, PathBuf)]) {
+    for (tmp, _) in written {
+        let _ = fs::remove_file(tmp);
+    }
+}
+
+fn remove_stale(root: &Path, dir: &Path, files: &[ReportFile], stale: &impl Fn(&str) -> bool) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Ok(rel) = path.strip_prefix(root) else {
+            continue;
+        };
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        if path.is_dir() {
+            if stale(&format!("{rel}/")) {
+                remove_stale(root, &path, files, stale);
+            }
+        } else if stale(&rel) && !files.iter().any(|f| f.path == rel) {
+            let _ = fs::remove_file(&path);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str, text: &str) -> ReportFile {
+        ReportFile {
+            path: path.into(),
+            bytes: text.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn writes_all_files_and_removes_stale_ones() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = dir.path();
+        write_report(d, &[file("a.csv", "1"), file("h/x.hgrm", "x")], |_| true).expect("write");
+        fs::write(d.join("keep.txt"), "mine").expect("write");
+        write_report(d, &[file("a.csv", "2")], |n| {
+            n.ends_with(".csv") || n.starts_with("h/")
+        })
+        .expect("write");
+        assert_eq!(fs::read_to_string(d.join("a.csv")).expect("read"), "2");
+        assert!(!d.join("h/x.hgrm").exists(), "stale histogram removed");
+        assert!(d.join("keep.txt").exists(), "unrelated files are kept");
+        let leftovers: Vec<_> = fs::read_dir(d)
+            .expect("ls")
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().contains("ecsim-tmp"))
+            .collect();
+        assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn a_failed_write_leaves_the_previous_report() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = dir.path();
+        write_report(d, &[file("a.csv", "old")], |_| true).expect("write");
+        // A directory where the temporary file must go makes that write fail.
+        fs::create_dir_all(d.join(".b.csv.ecsim-tmp")).expect("mkdir");
+        let r = write_report(d, &[file("a.csv", "new"), file("b.csv", "x")], |_| true);
+        assert!(r.is_err());
+        assert_eq!(fs::read_to_string(d.join("a.csv")).expect("read"), "old");
+        assert!(
+            !d.join(".a.csv.ecsim-tmp").exists(),
+            "temporaries cleaned up"
+        );
+        assert!(!d.join("b.csv").exists());
+    }
+}

@@ -1,0 +1,191 @@
+//! CSV rendering of report rows.
+//!
+//! Column names carry units (`p99_ms`, `throughput_per_s`) and are part of
+//! the public contract: columns may be added, never renamed. Milliseconds
+//! have 3 decimals, rates and ratios 6, so output is byte-stable.
+
+use super::atomic::ReportFile;
+use super::{CacheRow, ErrorRow, StationRow, SummaryRow};
+use crate::agent::action::Action;
+use crate::metrics::series::SeriesRow;
+
+/// Header of `summary.csv`.
+pub const SUMMARY_HEADER: [&str; 12] = [
+    "operation",
+    "count",
+    "errors",
+    "error_rate",
+    "throughput_per_s",
+    "mean_ms",
+    "p50_ms",
+    "p90_ms",
+    "p95_ms",
+    "p99_ms",
+    "p999_ms",
+    "max_ms",
+];
+
+/// Header of `stations.csv`.
+pub const STATIONS_HEADER: [&str; 10] = [
+    "station",
+    "workers",
+    "served",
+    "rejected",
+    "timed_out",
+    "utilization",
+    "mean_wait_ms",
+    "p99_wait_ms",
+    "mean_queue_len",
+    "max_queue_len",
+];
+
+/// Header of `cache.csv`.
+pub const CACHE_HEADER: [&str; 7] = [
+    "cache",
+    "lookups",
+    "hits",
+    "misses",
+    "hit_rate",
+    "evictions",
+    "expirations",
+];
+
+/// Header of `errors.csv`.
+pub const ERRORS_HEADER: [&str; 3] = ["operation", "kind", "count"];
+
+/// Header of `timeseries.csv`.
+pub const SERIES_HEADER: [&str; 8] = [
+    "t_s",
+    "operation",
+    "count",
+    "errors",
+    "mean_ms",
+    "p50_ms",
+    "p99_ms",
+    "cache_hit_rate",
+];
+
+/// Milliseconds: 3 decimals.
+pub fn f3(v: f64) -> String {
+    format!("{v:.3}")
+}
+
+/// Rates and ratios: 6 decimals.
+pub fn f6(v: f64) -> String {
+    format!("{v:.6}")
+}
+
+/// A report file from CSV bytes.
+pub fn file(path: &str, bytes: Vec<u8>) -> ReportFile {
+    ReportFile {
+        path: path.to_owned(),
+        bytes,
+    }
+}
+
+/// Renders a header and rows of already formatted fields.
+pub fn render<const N: usize>(
+    header: [&str; N],
+    rows: impl IntoIterator<Item = [String; N]>,
+) -> Vec<u8> {
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    // Writing to a Vec cannot fail.
+    let _ = w.write_record(header);
+    for r in rows {
+        let _ = w.write_record(&r);
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+/// `summary.csv`.
+pub fn summary(rows: &[SummaryRow]) -> Vec<u8> {
+    render(
+        SUMMARY_HEADER,
+        rows.iter().map(|r| {
+            [
+                r.operation.clone(),
+                r.count.to_string(),
+                r.errors.to_string(),
+                f6(r.error_rate),
+                f3(r.throughput_per_s),
+                f3(r.mean_ms),
+                f3(r.p50_ms),
+                f3(r.p90_ms),
+                f3(r.p95_ms),
+                f3(r.p99_ms),
+                f3(r.p999_ms),
+                f3(r.max_ms),
+            ]
+        }),
+    )
+}
+
+/// `stations.csv`.
+pub fn stations(rows: &[StationRow]) -> Vec<u8> {
+    render(
+        STATIONS_HEADER,
+        rows.iter().map(|r| {
+            [
+                r.station.clone(),
+                r.workers.to_string(),
+                r.served.to_string(),
+                r.rejected.to_string(),
+                r.timed_out.to_string(),
+                f6(r.utilization),
+                f3(r.mean_wait_ms),
+                f3(r.p99_wait_ms),
+                f6(r.mean_queue_len),
+                r.max_queue_len.to_string(),
+            ]
+        }),
+    )
+}
+
+/// `cache.csv`.
+pub fn cache(rows: &[CacheRow]) -> Vec<u8> {
+    render(
+        CACHE_HEADER,
+        rows.iter().map(|r| {
+            [
+                r.cache.clone(),
+                r.lookups.to_string(),
+                r.hits.to_string(),
+                r.misses.to_string(),
+                f6(r.hit_rate),
+                r.evictions.to_string(),
+                r.expirations.to_string(),
+            ]
+        }),
+    )
+}
+
+/// `errors.csv`.
+pub fn errors(rows: &[ErrorRow]) -> Vec<u8> {
+    render(
+        ERRORS_HEADER,
+        rows.iter()
+            .map(|r| [r.operation.clone(), r.kind.clone(), r.count.to_string()]),
+    )
+}
+
+/// `timeseries.csv`.
+pub fn series(rows: &[SeriesRow]) -> Vec<u8> {
+    render(
+        SERIES_HEADER,
+        rows.iter().map(|r| {
+            [
+                f3(r.t_s),
+                Action::ALL
+                    .get(r.op)
+                    .map_or(super::ALL, |a| a.name())
+                    .to_owned(),
+                r.count.to_string(),
+                r.errors.to_string(),
+                f3(r.mean_ms),
+                f3(r.p50_ms),
+                f3(r.p99_ms),
+                r.cache_hit_rate.map(f6).unwrap_or_default(),
+            ]
+        }),
+    )
+}

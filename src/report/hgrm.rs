@@ -1,0 +1,81 @@
+//! HdrHistogram percentile-distribution text (`.hgrm`), in milliseconds.
+//!
+//! The layout of HdrHistogram's `outputPercentileDistribution` with five
+//! ticks per half-distance, so files load in the HdrHistogram plotter.
+
+use std::fmt::Write;
+
+use hdrhistogram::Histogram;
+
+/// Renders `h` (values in ns) with values in ms.
+pub fn render(h: &Histogram<u64>) -> String {
+    let mut out = String::new();
+    let scale = 1e6;
+    // Writing to a String cannot fail.
+    let _ = writeln!(
+        out,
+        "{:>12} {:>14} {:>10} {:>14}\n",
+        "Value", "Percentile", "TotalCount", "1/(1-Percentile)"
+    );
+    if !h.is_empty() {
+        let mut total = 0u64;
+        for v in h.iter_quantiles(5) {
+            total += v.count_since_last_iteration();
+            let q = v.quantile_iterated_to();
+            let value = v.value_iterated_to() as f64 / scale;
+            if q < 1.0 {
+                let _ = writeln!(
+                    out,
+                    "{value:12.3} {q:2.12} {total:10} {:14.2}",
+                    1.0 / (1.0 - q)
+                );
+            } else {
+                let _ = writeln!(out, "{value:12.3} {q:2.12} {total:10}");
+            }
+        }
+    }
+    let (mean, sd, max) = if h.is_empty() {
+        (0.0, 0.0, 0.0)
+    } else {
+        (h.mean() / scale, h.stdev() / scale, h.max() as f64 / scale)
+    };
+    let _ = writeln!(out, "#[Mean    = {mean:12.3}, StdDeviation   = {sd:12.3}]");
+    let _ = writeln!(
+        out,
+        "#[Max     = {max:12.3}, Total count    = {:12}]",
+        h.len()
+    );
+    let sub_buckets = (2 * 10u64.pow(h.sigfig() as u32)).next_power_of_two();
+    let _ = writeln!(
+        out,
+        "#[Buckets = {:12}, SubBuckets     = {sub_buckets:12}]",
+        h.buckets()
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::latency_histogram;
+
+    #[test]
+    fn renders_percentiles_in_ms() {
+        let mut h = latency_histogram();
+        for v in 1..=1000u64 {
+            h.record(v * 1_000_000).expect("in range");
+        }
+        let text = render(&h);
+        assert!(text.starts_with("       Value     Percentile TotalCount 1/(1-Percentile)\n\n"));
+        let last = text
+            .lines()
+            .rfind(|l| !l.starts_with('#') && !l.is_empty())
+            .expect("rows");
+        assert!(last.contains("1.000000000000"), "{last}");
+        assert!(
+            last.trim_start().starts_with("1000."),
+            "max ~1000 ms: {last}"
+        );
+        assert!(text.contains("Total count    =         1000"));
+    }
+}

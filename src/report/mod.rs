@@ -1,0 +1,379 @@
+//! The report: every number a run produced, as rows, and its files.
+//!
+//! [`Report::build`] turns a run's raw measurements into the rows of the
+//! report contract (DESIGN.md); [`Report::files`] renders them as CSV,
+//! `.hgrm` and JSON; `atomic` writes them. Rows are in a fixed order
+//! (operations in action order, stations in scenario order), and numbers
+//! have a fixed number of decimals, so equal runs give equal bytes.
+
+pub mod atomic;
+pub mod console;
+pub mod csv;
+pub mod hgrm;
+
+use hdrhistogram::Histogram;
+
+use crate::agent::action::Action;
+use crate::metrics::series::SeriesRow;
+use crate::metrics::{ErrorKind, OpStats};
+use crate::scenario::Scenario;
+use crate::sim::engine::RunResult;
+
+/// The name of the all-operations row.
+pub const ALL: &str = "ALL";
+
+/// A row of `summary.csv`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SummaryRow {
+    /// Operation name or `ALL`.
+    pub operation: String,
+    /// Completed requests.
+    pub count: u64,
+    /// Failed requests.
+    pub errors: u64,
+    /// errors / count.
+    pub error_rate: f64,
+    /// count / measured seconds.
+    pub throughput_per_s: f64,
+    /// Mean latency.
+    pub mean_ms: f64,
+    /// Percentiles and maximum of latency.
+    pub p50_ms: f64,
+    /// 90th percentile.
+    pub p90_ms: f64,
+    /// 95th percentile.
+    pub p95_ms: f64,
+    /// 99th percentile.
+    pub p99_ms: f64,
+    /// 99.9th percentile.
+    pub p999_ms: f64,
+    /// Maximum.
+    pub max_ms: f64,
+}
+
+/// A row of `stations.csv`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StationRow {
+    /// Station instance name.
+    pub station: String,
+    /// Workers.
+    pub workers: u32,
+    /// Requests that started service.
+    pub served: u64,
+    /// Requests turned away (queue full).
+    pub rejected: u64,
+    /// Requests that gave up waiting.
+    pub timed_out: u64,
+    /// Busy worker-time over available worker-time.
+    pub utilization: f64,
+    /// Mean wait of served and timed-out requests.
+    pub mean_wait_ms: f64,
+    /// 99th percentile of that wait.
+    pub p99_wait_ms: f64,
+    /// Time-average number waiting.
+    pub mean_queue_len: f64,
+    /// Most waiting at once.
+    pub max_queue_len: u32,
+}
+
+/// A row of `cache.csv`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CacheRow {
+    /// Cache name.
+    pub cache: String,
+    /// Lookups.
+    pub lookups: u64,
+    /// Hits.
+    pub hits: u64,
+    /// Misses.
+    pub misses: u64,
+    /// hits / lookups.
+    pub hit_rate: f64,
+    /// Entries evicted for room.
+    pub evictions: u64,
+    /// Entries found expired.
+    pub expirations: u64,
+}
+
+/// A row of `errors.csv`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ErrorRow {
+    /// Operation name.
+    pub operation: String,
+    /// Error kind label.
+    pub kind: String,
+    /// How many.
+    pub count: u64,
+}
+
+/// Facts about the run itself, for `run.json` and the console.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunInfo {
+    /// Scenario name.
+    pub scenario: String,
+    /// Seed used.
+    pub seed: u64,
+    /// `virtual` or `wall`.
+    pub clock: String,
+    /// True when the run was interrupted and the report is partial.
+    pub partial: bool,
+    /// Events processed.
+    pub events: u64,
+    /// Virtual time at the end, seconds.
+    pub sim_end_s: f64,
+    /// Wall-clock seconds the run took.
+    pub elapsed_s: f64,
+    /// Sessions started in the measured window.
+    pub sessions: u64,
+}
+
+/// Everything a report holds.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// Run facts (console and `run.json` only, never the CSVs).
+    pub run: RunInfo,
+    /// `summary.csv`.
+    pub summary: Vec<SummaryRow>,
+    /// `stations.csv`.
+    pub stations: Vec<StationRow>,
+    /// `cache.csv`.
+    pub cache: Vec<CacheRow>,
+    /// `errors.csv`.
+    pub errors: Vec<ErrorRow>,
+    /// `timeseries.csv`.
+    pub series: Vec<SeriesRow>,
+    /// `histograms/NAME.hgrm`: per operation, then `ALL`.
+    pub histograms: Vec<(String, Histogram<u64>)>,
+    /// `scenario.resolved.toml`.
+    pub resolved_toml: String,
+    /// Problems of the metric and cache invariants (I13, I14).
+    pub violations: Vec<(String, String)>,
+}
+
+fn ms(ns: u64) -> f64 {
+    ns as f64 / 1e6
+}
+
+fn ratio(a: f64, b: f64) -> f64 {
+    if b > 0.0 { a / b } else { 0.0 }
+}
+
+fn summary_row(operation: &str, s: &OpStats, window_s: f64) -> SummaryRow {
+    let q = |p: f64| {
+        if s.count == 0 {
+            0.0
+        } else {
+            ms(s.latency.value_at_quantile(p))
+        }
+    };
+    SummaryRow {
+        operation: operation.to_owned(),
+        count: s.count,
+        errors: s.errors,
+        error_rate: ratio(s.errors as f64, s.count as f64),
+        throughput_per_s: ratio(s.count as f64, window_s),
+        mean_ms: s.mean_ns() / 1e6,
+        p50_ms: q(0.5),
+        p90_ms: q(0.9),
+        p95_ms: q(0.95),
+        p99_ms: q(0.99),
+        p999_ms: q(0.999),
+        max_ms: if s.count == 0 {
+            0.0
+        } else {
+            ms(s.latency.max())
+        },
+    }
+}
+
+impl Report {
+    /// Builds the report of `result`, a run of `sc`.
+    pub fn build(
+        sc: &Scenario,
+        result: &RunResult,
+        resolved_toml: String,
+        elapsed_s: f64,
+    ) -> Report {
+        let window_ns = result.end.since(result.warmup).as_nanos() as f64;
+        let window_s = window_ns / 1e9;
+        let actions: Vec<Action> = sc.reachable_actions().collect();
+        let mut all = OpStats::default();
+        let mut summary = Vec::new();
+        let mut histograms = Vec::new();
+        let mut errors = Vec::new();
+        for a in &actions {
+            let s = &result.ops[a.index()];
+            all.merge(s);
+            summary.push(summary_row(a.name(), s, window_s));
+            histograms.push((a.name().to_owned(), s.latency.clone()));
+            for k in ErrorKind::ALL {
+                let n = s.errors_by_kind[k.index()];
+                if n > 0 {
+                    errors.push(ErrorRow {
+                        operation: a.name().to_owned(),
+                        kind: k.name().to_owned(),
+                        count: n,
+                    });
+                }
+            }
+        }
+        summary.push(summary_row(ALL, &all, window_s));
+        histograms.push((ALL.to_owned(), all.latency.clone()));
+
+        let stations = result
+            .stations
+            .iter()
+            .map(|st| {
+                let s = &st.stats;
+                let waited = s.waited();
+                StationRow {
+                    station: st.name.clone(),
+                    workers: st.workers,
+                    served: s.served,
+                    rejected: s.rejected,
+                    timed_out: s.timed_out,
+                    utilization: ratio(s.busy_area as f64, st.workers as f64 * window_ns),
+                    mean_wait_ms: ratio(s.wait_sum_ns as f64, waited as f64) / 1e6,
+                    p99_wait_ms: if waited == 0 {
+                        0.0
+                    } else {
+                        ms(s.wait.value_at_quantile(0.99))
+                    },
+                    mean_queue_len: ratio(s.queue_area as f64, window_ns),
+                    max_queue_len: s.max_queue,
+                }
+            })
+            .collect();
+        let cache = result
+            .cache
+            .iter()
+            .map(|c| CacheRow {
+                cache: "catalog".to_owned(),
+                lookups: c.lookups,
+                hits: c.hits,
+                misses: c.misses,
+                hit_rate: c.hit_rate(),
+                evictions: c.evictions,
+                expirations: c.expirations,
+            })
+            .collect();
+
+        let mut violations: Vec<(String, String)> = result
+            .cache_problems
+            .iter()
+            .map(|p| ("I13".to_owned(), p.clone()))
+            .collect();
+        let hist_total: u64 = actions
+            .iter()
+            .map(|a| result.ops[a.index()].latency.len())
+            .sum();
+        let completed: u64 = actions.iter().map(|a| result.ops[a.index()].count).sum();
+        if hist_total != completed {
+            violations.push((
+                "I14".into(),
+                format!("histogram counts {hist_total} != completed requests {completed}"),
+            ));
+        }
+        if !result.interrupted && result.left_in_queues > 0 {
+            violations.push((
+                "I12".into(),
+                format!(
+                    "{} requests left in station queues after the drain",
+                    result.left_in_queues
+                ),
+            ));
+        }
+
+        Report {
+            run: RunInfo {
+                scenario: sc.name.clone(),
+                seed: sc.seed,
+                clock: "virtual".into(),
+                partial: result.interrupted,
+                events: result.events,
+                sim_end_s: result.end.as_secs_f64(),
+                elapsed_s,
+                sessions: result.sessions,
+            },
+            summary,
+            stations,
+            cache,
+            errors,
+            series: result.series.clone(),
+            histograms,
+            resolved_toml,
+            violations,
+        }
+    }
+
+    /// The summary row of `operation`.
+    pub fn op(&self, operation: &str) -> Option<&SummaryRow> {
+        self.summary.iter().find(|r| r.operation == operation)
+    }
+
+    /// The report's files, in a fixed order.
+    pub fn files(&self) -> Vec<atomic::ReportFile> {
+        let mut files = vec![
+            csv::file("summary.csv", csv::summary(&self.summary)),
+            csv::file("stations.csv", csv::stations(&self.stations)),
+            csv::file("cache.csv", csv::cache(&self.cache)),
+            csv::file("errors.csv", csv::errors(&self.errors)),
+            csv::file("timeseries.csv", csv::series(&self.series)),
+            atomic::ReportFile {
+                path: "scenario.resolved.toml".into(),
+                bytes: self.resolved_toml.clone().into_bytes(),
+            },
+            atomic::ReportFile {
+                path: "run.json".into(),
+                bytes: run_json(&self.run).into_bytes(),
+            },
+        ];
+        for (name, h) in &self.histograms {
+            files.push(atomic::ReportFile {
+                path: format!("histograms/{name}.hgrm"),
+                bytes: hgrm::render(h).into_bytes(),
+            });
+        }
+        files
+    }
+}
+
+/// Is `name` (relative to a report directory) a file ecsim writes there?
+/// Used to clear files of an earlier run that this run does not produce.
+pub fn is_report_file(name: &str) -> bool {
+    const KNOWN: [&str; 12] = [
+        "summary.csv",
+        "stations.csv",
+        "cache.csv",
+        "errors.csv",
+        "timeseries.csv",
+        "business.csv",
+        "invariants.csv",
+        "thresholds.csv",
+        "scenario.resolved.toml",
+        "run.json",
+        "report.html",
+        "histograms/",
+    ];
+    KNOWN.contains(&name)
+        || (name.starts_with("histograms/") && (name.ends_with(".hgrm") || name == "histograms/"))
+}
+
+fn run_json(r: &RunInfo) -> String {
+    let v = serde_json::json!({
+        "ecsim_version": env!("CARGO_PKG_VERSION"),
+        "scenario": r.scenario,
+        "seed": r.seed,
+        "clock": r.clock,
+        "partial": r.partial,
+        "events": r.events,
+        "events_per_s": if r.elapsed_s > 0.0 { r.events as f64 / r.elapsed_s } else { 0.0 },
+        "elapsed_s": r.elapsed_s,
+        "sim_end_s": r.sim_end_s,
+        "sessions": r.sessions,
+    });
+    // Cannot fail: a JSON value of plain numbers and strings.
+    let mut s = serde_json::to_string_pretty(&v).expect("json value serializes");
+    s.push('\n');
+    s
+}

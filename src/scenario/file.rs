@@ -1,0 +1,239 @@
+//! The raw scenario file: a dumb serde mirror of the TOML.
+//!
+//! Every table denies unknown keys, so a typo is an error with a position
+//! rather than a silently ignored setting. Values keep the shapes the user
+//! wrote (durations as strings, counts as integers); all meaning and every
+//! range check lives in `validate.rs`. The same types serialize the
+//! resolved scenario (`scenario.resolved.toml`), with every default filled.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// The whole file.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// `[scenario]`: name, seed, run length.
+    pub scenario: Option<ScenarioSection>,
+    /// `[load]`: how sessions arrive.
+    pub load: Option<LoadFile>,
+    /// `[behavior]`: what a session does.
+    pub behavior: Option<BehaviorFile>,
+    /// `[catalog]`: products and their popularity.
+    pub catalog: Option<CatalogFile>,
+    /// `[cache]`: the cache in front of the catalog.
+    pub cache: Option<CacheFile>,
+    /// `[stations.NAME]`: worker pools.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub stations: BTreeMap<String, StationFile>,
+    /// `[routes.ACTION]`: extra stations around an action's default route.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub routes: BTreeMap<String, RouteFile>,
+}
+
+/// `[scenario]`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioSection {
+    /// Report name (default: the file's stem).
+    pub name: Option<String>,
+    /// What question the scenario answers.
+    pub description: Option<String>,
+    /// Run seed (default 1).
+    pub seed: Option<i64>,
+    /// Arrival window, e.g. `"10m"`.
+    pub duration: Option<String>,
+    /// Excluded from statistics (default `"0s"`).
+    pub warmup: Option<String>,
+    /// Time-series bucket (default: duration / 60, at least 1s).
+    pub report_interval: Option<String>,
+}
+
+/// `[load]`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadFile {
+    /// `"open"` or `"closed"`.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// Open: constant session arrival rate per second.
+    pub rate: Option<f64>,
+    /// Open: piecewise-linear rate profile.
+    pub stages: Option<Vec<StageFile>>,
+    /// Closed: number of concurrent users.
+    pub users: Option<i64>,
+    /// Closed: users start evenly spread over this span (default `"0s"`).
+    pub ramp_up: Option<String>,
+    /// Pause between a session's actions (default zero).
+    pub think_time: Option<DistFile>,
+}
+
+/// One knot of a rate profile.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct StageFile {
+    /// When this rate applies.
+    pub at: Option<String>,
+    /// Sessions per second at `at`.
+    pub rate: Option<f64>,
+}
+
+/// `[behavior]`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct BehaviorFile {
+    /// The first action: a name, or a table of probabilities.
+    pub start: Option<StartFile>,
+    /// Per action, the probabilities of the next action (`leave` ends).
+    #[serde(default)]
+    pub transitions: BTreeMap<String, BTreeMap<String, f64>>,
+}
+
+/// `start = "home"` or `start = { home = 0.7, view_product = 0.3 }`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum StartFile {
+    /// Always this action.
+    One(String),
+    /// One of these, by probability.
+    Mix(BTreeMap<String, f64>),
+}
+
+/// `[catalog]`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogFile {
+    /// Number of products (default 1000).
+    pub products: Option<i64>,
+    /// Number of categories (default 20).
+    pub categories: Option<i64>,
+    /// Product popularity by rank.
+    pub popularity: Option<PopularityFile>,
+}
+
+/// `popularity = { dist = "zipf", exponent = 1.0 }` or `{ dist = "uniform" }`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PopularityFile {
+    /// `"zipf"` or `"uniform"`.
+    pub dist: Option<String>,
+    /// Zipf exponent (default 1.0).
+    pub exponent: Option<f64>,
+}
+
+/// `[cache]`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheFile {
+    /// Whether reads go through the cache (default true).
+    pub enabled: Option<bool>,
+    /// Entries held (default 1000).
+    pub capacity: Option<i64>,
+    /// `"lru"`, `"lfu"` or `"fifo"` (default `"lru"`).
+    pub policy: Option<String>,
+    /// Entry lifetime in virtual time (absent: no expiry).
+    pub ttl: Option<String>,
+}
+
+/// `[stations.NAME]`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct StationFile {
+    /// Parallel servers.
+    pub workers: Option<i64>,
+    /// Inventory only: number of lock shards, each a station of `workers`.
+    pub shards: Option<i64>,
+    /// Time to serve one request.
+    pub service_time: Option<DistFile>,
+    /// Waiting room size; a request arriving to a full queue is rejected.
+    pub queue_limit: Option<i64>,
+    /// A request waiting longer than this gives up (an error).
+    pub timeout: Option<String>,
+}
+
+/// `[routes.ACTION]`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteFile {
+    /// Stations visited before the default route.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prepend: Vec<String>,
+    /// Stations visited after the default route.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub append: Vec<String>,
+}
+
+/// A distribution: `{ dist = "exponential", mean = "5ms" }` and friends.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DistFile {
+    /// `constant`, `exponential`, `uniform`, `lognormal` or `gamma`.
+    pub dist: Option<String>,
+    /// constant: the value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<Quantity>,
+    /// exponential, gamma: the mean.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mean: Option<Quantity>,
+    /// uniform: lower bound.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min: Option<Quantity>,
+    /// uniform: upper bound.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<Quantity>,
+    /// lognormal: the median.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub median: Option<Quantity>,
+    /// lognormal: sd of the logarithm.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sigma: Option<f64>,
+    /// gamma: coefficient of variation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cv: Option<f64>,
+}
+
+/// A distribution parameter: a duration string (`"5ms"`) or a number.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Quantity {
+    /// As written, e.g. `"250us"`.
+    Text(String),
+    /// A plain number.
+    Number(f64),
+}
+
+impl Serialize for Quantity {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Quantity::Text(t) => s.serialize_str(t),
+            Quantity::Number(n) => s.serialize_f64(*n),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Quantity {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Quantity;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a duration such as \"5ms\" or a number")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Quantity, E> {
+                Ok(Quantity::Text(v.to_owned()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Quantity, E> {
+                Ok(Quantity::Number(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Quantity, E> {
+                Ok(Quantity::Number(v as f64))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Quantity, E> {
+                Ok(Quantity::Number(v))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}

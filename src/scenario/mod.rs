@@ -1,0 +1,250 @@
+//! Scenario files: TOML in, a validated [`Scenario`] out.
+//!
+//! Loading goes text → spanned TOML tree (syntax errors) → `--set`
+//! overrides grafted on → raw serde mirror ([`file::ScenarioFile`], unknown
+//! keys and wrong types) → validated model ([`model::Scenario`], every range
+//! and cross-reference problem at once). Every problem is reported as
+//! `FILE:LINE:COL: message`, or `--set KEY=VALUE: message` when it lies in an
+//! override; nothing is run when there is any.
+
+pub mod file;
+pub mod model;
+pub mod resolve;
+pub mod span;
+pub mod validate;
+
+use std::fmt;
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::de::DeTable;
+
+pub use model::Scenario;
+use span::{Location, Sources};
+
+/// One problem with a scenario, located.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Problem {
+    /// Where it is.
+    pub location: Location,
+    /// What is wrong, lower-case, with the valid choices where there are some.
+    pub message: String,
+}
+
+/// Why a scenario could not be loaded: every problem found.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScenarioError {
+    /// The scenario file as given on the command line.
+    pub file: String,
+    /// At least one problem, in file order (overrides last).
+    pub problems: Vec<Problem>,
+}
+
+impl std::error::Error for ScenarioError {}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            match &p.location {
+                Location::File { line, col } => {
+                    write!(f, "{}:{line}:{col}: {}", self.file, p.message)?
+                }
+                Location::Set { arg } => write!(f, "--set {arg}: {}", p.message)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A loaded scenario and the text of what will run.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    /// The validated scenario.
+    pub scenario: Scenario,
+    /// `scenario.resolved.toml`: every default filled in, overrides applied.
+    pub resolved_toml: String,
+}
+
+/// Reads and validates the scenario at `path` with `--set KEY=VALUE`
+/// overrides (each VALUE parsed as TOML, or taken as a string if it is not
+/// valid TOML) and an optional seed override.
+pub fn load(path: &Path, sets: &[String], seed: Option<u64>) -> Result<Loaded, ScenarioError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+        file: file.clone(),
+        problems: vec![Problem {
+            location: Location::File { line: 1, col: 1 },
+            message: format!("cannot read the scenario file: {e}"),
+        }],
+    })?;
+    let stem = path.file_stem().map_or_else(
+        || "scenario".to_owned(),
+        |s| s.to_string_lossy().into_owned(),
+    );
+    load_str(&file, &stem, &text, sets, seed)
+}
+
+/// [`load`] from text already in memory; `file` names it in messages and
+/// `stem` is the default scenario name.
+pub fn load_str(
+    file: &str,
+    stem: &str,
+    text: &str,
+    sets: &[String],
+    seed: Option<u64>,
+) -> Result<Loaded, ScenarioError> {
+    let fail = |problems: Vec<Problem>| ScenarioError {
+        file: file.to_owned(),
+        problems,
+    };
+    // Overrides: each is a one-line TOML document grafted onto the tree.
+    let mut set_docs: Vec<String> = Vec::with_capacity(sets.len() + 1);
+    let mut problems = Vec::new();
+    let mut all_sets: Vec<String> = sets.to_vec();
+    if let Some(s) = seed {
+        all_sets.push(format!("scenario.seed={s}"));
+    }
+    for arg in &all_sets {
+        match override_doc(arg) {
+            Ok(doc) => set_docs.push(doc),
+            Err(message) => problems.push(Problem {
+                location: Location::Set { arg: arg.clone() },
+                message,
+            }),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(fail(problems));
+    }
+    let mut sources = Sources::new(text);
+    let mut root = match DeTable::parse(text) {
+        Ok(t) => t,
+        Err(e) => {
+            return Err(fail(vec![Problem {
+                location: sources.location(e.span().map_or(0, |s| s.start)),
+                message: toml_message(e.message()),
+            }]));
+        }
+    };
+    let offsets: Vec<usize> = all_sets
+        .iter()
+        .zip(&set_docs)
+        .map(|(arg, doc)| sources.add_set(arg, doc.len()))
+        .collect();
+    for ((arg, doc), off) in all_sets.iter().zip(&set_docs).zip(offsets) {
+        let parsed = match DeTable::parse(doc) {
+            Ok(t) => t,
+            Err(e) => {
+                problems.push(Problem {
+                    location: Location::Set { arg: arg.clone() },
+                    message: toml_message(e.message()),
+                });
+                continue;
+            }
+        };
+        let shifted = span::shift(parsed.map_table(), off);
+        if let toml::de::DeValue::Table(t) = shifted.into_inner() {
+            let mut bad = Vec::new();
+            span::merge(root.get_mut(), t, "", &mut bad);
+            for path in bad {
+                problems.push(Problem {
+                    location: Location::Set { arg: arg.clone() },
+                    message: format!("`{path}` does not name an element of an existing array"),
+                });
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(fail(problems));
+    }
+
+    let tree = root.get_ref().clone();
+    let raw = match file::ScenarioFile::deserialize(toml::de::Deserializer::from(root)) {
+        Ok(raw) => raw,
+        Err(e) => {
+            return Err(fail(vec![Problem {
+                location: sources.location(e.span().map_or(0, |s| s.start)),
+                message: toml_message(e.message()),
+            }]));
+        }
+    };
+    match validate::validate(&raw, stem) {
+        Ok(scenario) => {
+            let resolved_toml = resolve::to_toml(&scenario);
+            Ok(Loaded {
+                scenario,
+                resolved_toml,
+            })
+        }
+        Err(issues) => {
+            let mut problems: Vec<(usize, Problem)> = issues
+                .into_iter()
+                .map(|i| {
+                    let at = span::span_of(&tree, &i.path).start;
+                    (
+                        at,
+                        Problem {
+                            location: sources.location(at),
+                            message: i.message,
+                        },
+                    )
+                })
+                .collect();
+            problems.sort_by_key(|(at, _)| *at);
+            Err(fail(problems.into_iter().map(|(_, p)| p).collect()))
+        }
+    }
+}
+
+/// Turns `KEY=VALUE` into the TOML line `KEY = VALUE`, quoting VALUE when it
+/// is not valid TOML on its own (so `--set cache.policy=lfu` works).
+fn override_doc(arg: &str) -> Result<String, String> {
+    let Some((key, value)) = arg.split_once('=') else {
+        return Err("expected KEY=VALUE, e.g. --set stations.payment.workers=16".into());
+    };
+    let (key, value) = (key.trim(), value.trim());
+    if key.is_empty() {
+        return Err("the key before `=` is empty".into());
+    }
+    let doc = format!("{key} = {value}");
+    if DeTable::parse(&doc).is_ok() {
+        return Ok(doc);
+    }
+    let quoted = format!("{key} = {}", toml_string(value));
+    if DeTable::parse(&quoted).is_ok() {
+        Ok(quoted)
+    } else {
+        Ok(doc) // the key itself is malformed: parse it again to report
+    }
+}
+
+fn toml_string(s: &str) -> String {
+    let escaped: String = s
+        .chars()
+        .flat_map(|c| match c {
+            '"' => vec!['\\', '"'],
+            '\\' => vec!['\\', '\\'],
+            c => vec![c],
+        })
+        .collect();
+    format!("\"{escaped}\"")
+}
+
+/// toml's messages, trimmed to one line.
+fn toml_message(m: &str) -> String {
+    m.trim().replace('\n', "; ")
+}
+
+trait MapTable<'a> {
+    fn map_table(self) -> toml::Spanned<toml::de::DeValue<'a>>;
+}
+
+impl<'a> MapTable<'a> for toml::Spanned<DeTable<'a>> {
+    fn map_table(self) -> toml::Spanned<toml::de::DeValue<'a>> {
+        let span = self.span();
+        toml::Spanned::new(span, toml::de::DeValue::Table(self.into_inner()))
+    }
+}

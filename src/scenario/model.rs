@@ -1,0 +1,191 @@
+//! The validated scenario: typed, complete, every default filled in.
+//!
+//! Built only by `validate.rs`, so holding a [`Scenario`] means every range
+//! and cross-reference check passed. Defaults are documented here, where
+//! they are defined; `docs/scenario.md` repeats them for users.
+
+use crate::agent::action::{Action, N_ACTIONS};
+use crate::agent::route::Step;
+use crate::shop::cache::Policy;
+use crate::sim::dist::Dist;
+use crate::sim::time::SimDuration;
+
+/// Default run seed: fixed, never random, so a run can always be replayed.
+pub const DEFAULT_SEED: u64 = 1;
+/// Default catalog size.
+pub const DEFAULT_PRODUCTS: u32 = 1000;
+/// Default number of categories.
+pub const DEFAULT_CATEGORIES: u32 = 20;
+/// Default Zipf exponent of product popularity.
+pub const DEFAULT_ZIPF_EXPONENT: f64 = 1.0;
+/// Default cache capacity in entries.
+pub const DEFAULT_CACHE_CAPACITY: u32 = 1000;
+
+/// A complete, validated scenario.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// Report name (default: the scenario file's stem).
+    pub name: String,
+    /// What the scenario asks (default empty).
+    pub description: String,
+    /// Run seed (default [`DEFAULT_SEED`]).
+    pub seed: u64,
+    /// Arrival window: no session starts at or after it. Required.
+    pub duration: SimDuration,
+    /// Leading span excluded from every statistic (default zero).
+    pub warmup: SimDuration,
+    /// Time-series bucket (default: duration / 60, whole seconds, >= 1s).
+    pub report_interval: SimDuration,
+    /// How sessions arrive.
+    pub load: Load,
+    /// Pause before each action after the first (default zero).
+    pub think_time: Dist,
+    /// What sessions do.
+    pub behavior: Behavior,
+    /// Products and popularity.
+    pub catalog: Catalog,
+    /// The catalog cache.
+    pub cache: CacheSpec,
+    /// Every station, by index; a sharded group is consecutive entries.
+    pub stations: Vec<StationSpec>,
+    /// Stations as configured (one per `[stations.NAME]`, shards folded).
+    pub groups: Vec<StationGroup>,
+    /// Per action (by index), the steps of its route.
+    pub routes: [Vec<Step>; N_ACTIONS],
+    /// Per action, extra station groups before/after the default route.
+    pub route_edits: [RouteEdit; N_ACTIONS],
+}
+
+/// The arrival process.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Load {
+    /// Poisson arrivals with a piecewise-linear rate.
+    Open {
+        /// `(at, sessions per second)` knots; the first at zero.
+        stages: Vec<(SimDuration, f64)>,
+        /// True when written as a single `rate` (kept for the resolved file).
+        constant: bool,
+    },
+    /// A fixed population, each starting a new session when one ends.
+    Closed {
+        /// Number of users.
+        users: u32,
+        /// Users start evenly spread over this span (default zero).
+        ramp_up: SimDuration,
+    },
+}
+
+/// The next step of a session: an action or leaving.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Next {
+    /// Take this action.
+    Act(Action),
+    /// End the session.
+    Leave,
+}
+
+/// A discrete choice of the next step, as cumulative probabilities.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Choice {
+    /// `(next, probability)` as written, in name order.
+    pub options: Vec<(Next, f64)>,
+}
+
+/// The session's Markov chain.
+#[derive(Clone, Debug)]
+pub struct Behavior {
+    /// How the first action is chosen.
+    pub start: Choice,
+    /// Per action (by index): the next step; `None` for actions no
+    /// session can reach.
+    pub transitions: [Option<Choice>; N_ACTIONS],
+}
+
+/// Product popularity by rank.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Popularity {
+    /// P(rank i) proportional to 1 / i^exponent.
+    Zipf {
+        /// Exponent, >= 0 (default [`DEFAULT_ZIPF_EXPONENT`]).
+        exponent: f64,
+    },
+    /// Every product equally likely.
+    Uniform,
+}
+
+/// `[catalog]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Catalog {
+    /// Number of products (default [`DEFAULT_PRODUCTS`]).
+    pub products: u32,
+    /// Number of categories (default [`DEFAULT_CATEGORIES`]).
+    pub categories: u32,
+    /// Popularity (default Zipf with exponent 1).
+    pub popularity: Popularity,
+}
+
+/// `[cache]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CacheSpec {
+    /// Whether catalog reads go through the cache (default true).
+    pub enabled: bool,
+    /// Entries (default [`DEFAULT_CACHE_CAPACITY`]).
+    pub capacity: u32,
+    /// Eviction policy (default LRU).
+    pub policy: Policy,
+    /// Entry lifetime (default: none).
+    pub ttl: Option<SimDuration>,
+}
+
+/// One station instance: a pool of workers in front of a FIFO queue.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StationSpec {
+    /// Report name: the group's name, with `[shard]` for shards.
+    pub name: String,
+    /// Index of the group this instance belongs to.
+    pub group: u16,
+    /// Parallel servers, >= 1.
+    pub workers: u32,
+    /// Service time, in nanoseconds.
+    pub service_time: Dist,
+    /// Waiting room; `None` is unbounded, `Some(0)` rejects when all busy.
+    pub queue_limit: Option<u32>,
+    /// A request waiting longer gives up; `None` waits for ever.
+    pub timeout: Option<SimDuration>,
+}
+
+/// A configured station: one entry, or a sharded group of entries.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StationGroup {
+    /// The `[stations.NAME]` name.
+    pub name: String,
+    /// Index of the first instance in [`Scenario::stations`].
+    pub first: u16,
+    /// Number of instances (shards); 1 unless sharded.
+    pub shards: u16,
+    /// True for the built-in stations of the default routes.
+    pub builtin: bool,
+}
+
+/// Extra stations around an action's default route, by group index.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RouteEdit {
+    /// Visited before the default route, in order.
+    pub prepend: Vec<u16>,
+    /// Visited after the default route, in order.
+    pub append: Vec<u16>,
+}
+
+impl Scenario {
+    /// The group called `name`.
+    pub fn group(&self, name: &str) -> Option<&StationGroup> {
+        self.groups.iter().find(|g| g.name == name)
+    }
+
+    /// Actions some session can take, in report order.
+    pub fn reachable_actions(&self) -> impl Iterator<Item = Action> + '_ {
+        Action::ALL
+            .into_iter()
+            .filter(|a| self.behavior.transitions[a.index()].is_some())
+    }
+}

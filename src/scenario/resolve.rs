@@ -1,0 +1,190 @@
+//! `scenario.resolved.toml`: exactly what ran.
+//!
+//! The validated scenario written back in the scenario grammar with every
+//! default filled in and every override applied, so loading it again gives
+//! the same scenario (and the same report, byte for byte).
+
+use std::collections::BTreeMap;
+
+use super::file::*;
+use super::model::*;
+use crate::agent::action::{Action, LEAVE};
+use crate::sim::dist::Dist;
+use crate::sim::time::SimDuration;
+
+fn dur(d: SimDuration) -> String {
+    d.to_string()
+}
+
+fn time_q(ns: f64) -> Quantity {
+    Quantity::Text(dur(SimDuration::from_nanos(ns.round() as u64)))
+}
+
+/// A distribution in the file grammar; `time` says whether its parameters
+/// are nanoseconds (written back as durations) or plain numbers.
+pub fn dist_file(d: &Dist, time: bool) -> DistFile {
+    let q = |v: f64| if time { time_q(v) } else { Quantity::Number(v) };
+    let mut f = DistFile::default();
+    match *d {
+        Dist::Constant { value } => {
+            f.dist = Some("constant".into());
+            f.value = Some(q(value));
+        }
+        Dist::Exponential { mean } => {
+            f.dist = Some("exponential".into());
+            f.mean = Some(q(mean));
+        }
+        Dist::Uniform { min, max } => {
+            f.dist = Some("uniform".into());
+            f.min = Some(q(min));
+            f.max = Some(q(max));
+        }
+        Dist::LogNormal { median, sigma } => {
+            f.dist = Some("lognormal".into());
+            f.median = Some(q(median));
+            f.sigma = Some(sigma);
+        }
+        Dist::Gamma { mean, cv } => {
+            f.dist = Some("gamma".into());
+            f.mean = Some(q(mean));
+            f.cv = Some(cv);
+        }
+    }
+    f
+}
+
+fn next_name(n: Next) -> String {
+    match n {
+        Next::Act(a) => a.name().to_owned(),
+        Next::Leave => LEAVE.to_owned(),
+    }
+}
+
+fn choice_table(c: &Choice) -> BTreeMap<String, f64> {
+    c.options.iter().map(|(n, p)| (next_name(*n), *p)).collect()
+}
+
+/// The scenario as a raw file with every default filled in.
+pub fn to_file(s: &Scenario) -> ScenarioFile {
+    let load = match &s.load {
+        Load::Open { stages, constant } => LoadFile {
+            kind: Some("open".into()),
+            rate: constant.then(|| stages[0].1),
+            stages: (!constant).then(|| {
+                stages
+                    .iter()
+                    .map(|(at, rate)| StageFile {
+                        at: Some(dur(*at)),
+                        rate: Some(*rate),
+                    })
+                    .collect()
+            }),
+            think_time: Some(dist_file(&s.think_time, true)),
+            ..Default::default()
+        },
+        Load::Closed { users, ramp_up } => LoadFile {
+            kind: Some("closed".into()),
+            users: Some(*users as i64),
+            ramp_up: Some(dur(*ramp_up)),
+            think_time: Some(dist_file(&s.think_time, true)),
+            ..Default::default()
+        },
+    };
+    let start = match s.behavior.start.options.as_slice() {
+        [(n, p)] if *p == 1.0 => StartFile::One(next_name(*n)),
+        _ => StartFile::Mix(choice_table(&s.behavior.start)),
+    };
+    let transitions = Action::ALL
+        .iter()
+        .filter_map(|a| {
+            s.behavior.transitions[a.index()]
+                .as_ref()
+                .map(|c| (a.name().to_owned(), choice_table(c)))
+        })
+        .collect();
+    let stations = s
+        .groups
+        .iter()
+        .map(|g| {
+            let st = &s.stations[g.first as usize];
+            (
+                g.name.clone(),
+                StationFile {
+                    workers: Some(st.workers as i64),
+                    shards: (g.shards > 1 || g.name == "inventory").then_some(g.shards as i64),
+                    service_time: Some(dist_file(&st.service_time, true)),
+                    queue_limit: st.queue_limit.map(|q| q as i64),
+                    timeout: st.timeout.map(dur),
+                },
+            )
+        })
+        .collect();
+    let routes = Action::ALL
+        .iter()
+        .filter_map(|a| {
+            let e = &s.route_edits[a.index()];
+            let names = |v: &[u16]| {
+                v.iter()
+                    .map(|g| s.groups[*g as usize].name.clone())
+                    .collect()
+            };
+            (!e.prepend.is_empty() || !e.append.is_empty()).then(|| {
+                (
+                    a.name().to_owned(),
+                    RouteFile {
+                        prepend: names(&e.prepend),
+                        append: names(&e.append),
+                    },
+                )
+            })
+        })
+        .collect();
+    ScenarioFile {
+        scenario: Some(ScenarioSection {
+            name: Some(s.name.clone()),
+            description: Some(s.description.clone()),
+            seed: Some(s.seed as i64),
+            duration: Some(dur(s.duration)),
+            warmup: Some(dur(s.warmup)),
+            report_interval: Some(dur(s.report_interval)),
+        }),
+        load: Some(load),
+        behavior: Some(BehaviorFile {
+            start: Some(start),
+            transitions,
+        }),
+        catalog: Some(CatalogFile {
+            products: Some(s.catalog.products as i64),
+            categories: Some(s.catalog.categories as i64),
+            popularity: Some(match s.catalog.popularity {
+                Popularity::Zipf { exponent } => PopularityFile {
+                    dist: Some("zipf".into()),
+                    exponent: Some(exponent),
+                },
+                Popularity::Uniform => PopularityFile {
+                    dist: Some("uniform".into()),
+                    exponent: None,
+                },
+            }),
+        }),
+        cache: Some(CacheFile {
+            enabled: Some(s.cache.enabled),
+            capacity: Some(s.cache.capacity as i64),
+            policy: Some(s.cache.policy.name().to_owned()),
+            ttl: s.cache.ttl.map(dur),
+        }),
+        stations,
+        routes,
+    }
+}
+
+/// The resolved scenario as TOML text.
+pub fn to_toml(s: &Scenario) -> String {
+    // Cannot fail: every map key is a string and validation rejected
+    // non-finite numbers, the only values TOML cannot represent.
+    let body = toml::to_string(&to_file(s)).expect("a validated scenario serializes to TOML");
+    format!(
+        "# Resolved by ecsim {}: exactly what ran, every default filled in.\n\n{body}",
+        env!("CARGO_PKG_VERSION")
+    )
+}
