@@ -1,1 +1,86 @@
-fn main() {}
+//! Engine throughput in events per second.
+//!
+//! `mm8_rho09`: the M/M/8 model at utilization 0.9 with 1M customers
+//! (the issue's reference workload), metrics recording included.
+//! `shop_mix`: a browsing/checkout mix touching every default station and
+//! the cache. Run with `cargo bench --bench engine`; criterion reports
+//! time per run and, through `Throughput::Elements`, events per second.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use ecsim::agent::business::ModelOnly;
+use ecsim::scenario::{Scenario, load_str};
+use ecsim::sim::engine::Engine;
+
+const MM8: &str = r#"
+[scenario]
+duration = "1388889ms"   # 1M arrivals at 720/s
+
+[load]
+type = "open"
+rate = 720.0
+
+[behavior]
+start = "view_product"
+[behavior.transitions]
+view_product = { leave = 1.0 }
+
+[cache]
+enabled = false
+
+[stations.catalog_db]
+workers = 8
+service_time = { dist = "exponential", mean = "10ms" }
+"#;
+
+const SHOP: &str = r#"
+[scenario]
+duration = "1000s"
+
+[load]
+type = "open"
+rate = 200.0
+think_time = { dist = "exponential", mean = "2s" }
+
+[behavior]
+start = { home = 0.6, search = 0.4 }
+[behavior.transitions]
+home = { browse = 0.5, search = 0.3, leave = 0.2 }
+browse = { view_product = 0.8, leave = 0.2 }
+search = { view_product = 0.9, leave = 0.1 }
+view_product = { add_to_cart = 0.4, browse = 0.3, leave = 0.3 }
+add_to_cart = { view_cart = 0.5, checkout = 0.3, view_product = 0.2 }
+view_cart = { checkout = 0.7, leave = 0.3 }
+checkout = { order_status = 0.5, leave = 0.5 }
+order_status = { leave = 1.0 }
+
+[catalog]
+products = 100000
+
+[cache]
+capacity = 10000
+"#;
+
+fn scenario(text: &str) -> Scenario {
+    match load_str("bench.toml", "bench", text, &[], None) {
+        Ok(l) => l.scenario,
+        Err(e) => panic!("bench scenario invalid: {e}"),
+    }
+}
+
+fn events(sc: &Scenario) -> u64 {
+    Engine::new(sc, ModelOnly).run(&mut |_| true).events
+}
+
+fn bench(c: &mut Criterion) {
+    let mut g = c.benchmark_group("engine");
+    g.sample_size(10);
+    for (name, text) in [("mm8_rho09_1M_customers", MM8), ("shop_mix", SHOP)] {
+        let sc = scenario(text);
+        g.throughput(Throughput::Elements(events(&sc)));
+        g.bench_function(name, |b| b.iter(|| events(&sc)));
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -8,7 +8,7 @@
 
 use hdrhistogram::Histogram;
 
-use super::MAX_LATENCY_NS;
+use super::{WAIT_SIGFIG, histogram};
 use crate::agent::action::N_ACTIONS;
 use crate::sim::time::{SimDuration, SimTime};
 
@@ -46,10 +46,7 @@ impl Bucket {
             count: 0,
             errors: 0,
             sum_ns: 0,
-            // Two significant digits: enough for a chart, 16x smaller.
-            // Cannot fail: constant, valid bounds.
-            hist: Histogram::new_with_bounds(1, MAX_LATENCY_NS, 2)
-                .expect("constant histogram bounds are valid"),
+            hist: histogram(WAIT_SIGFIG),
         }
     }
 
@@ -95,7 +92,6 @@ impl Series {
     pub fn record(&mut self, now: SimTime, op: usize, latency_ns: u64, error: bool) {
         self.advance(now);
         self.buckets[op].record(latency_ns, error);
-        self.buckets[N_ACTIONS].record(latency_ns, error);
     }
 
     /// Records a cache lookup at `now`.
@@ -117,6 +113,17 @@ impl Series {
     fn flush(&mut self) {
         let t_s = (self.origin + SimDuration::from_nanos(self.index * self.interval)).as_secs_f64();
         let hit_rate = (self.lookups > 0).then(|| self.hits as f64 / self.lookups as f64);
+        // The ALL bucket is the sum of the operations' (histograms add
+        // exactly), built once per interval rather than on every record.
+        let (ops, all) = self.buckets.split_at_mut(N_ACTIONS);
+        let all = &mut all[0];
+        for b in ops.iter().filter(|b| b.count > 0) {
+            all.count += b.count;
+            all.errors += b.errors;
+            all.sum_ns += b.sum_ns;
+            // Cannot fail: every bucket has the same bounds.
+            all.hist.add(&b.hist).expect("buckets share bounds");
+        }
         for (op, b) in self.buckets.iter_mut().enumerate() {
             if b.count > 0 || op == N_ACTIONS {
                 let ms = |ns: u64| ns as f64 / 1e6;

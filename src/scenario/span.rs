@@ -128,13 +128,22 @@ pub fn merge<'a>(base: &mut DeTable<'a>, over: DeTable<'a>, prefix: &str, bad: &
     for (k, v) in over {
         let name: Cow<'a, str> = k.get_ref().clone();
         let path = join(prefix, &name);
-        match base.get_mut(name.as_ref()) {
-            Some(existing) => match (existing.get_mut(), v.into_inner()) {
-                (DeValue::Table(bt), DeValue::Table(ot)) => merge(bt, ot, &path, bad),
-                (DeValue::Array(arr), DeValue::Table(ot)) => merge_array(arr, ot, &path, bad),
-                (slot, value) => *slot = value,
-            },
-            None => {
+        let existing = base.get_mut(name.as_ref()).map(|e| e.get_mut());
+        match (existing, v.get_ref()) {
+            (Some(DeValue::Table(bt)), DeValue::Table(_)) => {
+                if let DeValue::Table(ot) = v.into_inner() {
+                    merge(bt, ot, &path, bad);
+                }
+            }
+            (Some(DeValue::Array(arr)), DeValue::Table(_)) => {
+                if let DeValue::Table(ot) = v.into_inner() {
+                    merge_array(arr, ot, &path, bad);
+                }
+            }
+            // A new key, or a leaf replaced: take the override's key too,
+            // so problems with it point at the `--set`.
+            _ => {
+                base.remove(name.as_ref());
                 base.insert(k, v);
             }
         }

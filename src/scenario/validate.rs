@@ -77,11 +77,16 @@ struct Checker {
 }
 
 impl Checker {
+    /// Records a problem at `path`. A message starting with "must" is about
+    /// the key itself and gets the key's name in front.
     fn issue(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.issues.push(Issue {
-            path: path.into(),
-            message: message.into(),
-        });
+        let path = path.into();
+        let mut message = message.into();
+        if message.starts_with("must") {
+            let key = path.rsplit('.').next().unwrap_or_default();
+            message = format!("`{key}` {message}");
+        }
+        self.issues.push(Issue { path, message });
     }
 
     fn duration(&mut self, path: &str, text: &str) -> Option<SimDuration> {

@@ -168,9 +168,9 @@ impl Sampler {
     #[inline]
     pub fn sample_nanos(&self, rng: &mut SimRng) -> u64 {
         let v = self.sample(rng);
-        // Saturating float-to-int cast: NaN is impossible (parameters are
-        // checked), huge values clamp to u64::MAX.
-        v.round() as u64
+        // Round half up (draws are never negative); the float-to-int cast
+        // saturates, so huge values clamp to u64::MAX.
+        (v + 0.5) as u64
     }
 
     /// True when every draw is zero (lets callers skip scheduling).

@@ -82,6 +82,10 @@ impl RateProfile {
             let r = r0 + slope * (t - t0);
             let len = seg_end - t;
             let area = r * len + slope * len * len / 2.0;
+            if e <= area && slope == 0.0 {
+                let at = t + e / r;
+                return (at < end).then_some(at);
+            }
             if e <= area {
                 // Solve slope/2 x² + r x = e in the cancellation-free form.
                 let disc = (r * r + 2.0 * slope * e).max(0.0);

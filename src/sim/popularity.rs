@@ -1,18 +1,65 @@
 //! Drawing products and categories by popularity.
 //!
 //! Rank `i` (0-based) of `n` has probability proportional to `1/(i+1)^s`
-//! (Zipf) or `1/n` (uniform). Zipf draws use rejection-inversion
-//! (`rand_distr::Zipf`): constant expected time, no table, any `n`.
-//! Categories follow the same law as products, over `categories` ranks.
+//! (Zipf) or `1/n` (uniform). Zipf draws use Walker's alias method for up
+//! to [`ALIAS_MAX`] ranks (O(1), two integer draws, 8 bytes per rank) and
+//! rejection-inversion (`rand_distr::Zipf`, no table) beyond. Categories
+//! follow the same law as products, over `categories` ranks.
 
-use rand::RngExt;
+use rand::{Rng, RngExt};
 use rand_distr::{Distribution, Zipf};
+
+/// Largest catalog drawn through an alias table (32 MiB of table).
+pub const ALIAS_MAX: u32 = 1 << 22;
+
+/// Walker's alias table: draw a column uniformly, keep it with its
+/// probability, else take its alias.
+struct Alias {
+    keep: Vec<u32>,
+    alias: Vec<u32>,
+}
+
+impl Alias {
+    /// Vose's construction from unnormalised weights.
+    fn new(weights: &[f64]) -> Alias {
+        let n = weights.len();
+        let total: f64 = weights.iter().sum();
+        let mut scaled: Vec<f64> = weights.iter().map(|w| w * n as f64 / total).collect();
+        let mut keep = vec![u32::MAX; n];
+        let mut alias: Vec<u32> = (0..n as u32).collect();
+        let (mut small, mut large): (Vec<usize>, Vec<usize>) =
+            (0..n).partition(|&i| scaled[i] < 1.0);
+        while let (Some(s), Some(&l)) = (small.pop(), large.last()) {
+            keep[s] = (scaled[s] * 4_294_967_296.0).min(u32::MAX as f64) as u32;
+            alias[s] = l as u32;
+            scaled[l] -= 1.0 - scaled[s];
+            if scaled[l] < 1.0 {
+                large.pop();
+                small.push(l);
+            }
+        }
+        // Leftovers are 1 up to rounding: always kept.
+        Alias { keep, alias }
+    }
+
+    #[inline]
+    fn draw(&self, rng: &mut SimRng) -> u32 {
+        let n = self.keep.len() as u64;
+        let i = ((rng.next_u64() as u128 * n as u128) >> 64) as usize;
+        if rng.next_u32() < self.keep[i] || self.keep[i] == u32::MAX {
+            i as u32
+        } else {
+            self.alias[i]
+        }
+    }
+}
 
 use super::rng::SimRng;
 use crate::agent::business::Picker;
 use crate::scenario::model::{Catalog, Popularity};
 
 enum Law {
+    Alias(Alias),
     Zipf(Zipf<f64>),
     Uniform(u32),
 }
@@ -20,6 +67,10 @@ enum Law {
 impl Law {
     fn new(n: u32, popularity: Popularity) -> Law {
         match popularity {
+            Popularity::Zipf { exponent } if n <= ALIAS_MAX => {
+                let w: Vec<f64> = (1..=n).map(|i| (i as f64).powf(-exponent)).collect();
+                Law::Alias(Alias::new(&w))
+            }
             // `Zipf::new` fails only for n < 1 or a negative or NaN
             // exponent, which validation excludes; fall back to uniform.
             Popularity::Zipf { exponent } => match Zipf::new(n as f64, exponent) {
@@ -33,6 +84,7 @@ impl Law {
     #[inline]
     fn draw(&self, rng: &mut SimRng) -> u32 {
         match self {
+            Law::Alias(a) => a.draw(rng),
             Law::Zipf(z) => (z.sample(rng) as u32).saturating_sub(1),
             Law::Uniform(n) => rng.random_range(0..*n),
         }
@@ -106,6 +158,24 @@ mod tests {
                 (counts[rank] as f64 - expected).abs() < tol,
                 "rank {rank}: {} vs {expected:.0}",
                 counts[rank]
+            );
+        }
+    }
+
+    #[test]
+    fn alias_table_matches_weights() {
+        let a = Alias::new(&[1.0, 2.0, 3.0, 4.0]);
+        let mut rng = from_u64(5);
+        let n = 200_000;
+        let mut counts = [0u64; 4];
+        for _ in 0..n {
+            counts[a.draw(&mut rng) as usize] += 1;
+        }
+        for (i, &c) in counts.iter().enumerate() {
+            let expected = n as f64 * (i + 1) as f64 / 10.0;
+            assert!(
+                (c as f64 - expected).abs() < 5.0 * expected.sqrt(),
+                "{i}: {c} vs {expected}"
             );
         }
     }
