@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::Report;
+use super::{Report, StationRow};
 
 fn pct(v: f64) -> String {
     format!("{:.2}%", v * 100.0)
@@ -63,7 +63,7 @@ pub fn render(report: &Report, out_dir: &str) -> String {
         "\n{:<14} {:>8} {:>8} {:>13} {:>12} {:>10}",
         "station", "workers", "util", "mean_wait_ms", "p99_wait_ms", "max_queue"
     );
-    for st in &report.stations {
+    for st in station_lines(&report.stations) {
         let _ = writeln!(
             s,
             "{:<14} {:>8} {:>8} {:>13.3} {:>12.3} {:>10}",
@@ -88,4 +88,43 @@ pub fn render(report: &Report, out_dir: &str) -> String {
     }
     let _ = writeln!(s, "\nreport: {out_dir}");
     s
+}
+
+/// Station rows for the console: shards of one station (`name[i]`) are
+/// folded into one line `name ×N` with total workers, mean utilization,
+/// the request-weighted mean wait and the worst p99 wait and queue.
+fn station_lines(rows: &[StationRow]) -> Vec<StationRow> {
+    let mut out: Vec<(String, usize, StationRow)> = Vec::new();
+    for r in rows {
+        let group = r.station.split('[').next().unwrap_or(&r.station).to_owned();
+        match out.last_mut() {
+            Some((g, n, acc)) if *g == group && r.station.contains('[') => {
+                let (wa, wb) = (
+                    (acc.served + acc.timed_out) as f64,
+                    (r.served + r.timed_out) as f64,
+                );
+                acc.mean_wait_ms = if wa + wb > 0.0 {
+                    (acc.mean_wait_ms * wa + r.mean_wait_ms * wb) / (wa + wb)
+                } else {
+                    0.0
+                };
+                acc.utilization = (acc.utilization * *n as f64 + r.utilization) / (*n + 1) as f64;
+                acc.workers += r.workers;
+                acc.served += r.served;
+                acc.timed_out += r.timed_out;
+                acc.p99_wait_ms = acc.p99_wait_ms.max(r.p99_wait_ms);
+                acc.max_queue_len = acc.max_queue_len.max(r.max_queue_len);
+                *n += 1;
+            }
+            _ => out.push((group, 1, r.clone())),
+        }
+    }
+    out.into_iter()
+        .map(|(g, n, mut r)| {
+            if n > 1 {
+                r.station = format!("{g} ×{n}");
+            }
+            r
+        })
+        .collect()
 }

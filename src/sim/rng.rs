@@ -56,6 +56,8 @@ pub fn from_u64(seed: u64) -> SimRng {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const PINNED: [u64; 2] = [7_566_751_437_223_329_740, 8_533_149_497_518_066_316];
     use rand::RngExt;
 
     #[test]
@@ -79,12 +81,9 @@ mod tests {
     #[test]
     fn output_is_pinned() {
         // Reproducibility across releases: if this changes, every report
-        // changes. Update only on purpose, with a note in the changelog.
+        // changes. Update only on purpose, and say so in the commit.
         let mut r = stream(1, StreamKind::Arrivals, 0);
-        let v: u64 = r.random();
-        assert_eq!(v, stream(1, StreamKind::Arrivals, 0).random::<u64>());
-        let mean: f64 = (0..10_000).map(|_| r.random::<f64>()).sum::<f64>() / 10_000.0;
-        // Uniform mean 0.5, sd of the mean 0.29/sqrt(1e4) = 0.0029; 5 sd.
-        assert!((mean - 0.5).abs() < 0.015, "mean {mean}");
+        let first: [u64; 2] = [r.random(), r.random()];
+        assert_eq!(first, PINNED);
     }
 }

@@ -325,3 +325,31 @@ fn ctrl_c_writes_a_partial_report_and_exits_130() {
         "what was measured is kept"
     );
 }
+
+#[test]
+fn every_bundled_scenario_validates_and_runs() {
+    let s = Scratch::new();
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut n = 0;
+    for entry in fs::read_dir(&dir).expect("scenarios/").flatten() {
+        let p = entry.path();
+        if p.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        let text = fs::read_to_string(&p).expect("read");
+        assert!(
+            text.starts_with('#'),
+            "{} opens with a comment saying the question it answers",
+            p.display()
+        );
+        let name = p.file_stem().expect("stem").to_string_lossy().into_owned();
+        let out = s.run_ok(&p, &name, &[]);
+        let summary = read_csv(&out.join("summary.csv"));
+        assert!(
+            num(row(&summary, "operation", "ALL"), "count") > 0.0,
+            "{name} completed requests"
+        );
+        n += 1;
+    }
+    assert!(n >= 2, "bundled scenarios found: {n}");
+}
