@@ -67,5 +67,15 @@ pub fn run(args: &RunArgs) -> u8 {
         eprintln!("interrupted: partial report written to {}", out.display());
         return exit::INTERRUPTED;
     }
+    if !report.thresholds_pass() {
+        let failed: Vec<String> = report
+            .thresholds
+            .iter()
+            .filter(|v| !v.pass)
+            .map(|v| format!("{} {} (actual {:.3})", v.threshold, v.expected, v.actual))
+            .collect();
+        eprintln!("thresholds failed: {}", failed.join("; "));
+        return exit::THRESHOLD;
+    }
     exit::OK
 }

@@ -86,6 +86,17 @@ pub fn render(report: &Report, out_dir: &str) -> String {
             c.expirations
         );
     }
+    if !report.thresholds.is_empty() {
+        let _ = writeln!(s, "\nthresholds");
+        for v in &report.thresholds {
+            let mark = if v.pass { "✓" } else { "✗" };
+            let _ = writeln!(
+                s,
+                "  {mark} {} {} (actual {:.3})",
+                v.threshold, v.expected, v.actual
+            );
+        }
+    }
     let _ = writeln!(s, "\nreport: {out_dir}");
     s
 }

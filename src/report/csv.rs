@@ -65,6 +65,9 @@ pub const SERIES_HEADER: [&str; 8] = [
     "cache_hit_rate",
 ];
 
+/// Header of `thresholds.csv`.
+pub const THRESHOLDS_HEADER: [&str; 4] = ["threshold", "expected", "actual", "pass"];
+
 /// Milliseconds: 3 decimals.
 pub fn f3(v: f64) -> String {
     format!("{v:.3}")
@@ -185,6 +188,21 @@ pub fn series(rows: &[SeriesRow]) -> Vec<u8> {
                 f3(r.p50_ms),
                 f3(r.p99_ms),
                 r.cache_hit_rate.map(f6).unwrap_or_default(),
+            ]
+        }),
+    )
+}
+
+/// `thresholds.csv`; `actual` with 6 decimals.
+pub fn thresholds(rows: &[super::thresholds::Verdict]) -> Vec<u8> {
+    render(
+        THRESHOLDS_HEADER,
+        rows.iter().map(|r| {
+            [
+                r.threshold.clone(),
+                r.expected.clone(),
+                f6(r.actual),
+                r.pass.to_string(),
             ]
         }),
     )

@@ -10,6 +10,9 @@ pub mod atomic;
 pub mod console;
 pub mod csv;
 pub mod hgrm;
+pub mod thresholds;
+
+use std::collections::BTreeMap;
 
 use hdrhistogram::Histogram;
 
@@ -148,6 +151,83 @@ pub struct Report {
     pub resolved_toml: String,
     /// Problems of the metric and cache invariants (I13, I14).
     pub violations: Vec<(String, String)>,
+    /// `thresholds.csv` (empty when the scenario has none).
+    pub thresholds: Vec<thresholds::Verdict>,
+}
+
+impl SummaryRow {
+    /// The numeric columns, in `summary.csv` order after `operation`.
+    pub fn values(&self) -> [f64; 11] {
+        [
+            self.count as f64,
+            self.errors as f64,
+            self.error_rate,
+            self.throughput_per_s,
+            self.mean_ms,
+            self.p50_ms,
+            self.p90_ms,
+            self.p95_ms,
+            self.p99_ms,
+            self.p999_ms,
+            self.max_ms,
+        ]
+    }
+}
+
+impl StationRow {
+    /// The numeric columns, in `stations.csv` order after `station`.
+    pub fn values(&self) -> [f64; 9] {
+        [
+            self.workers as f64,
+            self.served as f64,
+            self.rejected as f64,
+            self.timed_out as f64,
+            self.utilization,
+            self.mean_wait_ms,
+            self.p99_wait_ms,
+            self.mean_queue_len,
+            self.max_queue_len as f64,
+        ]
+    }
+}
+
+impl CacheRow {
+    /// The numeric columns, in `cache.csv` order after `cache`.
+    pub fn values(&self) -> [f64; 6] {
+        [
+            self.lookups as f64,
+            self.hits as f64,
+            self.misses as f64,
+            self.hit_rate,
+            self.evictions as f64,
+            self.expirations as f64,
+        ]
+    }
+}
+
+/// Every metric name a run of `sc` reports, as thresholds and `compare`
+/// address them: `OPERATION.COLUMN` (and `ALL.COLUMN`) of summary.csv,
+/// `cache.COLUMN`, `stations.NAME.COLUMN`.
+pub fn metric_names(sc: &Scenario) -> Vec<String> {
+    let mut names = Vec::new();
+    let ops = sc.reachable_actions().map(|a| a.name()).chain([ALL]);
+    for op in ops {
+        for col in &csv::SUMMARY_HEADER[1..] {
+            names.push(format!("{op}.{col}"));
+        }
+    }
+    if sc.cache.enabled {
+        for col in &csv::CACHE_HEADER[1..] {
+            names.push(format!("cache.{col}"));
+        }
+    }
+    let used = sc.used_stations();
+    for (st, _) in sc.stations.iter().zip(used).filter(|(_, u)| *u) {
+        for col in &csv::STATIONS_HEADER[1..] {
+            names.push(format!("stations.{}.{col}", st.name));
+        }
+    }
+    names
 }
 
 fn ms(ns: u64) -> f64 {
@@ -284,7 +364,7 @@ impl Report {
             ));
         }
 
-        Report {
+        let mut report = Report {
             run: RunInfo {
                 scenario: sc.name.clone(),
                 seed: sc.seed,
@@ -303,7 +383,36 @@ impl Report {
             histograms,
             resolved_toml,
             violations,
+            thresholds: Vec::new(),
+        };
+        report.thresholds = thresholds::evaluate(&sc.thresholds, &report.metrics());
+        report
+    }
+
+    /// Every metric of the report by name (see [`metric_names`]).
+    pub fn metrics(&self) -> BTreeMap<String, f64> {
+        let mut m = BTreeMap::new();
+        for r in &self.summary {
+            for (col, v) in csv::SUMMARY_HEADER[1..].iter().zip(r.values()) {
+                m.insert(format!("{}.{col}", r.operation), v);
+            }
         }
+        for r in &self.cache {
+            for (col, v) in csv::CACHE_HEADER[1..].iter().zip(r.values()) {
+                m.insert(format!("cache.{col}"), v);
+            }
+        }
+        for r in &self.stations {
+            for (col, v) in csv::STATIONS_HEADER[1..].iter().zip(r.values()) {
+                m.insert(format!("stations.{}.{col}", r.station), v);
+            }
+        }
+        m
+    }
+
+    /// True when every threshold passed (or there are none).
+    pub fn thresholds_pass(&self) -> bool {
+        self.thresholds.iter().all(|v| v.pass)
     }
 
     /// The summary row of `operation`.
@@ -328,6 +437,12 @@ impl Report {
                 bytes: run_json(&self.run).into_bytes(),
             },
         ];
+        if !self.thresholds.is_empty() {
+            files.push(csv::file(
+                "thresholds.csv",
+                csv::thresholds(&self.thresholds),
+            ));
+        }
         for (name, h) in &self.histograms {
             files.push(atomic::ReportFile {
                 path: format!("histograms/{name}.hgrm"),
@@ -376,4 +491,45 @@ fn run_json(r: &RunInfo) -> String {
     let mut s = serde_json::to_string_pretty(&v).expect("json value serializes");
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agent::business::ModelOnly;
+    use crate::scenario::load_str;
+    use crate::sim::engine::Engine;
+
+    #[test]
+    fn metric_names_are_exactly_the_reported_metrics() {
+        let text = r#"
+[scenario]
+duration = "30s"
+[load]
+type = "open"
+rate = 20.0
+[behavior]
+start = "home"
+[behavior.transitions]
+home = { view_product = 0.5, leave = 0.5 }
+view_product = { add_to_cart = 0.5, leave = 0.5 }
+add_to_cart = { checkout = 1.0 }
+checkout = { leave = 1.0 }
+"#;
+        let loaded = load_str("t.toml", "t", text, &[], None).expect("valid");
+        let sc = &loaded.scenario;
+        let result = Engine::new(sc, ModelOnly).run(&mut |_| true);
+        let report = Report::build(sc, &result, String::new(), 0.0);
+        let reported: Vec<String> = report.metrics().into_keys().collect();
+        let mut named = metric_names(sc);
+        named.sort();
+        assert_eq!(reported, named);
+        assert!(named.contains(&"checkout.p99_ms".to_string()));
+        assert!(named.contains(&"stations.inventory[3].utilization".to_string()));
+        assert!(named.contains(&"cache.hit_rate".to_string()));
+        assert!(
+            !named.iter().any(|n| n.starts_with("search.")),
+            "search is unreachable"
+        );
+    }
 }

@@ -32,6 +32,20 @@ pub struct ScenarioFile {
     /// `[routes.ACTION]`: extra stations around an action's default route.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub routes: BTreeMap<String, RouteFile>,
+    /// `[thresholds]`: `METRIC = "< 800"`, checked after the run.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub thresholds: BTreeMap<String, ThresholdFile>,
+}
+
+/// A threshold: an expression such as `"< 800"`, or a table of them when
+/// the metric was written as a dotted key (`checkout.p99_ms = "< 800"`).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum ThresholdFile {
+    /// `"< 800"`, `"<= 0.01"`, `"> 0.9"`.
+    Expr(String),
+    /// The rest of a dotted metric name.
+    Nested(BTreeMap<String, ThresholdFile>),
 }
 
 /// `[scenario]`.

@@ -54,6 +54,65 @@ pub struct Scenario {
     pub routes: [Vec<Step>; N_ACTIONS],
     /// Per action, extra station groups before/after the default route.
     pub route_edits: [RouteEdit; N_ACTIONS],
+    /// Pass/fail conditions on report metrics, in metric-name order.
+    pub thresholds: Vec<Threshold>,
+}
+
+/// A comparison of a threshold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cmp {
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+    /// `==`
+    Eq,
+}
+
+impl Cmp {
+    /// Does `actual CMP bound` hold?
+    pub fn holds(self, actual: f64, bound: f64) -> bool {
+        match self {
+            Cmp::Lt => actual < bound,
+            Cmp::Le => actual <= bound,
+            Cmp::Gt => actual > bound,
+            Cmp::Ge => actual >= bound,
+            Cmp::Eq => actual == bound,
+        }
+    }
+
+    /// The operator as written.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Cmp::Lt => "<",
+            Cmp::Le => "<=",
+            Cmp::Gt => ">",
+            Cmp::Ge => ">=",
+            Cmp::Eq => "==",
+        }
+    }
+}
+
+/// `METRIC = "CMP VALUE"` from `[thresholds]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Threshold {
+    /// Metric name, e.g. `checkout.p99_ms` (units as in the CSV column).
+    pub metric: String,
+    /// The comparison.
+    pub cmp: Cmp,
+    /// The bound.
+    pub value: f64,
+}
+
+impl Threshold {
+    /// The condition as written, normalised: `< 800`.
+    pub fn expected(&self) -> String {
+        format!("{} {}", self.cmp.symbol(), self.value)
+    }
 }
 
 /// The arrival process.
@@ -180,6 +239,27 @@ impl Scenario {
     /// The group called `name`.
     pub fn group(&self, name: &str) -> Option<&StationGroup> {
         self.groups.iter().find(|g| g.name == name)
+    }
+
+    /// Per station instance: can some reachable action's route visit it?
+    pub fn used_stations(&self) -> Vec<bool> {
+        let mut used = vec![false; self.stations.len()];
+        for a in self.reachable_actions() {
+            for step in &self.routes[a.index()] {
+                match *step {
+                    Step::Visit(s) | Step::VisitIf(_, s) | Step::CacheLookup { station: s, .. } => {
+                        used[s as usize] = true
+                    }
+                    Step::PerLine { first, shards } => {
+                        for i in first..first + shards {
+                            used[i as usize] = true;
+                        }
+                    }
+                    Step::CacheFill => {}
+                }
+            }
+        }
+        used
     }
 
     /// Actions some session can take, in report order.

@@ -175,6 +175,11 @@ pub fn to_file(s: &Scenario) -> ScenarioFile {
         }),
         stations,
         routes,
+        thresholds: s
+            .thresholds
+            .iter()
+            .map(|t| (t.metric.clone(), ThresholdFile::Expr(t.expected())))
+            .collect(),
     }
 }
 

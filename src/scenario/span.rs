@@ -179,25 +179,37 @@ fn join(prefix: &str, key: &str) -> String {
 
 /// The span to blame for a problem at dotted `path`: the key if the whole
 /// path exists, else the deepest existing ancestor's key, else the start.
+/// A key may itself contain dots (`"checkout.p99_ms" = …`): at each level
+/// the longest run of segments naming a key wins.
 pub fn span_of(root: &DeTable<'_>, path: &str) -> Range<usize> {
+    let segs: Vec<&str> = path.split('.').filter(|s| !s.is_empty()).collect();
     let mut best = 0..0;
     let mut table = Some(root);
     let mut array: Option<&DeArray<'_>> = None;
-    for seg in path.split('.').filter(|s| !s.is_empty()) {
-        let found = if let Some(t) = table {
-            t.get_key_value(seg).map(|(k, v)| (k.span(), v))
+    let mut i = 0;
+    while i < segs.len() {
+        let mut found = None;
+        if let Some(t) = table {
+            for j in (i + 1..=segs.len()).rev() {
+                if let Some((k, v)) = t.get_key_value(segs[i..j].join(".").as_str()) {
+                    found = Some((k.span(), v, j));
+                    break;
+                }
+            }
         } else if let Some(a) = array {
-            seg.parse::<usize>()
+            found = segs[i]
+                .parse::<usize>()
                 .ok()
-                .and_then(|i| a.get(i))
-                .map(|v| (v.span(), v))
-        } else {
-            None
+                .and_then(|n| a.get(n))
+                .map(|v| (v.span(), v, i + 1));
+        }
+        let Some((span, value, next)) = found else {
+            break;
         };
-        let Some((span, value)) = found else { break };
         best = span;
         table = value.get_ref().as_table();
         array = value.get_ref().as_array();
+        i = next;
     }
     best
 }

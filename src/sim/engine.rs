@@ -204,22 +204,7 @@ impl<'s, B: Business> Engine<'s, B> {
                 stats: StationStats::default(),
             })
             .collect();
-        let mut station_used = vec![false; sc.stations.len()];
-        for a in sc.reachable_actions() {
-            for step in &sc.routes[a.index()] {
-                match *step {
-                    Step::Visit(s) | Step::VisitIf(_, s) | Step::CacheLookup { station: s, .. } => {
-                        station_used[s as usize] = true
-                    }
-                    Step::PerLine { first, shards } => {
-                        for i in 0..shards {
-                            station_used[(first + i) as usize] = true;
-                        }
-                    }
-                    Step::CacheFill => {}
-                }
-            }
-        }
+        let station_used = sc.used_stations();
         let cache = sc.cache.enabled.then(|| {
             Cache::new(
                 sc.cache.policy,

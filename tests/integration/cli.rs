@@ -353,3 +353,57 @@ fn every_bundled_scenario_validates_and_runs() {
     }
     assert!(n >= 2, "bundled scenarios found: {n}");
 }
+
+#[test]
+fn thresholds_pass_fail_and_reject_unknown_metrics() {
+    let s = Scratch::new();
+    let with = |t: &str| format!("{SHOP}\n[thresholds]\n{t}\n");
+    // Passing thresholds: exit 0 and thresholds.csv with pass = true.
+    let sc = s.scenario("pass.toml", &with("\"checkout.p99_ms\" = \"< 100000\"\nALL.error_rate = \"<= 0.01\"\ncache.hit_rate = \"> 0.1\""));
+    let dir = s.run_ok(&sc, "pass", &[]);
+    let rows = read_csv(&dir.join("thresholds.csv"));
+    assert_eq!(rows.len(), 3);
+    assert!(rows.iter().all(|r| r["pass"] == "true"), "{rows:?}");
+    assert_eq!(
+        row(&rows, "threshold", "checkout.p99_ms")["expected"],
+        "< 100000"
+    );
+
+    // A failing one: exit 1, the report is still written, the verdict says why.
+    let sc = s.scenario("fail.toml", &with("checkout.p99_ms = \"< 1\""));
+    let out = s.path("fail");
+    let o = run(&[
+        "run",
+        sc.to_str().expect("utf-8"),
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let rows = read_csv(&out.join("thresholds.csv"));
+    assert_eq!(rows[0]["pass"], "false");
+    assert!(num(&rows[0], "actual") > 1.0);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("✗ checkout.p99_ms < 1"), "{stdout}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("thresholds failed: checkout.p99_ms < 1"));
+
+    // An unknown metric: exit 2 before running, naming valid ones.
+    let sc = s.scenario("bad.toml", &with("checkout.p98_ms = \"< 800\""));
+    let out = s.path("bad");
+    let o = run(&[
+        "run",
+        sc.to_str().expect("utf-8"),
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("unknown metric \"checkout.p98_ms\"") && stderr.contains("checkout.p99_ms"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("bad.toml:30:10:"),
+        "points at the key: {stderr}"
+    );
+    assert!(!out.exists());
+}
