@@ -7,6 +7,7 @@ pub mod cli;
 pub mod exit;
 pub mod metrics;
 pub mod report;
+pub mod runner;
 pub mod scenario;
 pub mod shop;
 pub mod sim;

@@ -2,8 +2,10 @@
 //! command. Glue only: every command calls the library and maps its result
 //! to an exit code; `main.rs` just parses and calls [`dispatch`].
 
+pub mod compare;
 pub mod progress;
 pub mod run;
+pub mod sweep;
 pub mod validate;
 
 use std::io::Write;
@@ -43,6 +45,23 @@ pub enum Command {
         ecsim run scenarios/black_friday.toml --seed 42 --out reports/bf-seed42\n  \
         ecsim run scenarios/black_friday.toml --set load.rate=400 --set cache.policy=lfu")]
     Run(RunArgs),
+    /// Run a scenario over a grid of parameter values and find the
+    /// cheapest setting that passes every threshold.
+    #[command(after_help = "Examples:\n  \
+        ecsim sweep scenarios/black_friday.toml --vary stations.payment.workers=8,16,32,64\n  \
+        ecsim sweep scenarios/black_friday.toml --vary stations.payment.workers=16,32 \\\n      \
+        --vary cache.capacity=1000,10000 --cost stations.payment.workers\n\n\
+        Each point gets a full report under the sweep directory (point-001, ...) and a row in sweep.csv.")]
+    Sweep(SweepArgs),
+    /// Compare two reports metric by metric; exit 1 on a regression.
+    #[command(after_help = "Examples:\n  \
+        ecsim compare reports/baseline reports/black_friday\n  \
+        ecsim compare base cand --fail-if 'checkout.p99_ms > +10%' --fail-if 'ALL.error_rate > +0.005'\n  \
+        ecsim compare base cand --format markdown > comment.md\n\n\
+        A rule is METRIC CMP CHANGE: CHANGE ending in % is relative to the base, else absolute.\n\
+        When both reports have replications, a change within the 95% confidence intervals\n\
+        is reported as within noise and never counts as a regression.")]
+    Compare(CompareArgs),
     /// Check a scenario and print what would run; writes nothing.
     #[command(
         after_help = "Example:\n  ecsim validate scenarios/black_friday.toml --set cache.capacity=5000"
@@ -70,12 +89,79 @@ pub struct RunArgs {
     /// Scenario and overrides.
     #[command(flatten)]
     pub scenario: ScenarioArgs,
-    /// Report directory [default: reports/<scenario name>/].
+    /// Where and how to run.
+    #[command(flatten)]
+    pub opts: RunOpts,
+}
+
+/// Options shared by `run` and `sweep`.
+#[derive(Debug, Args)]
+pub struct RunOpts {
+    /// Report directory [default: reports/<scenario name>/, or
+    /// reports/<scenario name>-sweep/ for a sweep].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// No progress bar and no summary on stdout; errors still go to stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Independent replications merged into one report, with 95%
+    /// confidence intervals (overrides `scenario.replications`).
+    #[arg(long, value_name = "N")]
+    pub replications: Option<u32>,
+    /// Worker threads for replications and sweep points [default: all
+    /// cores]. Reports do not depend on it.
+    #[arg(long, value_name = "T", default_value_t = default_threads())]
+    pub threads: std::num::NonZeroUsize,
+}
+
+/// Arguments of `ecsim sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Scenario and overrides applied to every point.
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// A key and its values, e.g. stations.payment.workers=8,16,32.
+    /// Repeatable: the grid is every combination.
+    #[arg(long, value_name = "KEY=V1,V2,...", required = true)]
+    pub vary: Vec<String>,
+    /// The scenario key whose value is a point's cost [default: the total
+    /// number of workers of the stations the scenario uses].
+    #[arg(long, value_name = "KEY")]
+    pub cost: Option<String>,
+    /// Where and how to run.
+    #[command(flatten)]
+    pub opts: RunOpts,
+}
+
+/// All available cores (1 if unknown).
+pub fn default_threads() -> std::num::NonZeroUsize {
+    std::thread::available_parallelism().unwrap_or(std::num::NonZeroUsize::MIN)
+}
+
+/// Output format of `compare`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// An aligned table.
+    Text,
+    /// A Markdown table, for a pull-request comment.
+    Markdown,
+    /// CSV.
+    Csv,
+}
+
+/// Arguments of `ecsim compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The base report directory.
+    pub base: PathBuf,
+    /// The candidate report directory.
+    pub candidate: PathBuf,
+    /// A regression rule, e.g. 'checkout.p99_ms > +10%'. Repeatable.
+    #[arg(long = "fail-if", value_name = "RULE")]
+    pub fail_if: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 /// Runs the parsed command and returns the process exit code.
@@ -83,6 +169,8 @@ pub fn dispatch(cli: Cli) -> u8 {
     match cli.command {
         Command::Run(args) => run::run(&args),
         Command::Validate(args) => validate::validate(&args),
+        Command::Compare(args) => compare::compare(&args),
+        Command::Sweep(args) => sweep::sweep(&args),
     }
 }
 

@@ -6,8 +6,8 @@
 
 use std::io::IsTerminal;
 use std::sync::Arc;
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -31,22 +31,24 @@ pub fn interrupt_flag() -> Arc<AtomicBool> {
         .clone()
 }
 
-/// Progress reporting for one run.
+/// Progress reporting for one run of one or more worlds (replications or
+/// sweep points), callable from several threads.
 pub struct Reporter {
     bar: Option<ProgressBar>,
     duration: SimDuration,
     started: Instant,
     flag: Arc<AtomicBool>,
+    /// Per world: virtual time reached (ns) and events processed.
+    worlds: Mutex<Vec<(u64, u64)>>,
 }
 
 impl Reporter {
-    /// A reporter for a run of `duration` virtual time.
-    pub fn new(duration: SimDuration, quiet: bool) -> Self {
+    /// A reporter for `worlds` runs of `duration` virtual time each.
+    pub fn new(duration: SimDuration, worlds: u32, quiet: bool) -> Self {
+        let total_ms = duration.as_nanos() / 1_000_000 * worlds as u64;
         let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
-            let b = ProgressBar::with_draw_target(
-                Some(duration.as_nanos() / 1_000_000),
-                ProgressDrawTarget::stderr(),
-            );
+            let b =
+                ProgressBar::with_draw_target(Some(total_ms.max(1)), ProgressDrawTarget::stderr());
             b.set_style(
                 ProgressStyle::with_template(
                     "{spinner} [{elapsed_precise}] {bar:30} {percent:>3}% {msg}",
@@ -60,22 +62,35 @@ impl Reporter {
             duration,
             started: Instant::now(),
             flag: interrupt_flag(),
+            worlds: Mutex::new(vec![(0, 0); worlds.max(1) as usize]),
         }
     }
 
-    /// Engine callback: update the bar; false when interrupted.
-    pub fn tick(&mut self, p: &Progress) -> bool {
-        if let Some(b) = &self.bar {
-            let ms = p.now.as_nanos() / 1_000_000;
-            b.set_position(ms.min(self.duration.as_nanos() / 1_000_000));
-            let rate = p.events as f64 / self.started.elapsed().as_secs_f64().max(1e-9);
+    /// Engine callback from world `i`: update the bar; false when
+    /// interrupted.
+    pub fn tick(&self, i: u32, p: &Progress) -> bool {
+        if let Some(b) = &self.bar
+            && let Ok(mut w) = self.worlds.lock()
+        {
+            if let Some(slot) = w.get_mut(i as usize) {
+                *slot = (p.now.as_nanos().min(self.duration.as_nanos()), p.events);
+            }
+            let done_ms: u64 = w.iter().map(|x| x.0 / 1_000_000).sum();
+            let events: u64 = w.iter().map(|x| x.1).sum();
+            b.set_position(done_ms);
+            let rate = events as f64 / self.started.elapsed().as_secs_f64().max(1e-9);
             let phase = if p.now.as_nanos() >= self.duration.as_nanos() {
                 "draining · "
             } else {
                 ""
             };
+            let world = if w.len() > 1 {
+                format!("{} worlds · ", w.len())
+            } else {
+                String::new()
+            };
             b.set_message(format!(
-                "{phase}t={:.0}s · {:.1}M events/s · {} sessions in flight",
+                "{world}{phase}t={:.0}s · {:.1}M events/s · {} sessions in flight",
                 p.now.as_secs_f64(),
                 rate / 1e6,
                 p.active

@@ -5,16 +5,16 @@ use std::path::PathBuf;
 
 use super::progress::Reporter;
 use super::{RunArgs, print_stdout};
-use crate::agent::business::ModelOnly;
 use crate::exit;
 use crate::report::{self, Report};
+use crate::runner::simulate;
 use crate::scenario;
-use crate::sim::engine::Engine;
 
 /// Runs `ecsim run`.
 pub fn run(args: &RunArgs) -> u8 {
     let sa = &args.scenario;
-    let loaded = match scenario::load(&sa.scenario, &sa.sets, sa.seed) {
+    let sets = with_replications(&sa.sets, &args.opts);
+    let loaded = match scenario::load(&sa.scenario, &sets, sa.seed) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("{e}");
@@ -23,17 +23,19 @@ pub fn run(args: &RunArgs) -> u8 {
     };
     let sc = &loaded.scenario;
     let out = args
+        .opts
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("reports").join(&sc.name));
 
-    let mut reporter = Reporter::new(sc.duration, args.quiet);
-    let mut engine = Engine::new(sc, ModelOnly);
-    let result = engine.run(&mut |p| reporter.tick(p));
+    let reps = sc.replications;
+    let reporter = Reporter::new(sc.duration, reps, args.opts.quiet);
+    let runs = simulate(sc, args.opts.threads.get(), &|i, p| reporter.tick(i, p));
     reporter.finish();
+    let interrupted = runs.iter().any(|r| r.interrupted);
     let report = Report::build(
         sc,
-        &result,
+        &runs,
         loaded.resolved_toml.clone(),
         reporter.elapsed_s(),
     );
@@ -42,28 +44,17 @@ pub fn run(args: &RunArgs) -> u8 {
         eprintln!("error: {e}; the previous report, if any, is unchanged");
         return exit::IO;
     }
-    if !args.quiet {
+    if !args.opts.quiet {
         print_stdout(&report::console::render(
             &report,
             &out.display().to_string(),
         ));
     }
     if !report.violations.is_empty() {
-        for (id, msg) in &report.violations {
-            eprintln!("invariant {id} violated: {msg}");
-        }
-        eprintln!(
-            "this is a bug in ecsim; replay with: ecsim run {} --seed {}{}",
-            sa.scenario.display(),
-            sc.seed,
-            sa.sets
-                .iter()
-                .map(|s| format!(" --set '{s}'"))
-                .collect::<String>()
-        );
+        report_violations(&report, &sa.scenario.display().to_string(), sc.seed, &sets);
         return exit::INVARIANT;
     }
-    if result.interrupted {
+    if interrupted {
         eprintln!("interrupted: partial report written to {}", out.display());
         return exit::INTERRUPTED;
     }
@@ -78,4 +69,26 @@ pub fn run(args: &RunArgs) -> u8 {
         return exit::THRESHOLD;
     }
     exit::OK
+}
+
+/// The `--set` overrides plus `--replications`, if given.
+pub fn with_replications(sets: &[String], opts: &super::RunOpts) -> Vec<String> {
+    let mut sets = sets.to_vec();
+    if let Some(n) = opts.replications {
+        sets.push(format!("scenario.replications={n}"));
+    }
+    sets
+}
+
+/// Prints invariant violations with the seed and the command to replay.
+pub fn report_violations(report: &Report, scenario: &str, seed: u64, sets: &[String]) {
+    for (id, msg) in &report.violations {
+        eprintln!("invariant {id} violated: {msg}");
+    }
+    eprintln!(
+        "this is a bug in ecsim; replay with: ecsim run {scenario} --seed {seed}{}",
+        sets.iter()
+            .map(|s| format!(" --set '{s}'"))
+            .collect::<String>()
+    );
 }

@@ -9,6 +9,7 @@
 
 pub mod error;
 pub mod series;
+pub mod stats;
 
 use hdrhistogram::Histogram;
 

@@ -20,10 +20,15 @@ pub fn render(report: &Report, out_dir: &str) -> String {
     // Writing to a String cannot fail.
     let _ = writeln!(
         s,
-        "ecsim {} · scenario {} · seed {} · {} clock{}",
+        "ecsim {} · scenario {} · seed {}{} · {} clock{}",
         env!("CARGO_PKG_VERSION"),
         r.scenario,
         r.seed,
+        if r.replications > 1 {
+            format!(" · {} replications", r.replications)
+        } else {
+            String::new()
+        },
         r.clock,
         if r.partial {
             " · PARTIAL (interrupted)"

@@ -9,9 +9,8 @@ use super::{CacheRow, ErrorRow, StationRow, SummaryRow};
 use crate::agent::action::Action;
 use crate::metrics::series::SeriesRow;
 
-/// Header of `summary.csv`.
-pub const SUMMARY_HEADER: [&str; 12] = [
-    "operation",
+/// The metric columns of `summary.csv`, after `operation`.
+pub const SUMMARY_METRICS: [&str; 11] = [
     "count",
     "errors",
     "error_rate",
@@ -24,6 +23,25 @@ pub const SUMMARY_HEADER: [&str; 12] = [
     "p999_ms",
     "max_ms",
 ];
+
+/// The confidence-interval columns of `summary.csv`: half-widths of the 95%
+/// interval over replications, empty for a single run.
+pub const SUMMARY_CI: [&str; 6] = [
+    "mean_ms_ci95",
+    "p50_ms_ci95",
+    "p95_ms_ci95",
+    "p99_ms_ci95",
+    "throughput_per_s_ci95",
+    "error_rate_ci95",
+];
+
+/// Header of `summary.csv`.
+pub fn summary_header() -> Vec<&'static str> {
+    std::iter::once("operation")
+        .chain(SUMMARY_METRICS)
+        .chain(SUMMARY_CI)
+        .collect()
+}
 
 /// Header of `stations.csv`.
 pub const STATIONS_HEADER: [&str; 10] = [
@@ -91,21 +109,29 @@ pub fn render<const N: usize>(
     header: [&str; N],
     rows: impl IntoIterator<Item = [String; N]>,
 ) -> Vec<u8> {
+    render_rows(&header, rows)
+}
+
+/// [`render`] for rows of any length.
+pub fn render_rows<R: AsRef<[String]>>(
+    header: &[&str],
+    rows: impl IntoIterator<Item = R>,
+) -> Vec<u8> {
     let mut w = ::csv::Writer::from_writer(Vec::new());
     // Writing to a Vec cannot fail.
     let _ = w.write_record(header);
     for r in rows {
-        let _ = w.write_record(&r);
+        let _ = w.write_record(r.as_ref());
     }
     w.into_inner().unwrap_or_default()
 }
 
 /// `summary.csv`.
 pub fn summary(rows: &[SummaryRow]) -> Vec<u8> {
-    render(
-        SUMMARY_HEADER,
+    render_rows(
+        &summary_header(),
         rows.iter().map(|r| {
-            [
+            let mut f = vec![
                 r.operation.clone(),
                 r.count.to_string(),
                 r.errors.to_string(),
@@ -118,7 +144,12 @@ pub fn summary(rows: &[SummaryRow]) -> Vec<u8> {
                 f3(r.p99_ms),
                 f3(r.p999_ms),
                 f3(r.max_ms),
-            ]
+            ];
+            match &r.ci95 {
+                Some(c) => f.extend([f3(c[0]), f3(c[1]), f3(c[2]), f3(c[3]), f3(c[4]), f6(c[5])]),
+                None => f.extend(std::iter::repeat_n(String::new(), SUMMARY_CI.len())),
+            }
+            f
         }),
     )
 }

@@ -7,9 +7,11 @@
 //! have a fixed number of decimals, so equal runs give equal bytes.
 
 pub mod atomic;
+pub mod compare;
 pub mod console;
 pub mod csv;
 pub mod hgrm;
+pub mod sweep;
 pub mod thresholds;
 
 use std::collections::BTreeMap;
@@ -18,7 +20,7 @@ use hdrhistogram::Histogram;
 
 use crate::agent::action::Action;
 use crate::metrics::series::SeriesRow;
-use crate::metrics::{ErrorKind, OpStats};
+use crate::metrics::{ErrorKind, OpStats, stats};
 use crate::scenario::Scenario;
 use crate::sim::engine::RunResult;
 
@@ -52,6 +54,9 @@ pub struct SummaryRow {
     pub p999_ms: f64,
     /// Maximum.
     pub max_ms: f64,
+    /// With replications: 95% CI half-widths of mean, p50, p95, p99,
+    /// throughput and error rate (the [`csv::SUMMARY_CI`] columns).
+    pub ci95: Option<[f64; 6]>,
 }
 
 /// A row of `stations.csv`.
@@ -128,6 +133,8 @@ pub struct RunInfo {
     pub elapsed_s: f64,
     /// Sessions started in the measured window.
     pub sessions: u64,
+    /// Replications merged into the report.
+    pub replications: u32,
 }
 
 /// Everything a report holds.
@@ -212,7 +219,7 @@ pub fn metric_names(sc: &Scenario) -> Vec<String> {
     let mut names = Vec::new();
     let ops = sc.reachable_actions().map(|a| a.name()).chain([ALL]);
     for op in ops {
-        for col in &csv::SUMMARY_HEADER[1..] {
+        for col in &csv::SUMMARY_METRICS {
             names.push(format!("{op}.{col}"));
         }
     }
@@ -263,28 +270,71 @@ fn summary_row(operation: &str, s: &OpStats, window_s: f64) -> SummaryRow {
         } else {
             ms(s.latency.max())
         },
+        ci95: None,
+    }
+}
+
+/// Summary rows (reachable operations, then `ALL`) of one result, and the
+/// merged `ALL` statistics.
+fn summary_rows(sc: &Scenario, result: &RunResult) -> (Vec<SummaryRow>, OpStats) {
+    let window_s = result.window_ns as f64 / 1e9;
+    let mut all = OpStats::default();
+    let mut rows = Vec::new();
+    for a in sc.reachable_actions() {
+        let s = &result.ops[a.index()];
+        all.merge(s);
+        rows.push(summary_row(a.name(), s, window_s));
+    }
+    rows.push(summary_row(ALL, &all, window_s));
+    (rows, all)
+}
+
+/// Fills the confidence-interval columns of `rows` from the same rows of
+/// each replication.
+fn add_ci(rows: &mut [SummaryRow], per_run: &[Vec<SummaryRow>]) {
+    for (i, row) in rows.iter_mut().enumerate() {
+        let metric = |f: fn(&SummaryRow) -> f64| {
+            let xs: Vec<f64> = per_run.iter().map(|r| f(&r[i])).collect();
+            stats::mean_ci95(&xs).map_or(0.0, |(_, h)| h)
+        };
+        row.ci95 = Some([
+            metric(|r| r.mean_ms),
+            metric(|r| r.p50_ms),
+            metric(|r| r.p95_ms),
+            metric(|r| r.p99_ms),
+            metric(|r| r.throughput_per_s),
+            metric(|r| r.error_rate),
+        ]);
     }
 }
 
 impl Report {
-    /// Builds the report of `result`, a run of `sc`.
+    /// Builds the report of `runs`, the replications of `sc` (one for a
+    /// plain run). Counts and histograms are merged exactly; with two or
+    /// more replications the summary gains 95% confidence intervals.
     pub fn build(
         sc: &Scenario,
-        result: &RunResult,
+        runs: &[RunResult],
         resolved_toml: String,
         elapsed_s: f64,
     ) -> Report {
-        let window_ns = result.end.since(result.warmup).as_nanos() as f64;
-        let window_s = window_ns / 1e9;
+        let mut merged = runs[0].clone();
+        for r in &runs[1..] {
+            merged.merge(r);
+        }
+        let result = &merged;
+        let window_ns = result.window_ns as f64;
         let actions: Vec<Action> = sc.reachable_actions().collect();
-        let mut all = OpStats::default();
-        let mut summary = Vec::new();
+        let (mut summary, all) = summary_rows(sc, result);
+        if runs.len() >= 2 {
+            let per_run: Vec<Vec<SummaryRow>> =
+                runs.iter().map(|r| summary_rows(sc, r).0).collect();
+            add_ci(&mut summary, &per_run);
+        }
         let mut histograms = Vec::new();
         let mut errors = Vec::new();
         for a in &actions {
             let s = &result.ops[a.index()];
-            all.merge(s);
-            summary.push(summary_row(a.name(), s, window_s));
             histograms.push((a.name().to_owned(), s.latency.clone()));
             for k in ErrorKind::ALL {
                 let n = s.errors_by_kind[k.index()];
@@ -297,7 +347,6 @@ impl Report {
                 }
             }
         }
-        summary.push(summary_row(ALL, &all, window_s));
         histograms.push((ALL.to_owned(), all.latency.clone()));
 
         let stations = result
@@ -374,6 +423,7 @@ impl Report {
                 sim_end_s: result.end.as_secs_f64(),
                 elapsed_s,
                 sessions: result.sessions,
+                replications: result.runs,
             },
             summary,
             stations,
@@ -393,7 +443,7 @@ impl Report {
     pub fn metrics(&self) -> BTreeMap<String, f64> {
         let mut m = BTreeMap::new();
         for r in &self.summary {
-            for (col, v) in csv::SUMMARY_HEADER[1..].iter().zip(r.values()) {
+            for (col, v) in csv::SUMMARY_METRICS.iter().zip(r.values()) {
                 m.insert(format!("{}.{col}", r.operation), v);
             }
         }
@@ -486,6 +536,7 @@ fn run_json(r: &RunInfo) -> String {
         "elapsed_s": r.elapsed_s,
         "sim_end_s": r.sim_end_s,
         "sessions": r.sessions,
+        "replications": r.replications,
     });
     // Cannot fail: a JSON value of plain numbers and strings.
     let mut s = serde_json::to_string_pretty(&v).expect("json value serializes");
@@ -519,7 +570,7 @@ checkout = { leave = 1.0 }
         let loaded = load_str("t.toml", "t", text, &[], None).expect("valid");
         let sc = &loaded.scenario;
         let result = Engine::new(sc, ModelOnly).run(&mut |_| true);
-        let report = Report::build(sc, &result, String::new(), 0.0);
+        let report = Report::build(sc, std::slice::from_ref(&result), String::new(), 0.0);
         let reported: Vec<String> = report.metrics().into_keys().collect();
         let mut named = metric_names(sc);
         named.sort();

@@ -64,6 +64,8 @@ pub struct ScenarioSection {
     pub warmup: Option<String>,
     /// Time-series bucket (default: duration / 60, at least 1s).
     pub report_interval: Option<String>,
+    /// Independent replications, merged into one report (default 1).
+    pub replications: Option<i64>,
 }
 
 /// `[load]`.

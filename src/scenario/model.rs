@@ -36,6 +36,8 @@ pub struct Scenario {
     pub warmup: SimDuration,
     /// Time-series bucket (default: duration / 60, whole seconds, >= 1s).
     pub report_interval: SimDuration,
+    /// Independent replications merged into the report (default 1).
+    pub replications: u32,
     /// How sessions arrive.
     pub load: Load,
     /// Pause before each action after the first (default zero).

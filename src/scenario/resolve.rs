@@ -147,6 +147,7 @@ pub fn to_file(s: &Scenario) -> ScenarioFile {
             duration: Some(dur(s.duration)),
             warmup: Some(dur(s.warmup)),
             report_interval: Some(dur(s.report_interval)),
+            replications: Some(s.replications as i64),
         }),
         load: Some(load),
         behavior: Some(BehaviorFile {

@@ -258,7 +258,7 @@ pub fn validate(file: &ScenarioFile, default_name: &str) -> Result<Scenario, Vec
         return Err(c.issues);
     }
     let routes = build_routes(&groups, &edits, cache.enabled);
-    let (name, description, seed, duration, warmup, report_interval) = head;
+    let (name, description, seed, duration, warmup, report_interval, replications) = head;
     let mut scenario = Scenario {
         name,
         description,
@@ -266,6 +266,7 @@ pub fn validate(file: &ScenarioFile, default_name: &str) -> Result<Scenario, Vec
         duration,
         warmup,
         report_interval,
+        replications,
         load,
         think_time,
         behavior,
@@ -371,7 +372,18 @@ fn thresholds(
     out
 }
 
-type Head = (String, String, u64, SimDuration, SimDuration, SimDuration);
+/// Most replications of one run.
+const MAX_REPLICATIONS: i64 = 10_000;
+
+type Head = (
+    String,
+    String,
+    u64,
+    SimDuration,
+    SimDuration,
+    SimDuration,
+    u32,
+);
 
 fn scenario_section(
     c: &mut Checker,
@@ -442,6 +454,10 @@ fn scenario_section(
             SimDuration::from_secs(secs)
         }),
     };
+    let replications = match s.replications {
+        Some(n) => c.count("scenario.replications", n, 1, MAX_REPLICATIONS),
+        None => Some(1),
+    };
     Some((
         name,
         s.description.clone().unwrap_or_default(),
@@ -449,6 +465,7 @@ fn scenario_section(
         duration?,
         warmup?,
         interval?,
+        replications?,
     ))
 }
 

@@ -148,14 +148,87 @@ pub struct RunResult {
     pub sessions: u64,
     /// Events processed (all, warmup included).
     pub events: u64,
-    /// Virtual time at the last event.
+    /// Virtual time at the last event (the latest, for merged runs).
     pub end: SimTime,
-    /// Start of the measured window.
-    pub warmup: SimTime,
+    /// Length of the measured window, from the end of the warmup to the
+    /// last event, in ns (summed over merged runs).
+    pub window_ns: u64,
+    /// Runs merged into this result (1 for a single run).
+    pub runs: u32,
     /// Requests left in station queues at the end (0 after a full drain).
     pub left_in_queues: u64,
     /// True when the run was stopped early by the control callback.
     pub interrupted: bool,
+}
+
+impl RunResult {
+    /// Adds another run of the same scenario (a replication) into this
+    /// one. Counts, sums, histograms and time integrals add exactly; the
+    /// windows add, so rates and utilizations become averages over all
+    /// runs. Time-series rows of the same interval and operation combine:
+    /// counts add, means weight by count, and p50/p99 become the
+    /// count-weighted mean of the runs' interval percentiles.
+    pub fn merge(&mut self, other: &RunResult) {
+        for (a, b) in self.ops.iter_mut().zip(&other.ops) {
+            a.merge(b);
+        }
+        for (a, b) in self.stations.iter_mut().zip(&other.stations) {
+            a.stats.merge(&b.stats);
+        }
+        if let (Some(a), Some(b)) = (&mut self.cache, &other.cache) {
+            a.lookups += b.lookups;
+            a.hits += b.hits;
+            a.misses += b.misses;
+            a.evictions += b.evictions;
+            a.expirations += b.expirations;
+            a.invalidations += b.invalidations;
+            a.stale_hits += b.stale_hits;
+        }
+        self.cache_problems
+            .extend(other.cache_problems.iter().cloned());
+        self.series = merge_series(&self.series, &other.series);
+        self.sessions += other.sessions;
+        self.events += other.events;
+        self.end = self.end.max(other.end);
+        self.window_ns += other.window_ns;
+        self.runs += other.runs;
+        self.left_in_queues += other.left_in_queues;
+        self.interrupted |= other.interrupted;
+    }
+}
+
+fn merge_series(a: &[SeriesRow], b: &[SeriesRow]) -> Vec<SeriesRow> {
+    use std::collections::BTreeMap;
+    // Key by (interval start in ns, operation) so rows interleave in order.
+    let key = |r: &SeriesRow| ((r.t_s * 1e9).round() as u64, r.op);
+    let mut rows: BTreeMap<(u64, usize), SeriesRow> = BTreeMap::new();
+    for r in a.iter().chain(b) {
+        match rows.get_mut(&key(r)) {
+            None => {
+                rows.insert(key(r), r.clone());
+            }
+            Some(m) => {
+                let (n, k) = (m.count as f64, r.count as f64);
+                let w = |x: f64, y: f64| {
+                    if n + k > 0.0 {
+                        (x * n + y * k) / (n + k)
+                    } else {
+                        0.0
+                    }
+                };
+                m.mean_ms = w(m.mean_ms, r.mean_ms);
+                m.p50_ms = w(m.p50_ms, r.p50_ms);
+                m.p99_ms = w(m.p99_ms, r.p99_ms);
+                m.cache_hit_rate = match (m.cache_hit_rate, r.cache_hit_rate) {
+                    (Some(x), Some(y)) => Some(w(x, y)),
+                    (x, y) => x.or(y),
+                };
+                m.count += r.count;
+                m.errors += r.errors;
+            }
+        }
+    }
+    rows.into_values().collect()
 }
 
 /// The engine for one scenario and one business.
@@ -664,7 +737,8 @@ impl<'s, B: Business> Engine<'s, B> {
             sessions: self.sessions_measured,
             events: self.events,
             end,
-            warmup: self.warmup,
+            window_ns: end.since(self.warmup).as_nanos(),
+            runs: 1,
             left_in_queues: left,
             interrupted,
         }

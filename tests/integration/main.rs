@@ -3,4 +3,5 @@
 mod cli;
 mod scenario_errors;
 mod theory;
+mod tuning;
 mod util;

@@ -1,0 +1,301 @@
+//! `ecsim sweep`: a grid of scenario variants, run in parallel, one report
+//! per point plus `sweep.csv`, and the cheapest point that passes.
+
+use std::fmt::Write;
+use std::path::PathBuf;
+
+use super::progress::Reporter;
+use super::run::{report_violations, with_replications};
+use super::{SweepArgs, print_stdout};
+use crate::exit;
+use crate::report::atomic::{ReportFile, write_report};
+use crate::report::sweep::{self, Point, SWEEP_METRICS};
+use crate::report::{self, Report};
+use crate::runner::{parallel_map, simulate};
+use crate::scenario::{self, Loaded, Scenario};
+
+/// `KEY=V1,V2,...` into the key and its values.
+fn parse_vary(arg: &str) -> Result<(String, Vec<String>), String> {
+    let (k, vs) = arg.split_once('=').ok_or_else(|| {
+        format!("--vary {arg}: expected KEY=V1,V2,..., e.g. stations.payment.workers=8,16,32")
+    })?;
+    let values: Vec<String> = vs
+        .split(',')
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .collect();
+    if k.trim().is_empty() || values.is_empty() {
+        return Err(format!(
+            "--vary {arg}: expected KEY=V1,V2,..., e.g. stations.payment.workers=8,16,32"
+        ));
+    }
+    Ok((k.trim().to_owned(), values))
+}
+
+/// Every combination, the first key varying slowest.
+fn grid(varies: &[(String, Vec<String>)]) -> Vec<Vec<(String, String)>> {
+    let mut points = vec![Vec::new()];
+    for (k, vs) in varies {
+        points = points
+            .into_iter()
+            .flat_map(|p| {
+                vs.iter().map(move |v| {
+                    let mut q = p.clone();
+                    q.push((k.clone(), v.clone()));
+                    q
+                })
+            })
+            .collect();
+    }
+    points
+}
+
+/// Total workers of the stations some route uses.
+fn total_workers(sc: &Scenario) -> f64 {
+    sc.stations
+        .iter()
+        .zip(sc.used_stations())
+        .filter(|(_, used)| *used)
+        .map(|(s, _)| s.workers as f64)
+        .sum()
+}
+
+/// The numeric value of scenario key `key` in the resolved scenario.
+fn key_value(loaded: &Loaded, key: &str) -> Result<f64, String> {
+    let table: toml::Table = toml::from_str(&loaded.resolved_toml).map_err(|e| e.to_string())?;
+    let mut v = toml::Value::Table(table);
+    for seg in key.split('.') {
+        v = v
+            .get(seg)
+            .cloned()
+            .ok_or_else(|| format!("--cost {key}: no such scenario key"))?;
+    }
+    v.as_float()
+        .or_else(|| v.as_integer().map(|i| i as f64))
+        .ok_or_else(|| format!("--cost {key}: the value {v} is not a number"))
+}
+
+/// Runs `ecsim sweep`.
+pub fn sweep(args: &SweepArgs) -> u8 {
+    let sa = &args.scenario;
+    let varies = match args
+        .vary
+        .iter()
+        .map(|v| parse_vary(v))
+        .collect::<Result<Vec<_>, _>>()
+    {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("{e}");
+            return exit::USAGE;
+        }
+    };
+    let keys: Vec<String> = varies.iter().map(|v| v.0.clone()).collect();
+    let base_sets = with_replications(&sa.sets, &args.opts);
+
+    // Load and check every point before running any.
+    let mut points = Vec::new();
+    let mut failed = false;
+    for values in grid(&varies) {
+        let mut sets = base_sets.clone();
+        sets.extend(values.iter().map(|(k, v)| format!("{k}={v}")));
+        let label = values
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        match scenario::load(&sa.scenario, &sets, sa.seed) {
+            Ok(l) => {
+                let cost = match &args.cost {
+                    Some(k) => key_value(&l, k),
+                    None => Ok(total_workers(&l.scenario)),
+                };
+                match cost {
+                    Ok(c) => points.push((values, sets, l, c)),
+                    Err(e) => {
+                        eprintln!("point {label}: {e}");
+                        failed = true;
+                    }
+                }
+            }
+            Err(e) => {
+                eprintln!("point {label}:\n{e}");
+                failed = true;
+            }
+        }
+    }
+    if failed || points.is_empty() {
+        return exit::USAGE;
+    }
+
+    let first = &points[0].2.scenario;
+    let out = args
+        .opts
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("reports").join(format!("{}-sweep", first.name)));
+    let reps = first.replications;
+    let reporter = Reporter::new(first.duration, points.len() as u32 * reps, args.opts.quiet);
+    let reports: Vec<Report> = parallel_map(points.len(), args.opts.threads.get(), |i| {
+        let sc = &points[i].2.scenario;
+        let runs = simulate(sc, 1, &|r, p| reporter.tick(i as u32 * reps + r, p));
+        Report::build(
+            sc,
+            &runs,
+            points[i].2.resolved_toml.clone(),
+            reporter.elapsed_s(),
+        )
+    });
+    reporter.finish();
+
+    let mut rows = Vec::new();
+    for (i, ((values, _, _, cost), rep)) in points.iter().zip(&reports).enumerate() {
+        let name = format!("point-{:03}", i + 1);
+        if let Err(e) = write_report(&out.join(&name), &rep.files(), report::is_report_file) {
+            eprintln!("error: {e}; the previous report, if any, is unchanged");
+            return exit::IO;
+        }
+        rows.push(Point::new(name, values.clone(), *cost, rep));
+    }
+    let table = ReportFile {
+        path: "sweep.csv".into(),
+        bytes: sweep::csv(&keys, &rows),
+    };
+    if let Err(e) = write_report(&out, &[table], |n| n == "sweep.csv") {
+        eprintln!("error: {e}");
+        return exit::IO;
+    }
+    let best = sweep::cheapest(&rows);
+    if !args.opts.quiet {
+        print_stdout(&console(&keys, &rows, best, &out.display().to_string()));
+    }
+    for ((_, sets, l, _), rep) in points.iter().zip(&reports) {
+        if !rep.violations.is_empty() {
+            report_violations(
+                rep,
+                &sa.scenario.display().to_string(),
+                l.scenario.seed,
+                sets,
+            );
+            return exit::INVARIANT;
+        }
+    }
+    if reports.iter().any(|r| r.run.partial) {
+        eprintln!("interrupted: partial reports written to {}", out.display());
+        return exit::INTERRUPTED;
+    }
+    if best.is_none() {
+        eprintln!("no point passes every threshold");
+        return exit::THRESHOLD;
+    }
+    exit::OK
+}
+
+fn console(keys: &[String], rows: &[Point], best: Option<&Point>, out: &str) -> String {
+    let mut s = String::new();
+    let p99 = SWEEP_METRICS
+        .iter()
+        .position(|m| *m == "ALL.p99_ms")
+        .unwrap_or(0);
+    let err = SWEEP_METRICS
+        .iter()
+        .position(|m| *m == "ALL.error_rate")
+        .unwrap_or(0);
+    // Writing to a String cannot fail.
+    let _ = writeln!(
+        s,
+        "{:<10} {:<40} {:>10} {:>12} {:>10} {:>6}",
+        "point",
+        keys.join(" "),
+        "cost",
+        "ALL.p99_ms",
+        "errors",
+        "pass"
+    );
+    for p in rows {
+        let vals = p
+            .values
+            .iter()
+            .map(|(_, v)| v.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let pass = match p.pass {
+            Some(true) => "✓",
+            Some(false) => "✗",
+            None => "-",
+        };
+        let _ = writeln!(
+            s,
+            "{:<10} {:<40} {:>10.0} {:>12.3} {:>9.2}% {:>6}",
+            p.name,
+            vals,
+            p.cost,
+            p.metrics[p99],
+            p.metrics[err] * 100.0,
+            pass
+        );
+    }
+    match best {
+        Some(b) => {
+            let what = b
+                .values
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let _ = writeln!(
+                s,
+                "\ncheapest point passing every threshold: {} ({what}), cost {}",
+                b.name, b.cost
+            );
+        }
+        None => {
+            let _ = writeln!(s, "\nno point passes every threshold");
+        }
+    }
+    let _ = writeln!(s, "sweep: {out}/sweep.csv");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grid_is_the_cartesian_product_first_key_slowest() {
+        let v = vec![
+            ("a".to_string(), vec!["1".to_string(), "2".to_string()]),
+            (
+                "b".to_string(),
+                vec!["x".to_string(), "y".to_string(), "z".to_string()],
+            ),
+        ];
+        let g = grid(&v);
+        assert_eq!(g.len(), 6);
+        assert_eq!(
+            g[0],
+            vec![
+                ("a".to_string(), "1".to_string()),
+                ("b".to_string(), "x".to_string())
+            ]
+        );
+        assert_eq!(
+            g[3],
+            vec![
+                ("a".to_string(), "2".to_string()),
+                ("b".to_string(), "x".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn vary_needs_a_key_and_values() {
+        assert_eq!(
+            parse_vary("k=1, 2 ,3"),
+            Ok(("k".into(), vec!["1".into(), "2".into(), "3".into()]))
+        );
+        assert!(parse_vary("k").is_err());
+        assert!(parse_vary("k=").is_err());
+        assert!(parse_vary("=1").is_err());
+    }
+}

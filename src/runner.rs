@@ -1,0 +1,94 @@
+//! Running a scenario: one world, or independent replications in parallel.
+//!
+//! Replication `i` is a fresh world whose seed derives from the run seed
+//! (replication 0 uses the run seed itself, so one replication is exactly a
+//! plain run). Replications run on `threads` worker threads, each taking the
+//! next replication index; results are returned in replication order, so
+//! the merged report is byte-identical whatever the thread count.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::agent::business::{Business, ModelOnly};
+use crate::scenario::Scenario;
+use crate::sim::engine::{Engine, Progress, RunResult};
+use crate::sim::rng::{StreamKind, mix64};
+
+/// The seed of replication `i` of a run seeded `seed`.
+pub fn replication_seed(seed: u64, i: u32) -> u64 {
+    if i == 0 {
+        seed
+    } else {
+        mix64(mix64(seed ^ mix64(StreamKind::Replication as u64)) ^ i as u64)
+    }
+}
+
+/// Computes `f(0..n)` on up to `threads` threads, each taking the next
+/// index; results come back in index order whatever the scheduling.
+pub fn parallel_map<T: Send>(n: usize, threads: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<T>>> = Mutex::new((0..n).map(|_| None).collect());
+    let worker = || {
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            if i >= n {
+                break;
+            }
+            let value = f(i);
+            // A poisoned lock means another task panicked; that panic
+            // propagates from the scope below.
+            if let Ok(mut r) = results.lock() {
+                r[i] = Some(value);
+            }
+        }
+    };
+    let threads = threads.clamp(1, n.max(1));
+    if threads == 1 {
+        worker();
+    } else {
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                s.spawn(worker);
+            }
+        });
+    }
+    results
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// Runs `replications` worlds of `sc` on up to `threads` threads. `make`
+/// builds each world's business layer from its scenario (seed set);
+/// `control(i, progress)` is called from replication `i`'s thread and
+/// stops it when it returns false.
+pub fn run_replications<B, F>(
+    sc: &Scenario,
+    replications: u32,
+    threads: usize,
+    make: F,
+    control: &(dyn Fn(u32, &Progress) -> bool + Sync),
+) -> Vec<RunResult>
+where
+    B: Business,
+    F: Fn(&Scenario) -> B + Sync,
+{
+    parallel_map(replications.max(1) as usize, threads, |i| {
+        let mut world = sc.clone();
+        world.seed = replication_seed(sc.seed, i as u32);
+        let business = make(&world);
+        Engine::new(&world, business).run(&mut |p| control(i as u32, p))
+    })
+}
+
+/// Runs `sc` with the business layer its scenario calls for, all its
+/// replications on up to `threads` threads.
+pub fn simulate(
+    sc: &Scenario,
+    threads: usize,
+    control: &(dyn Fn(u32, &Progress) -> bool + Sync),
+) -> Vec<RunResult> {
+    run_replications(sc, sc.replications, threads, |_| ModelOnly, control)
+}
