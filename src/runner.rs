@@ -11,7 +11,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::agent::business::{Business, ModelOnly};
 use crate::scenario::Scenario;
-use crate::sim::engine::{Engine, Progress, RunResult};
+use crate::sim::engine::{Engine, Progress};
+use crate::sim::result::RunResult;
 use crate::sim::rng::{StreamKind, mix64};
 
 /// The seed of replication `i` of a run seeded `seed`.

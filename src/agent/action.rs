@@ -1,4 +1,5 @@
-//! The shop actions a customer can take, in report order.
+//! The operations of the shop, in report order: the actions a customer can
+//! take, then the operations the shop's admins perform in the background.
 
 use std::fmt;
 
@@ -22,16 +23,24 @@ pub enum Action {
     Checkout,
     /// Look up one's orders.
     OrderStatus,
+    /// Admin: restock a product.
+    Restock,
+    /// Admin: change a product's price.
+    PriceChange,
+    /// Admin: create a coupon.
+    CreateCoupon,
 }
 
-/// Number of actions.
-pub const N_ACTIONS: usize = 8;
+/// Number of operations (customer actions and admin operations).
+pub const N_ACTIONS: usize = 11;
+/// Number of customer actions (the first ones).
+pub const N_CUSTOMER_ACTIONS: usize = 8;
 
 /// The name of the pseudo-action that ends a session.
 pub const LEAVE: &str = "leave";
 
 impl Action {
-    /// Every action, in report order.
+    /// Every operation, in report order.
     pub const ALL: [Action; N_ACTIONS] = [
         Action::Home,
         Action::Browse,
@@ -41,7 +50,18 @@ impl Action {
         Action::ViewCart,
         Action::Checkout,
         Action::OrderStatus,
+        Action::Restock,
+        Action::PriceChange,
+        Action::CreateCoupon,
     ];
+
+    /// The admin operations.
+    pub const ADMIN: [Action; 3] = [Action::Restock, Action::PriceChange, Action::CreateCoupon];
+
+    /// True for the background operations of admins.
+    pub const fn is_admin(self) -> bool {
+        self as usize >= N_CUSTOMER_ACTIONS
+    }
 
     /// The scenario and report name.
     pub const fn name(self) -> &'static str {
@@ -54,12 +74,20 @@ impl Action {
             Action::ViewCart => "view_cart",
             Action::Checkout => "checkout",
             Action::OrderStatus => "order_status",
+            Action::Restock => "restock",
+            Action::PriceChange => "price_change",
+            Action::CreateCoupon => "create_coupon",
         }
     }
 
-    /// The action called `name`, if any.
+    /// The operation called `name`, if any.
     pub fn from_name(name: &str) -> Option<Action> {
         Action::ALL.into_iter().find(|a| a.name() == name)
+    }
+
+    /// The customer action called `name`, if any.
+    pub fn customer_from_name(name: &str) -> Option<Action> {
+        Action::from_name(name).filter(|a| !a.is_admin())
     }
 
     /// Dense index, `0..N_ACTIONS`.
@@ -68,8 +96,17 @@ impl Action {
         self as usize
     }
 
-    /// Every action name, comma-separated, for error messages.
+    /// Every customer action name, comma-separated, for error messages.
     pub fn names() -> String {
+        Action::ALL[..N_CUSTOMER_ACTIONS]
+            .iter()
+            .map(|a| a.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Every operation name, comma-separated, for error messages.
+    pub fn all_names() -> String {
         Action::ALL.map(|a| a.name()).join(", ")
     }
 }
@@ -91,5 +128,8 @@ mod tests {
             assert_eq!(Action::from_name(a.name()), Some(a));
         }
         assert_eq!(Action::from_name(LEAVE), None);
+        assert_eq!(Action::customer_from_name("restock"), None);
+        assert!(Action::ADMIN.iter().all(|a| a.is_admin()));
+        assert!(!Action::Checkout.is_admin());
     }
 }

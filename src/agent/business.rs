@@ -8,9 +8,11 @@
 //! routes to be meaningful (a cart of product ids, a login flag).
 
 use super::action::Action;
-use super::route::Condition;
+use super::route::{Condition, Effect, EffectOutcome};
 use crate::metrics::ErrorKind;
-use crate::sim::rng::SimRng;
+use crate::scenario::model::FaultKind;
+use crate::shop::cache::Cache;
+use crate::sim::rng::{SimRng, mix64};
 use crate::sim::time::SimTime;
 
 /// Picks products and categories by popularity.
@@ -33,6 +35,55 @@ pub struct Cx<'a> {
     pub rng: &'a mut SimRng,
     /// Popularity sampling.
     pub picker: &'a dyn Picker,
+    /// The catalog cache, to invalidate what an admin operation changed.
+    pub cache: Option<&'a mut Cache>,
+}
+
+impl Cx<'_> {
+    /// Drops `key` from the cache, if there is one.
+    pub fn invalidate(&mut self, key: u32) {
+        if let Some(c) = self.cache.as_deref_mut() {
+            c.invalidate(key);
+        }
+    }
+}
+
+/// The shard of `sku` among `shards` (by hash, so neighbouring SKUs spread).
+#[inline]
+pub fn shard_of(sku: u32, shards: u16) -> u16 {
+    (mix64(sku as u64) % shards.max(1) as u64) as u16
+}
+
+/// Business facts of a run, for `business.csv`: `(metric, value)` rows in
+/// a fixed order, and the invariant checks (`invariants.csv`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BusinessOutcome {
+    /// Rows of `business.csv`, each with how replications combine it.
+    pub metrics: Vec<(String, f64, Combine)>,
+    /// Rows of `invariants.csv`: id, name, items checked, violations.
+    pub invariants: Vec<InvariantResult>,
+}
+
+/// How a business metric of several replications combines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Combine {
+    /// Counts and money: add.
+    Sum,
+    /// Rates, averages and times: the mean over replications.
+    Mean,
+}
+
+/// One checked invariant.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InvariantResult {
+    /// `I1` … `I14`.
+    pub id: String,
+    /// Short name, e.g. `stock_conservation`.
+    pub name: String,
+    /// Items checked.
+    pub checked: u64,
+    /// Human-readable violations (none expected).
+    pub violations: Vec<String>,
 }
 
 /// Cache keys: products are `0..products`, then one page per category, then
@@ -68,8 +119,26 @@ pub trait Business {
     /// Number of cart lines (one inventory shard visit each).
     fn lines(&self, session: &Self::Session) -> u32;
 
-    /// The SKU of cart line `i < lines()`.
-    fn line_sku(&self, session: &Self::Session, i: u32) -> u32;
+    /// The inventory shard of cart line `i < lines()` among `shards`.
+    fn line_shard(&self, session: &Self::Session, i: u32, shards: u16) -> u16;
+
+    /// The inventory shard of SKU `sku` among `shards`.
+    fn sku_shard(&self, sku: u32, shards: u16) -> u16 {
+        shard_of(sku, shards)
+    }
+
+    /// The station of the session's payment method, if it has its own.
+    fn payment_station(&self, _session: &Self::Session) -> Option<u16> {
+        None
+    }
+
+    /// A business step of a route.
+    fn effect(
+        &mut self,
+        effect: Effect,
+        session: &mut Self::Session,
+        cx: &mut Cx<'_>,
+    ) -> EffectOutcome;
 
     /// The route completed: apply the action's effect. An error fails the
     /// request with that kind.
@@ -83,6 +152,14 @@ pub trait Business {
 
     /// The session ends.
     fn end_session(&mut self, session: &mut Self::Session, cx: &mut Cx<'_>);
+
+    /// A fault window opens (`active`) or closes.
+    fn fault(&mut self, _kind: &FaultKind, _active: bool) {}
+
+    /// The run is over (drained): business facts and invariant checks.
+    fn finish(&mut self, _now: SimTime) -> BusinessOutcome {
+        BusinessOutcome::default()
+    }
 }
 
 /// Most cart lines the model keeps; adding to a full cart is a no-op.
@@ -102,7 +179,8 @@ pub struct ModelSession {
 /// `view_product` views a product drawn by popularity; `add_to_cart` adds
 /// the last viewed product (or one drawn by popularity); `checkout` logs in
 /// once per session and empties the cart; `browse` shows a category page
-/// drawn by popularity; `home` is one page.
+/// drawn by popularity; `home` is one page; admin operations pick a product
+/// by popularity and change nothing.
 #[derive(Clone, Debug, Default)]
 pub struct ModelOnly;
 
@@ -124,6 +202,7 @@ impl Business for ModelOnly {
             Action::AddToCart => s.last_viewed.unwrap_or_else(|| cx.picker.product(cx.rng)),
             Action::Browse => category_key(cx.picker, cx.picker.category(cx.rng)),
             Action::Home => home_key(cx.picker),
+            Action::Restock | Action::PriceChange => cx.picker.product(cx.rng),
             _ => 0,
         }
     }
@@ -139,8 +218,15 @@ impl Business for ModelOnly {
         s.lines as u32
     }
 
-    fn line_sku(&self, s: &ModelSession, i: u32) -> u32 {
-        s.cart[i as usize]
+    fn line_shard(&self, s: &ModelSession, i: u32, shards: u16) -> u16 {
+        shard_of(s.cart[i as usize], shards)
+    }
+
+    fn effect(&mut self, effect: Effect, s: &mut ModelSession, _cx: &mut Cx<'_>) -> EffectOutcome {
+        if effect == Effect::Login {
+            s.logged_in = true;
+        }
+        EffectOutcome::Continue
     }
 
     #[inline]
@@ -156,10 +242,7 @@ impl Business for ModelOnly {
                 s.cart[s.lines as usize] = subject;
                 s.lines += 1;
             }
-            Action::Checkout => {
-                s.logged_in = true;
-                s.lines = 0;
-            }
+            Action::Checkout => s.lines = 0,
             _ => {}
         }
         Ok(())

@@ -34,6 +34,41 @@ pub enum Step {
         /// Number of shards.
         shards: u16,
     },
+    /// Visit the shard owning the action's subject (a SKU).
+    SubjectShard {
+        /// The first shard's station.
+        first: u16,
+        /// Number of shards.
+        shards: u16,
+    },
+    /// Visit the payment station of the session's payment method (this
+    /// station when the method has none of its own).
+    Payment(u16),
+    /// A business step between stations: it may fail the request or send
+    /// it back some steps (a retry).
+    Effect(Effect),
+}
+
+/// A business step of a route (see [`Step::Effect`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// Log in, or register first if the customer is new.
+    Login,
+    /// Check the cart (not empty, in stock, coupon valid) before paying.
+    Validate,
+    /// The checkout transaction, after the payment gateway answered.
+    Checkout,
+}
+
+/// What a [`Step::Effect`] decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EffectOutcome {
+    /// Go on with the next step.
+    Continue,
+    /// The request fails with this error.
+    Fail(crate::metrics::ErrorKind),
+    /// Go back this many steps (e.g. to the payment station, to retry).
+    Repeat(u8),
 }
 
 /// A per-session condition of a [`Step::VisitIf`].
@@ -122,16 +157,28 @@ pub fn default_route(action: Action, group: impl Fn(&str) -> (u16, u16), cache: 
         Action::Home | Action::Browse | Action::ViewProduct => read_through(station("catalog_db")),
         Action::Search => vec![Step::Visit(station("search"))],
         Action::AddToCart | Action::ViewCart => vec![Step::Visit(station("cart_db"))],
-        Action::Checkout => vec![
-            Step::VisitIf(Condition::NeedsLogin, station("auth")),
-            Step::VisitIf(Condition::HasCoupon, station("coupons")),
-            {
-                let (first, shards) = group("inventory");
-                Step::PerLine { first, shards }
-            },
-            Step::Visit(station("payment")),
-            Step::Visit(station("orders_db")),
-        ],
+        Action::Checkout => {
+            let (first, shards) = group("inventory");
+            vec![
+                Step::VisitIf(Condition::NeedsLogin, station("auth")),
+                Step::Effect(Effect::Login),
+                Step::VisitIf(Condition::HasCoupon, station("coupons")),
+                Step::PerLine { first, shards },
+                Step::Effect(Effect::Validate),
+                Step::Payment(station("payment")),
+                Step::Effect(Effect::Checkout),
+                Step::Visit(station("orders_db")),
+            ]
+        }
         Action::OrderStatus => vec![Step::Visit(station("orders_db"))],
+        Action::Restock => {
+            let (first, shards) = group("inventory");
+            vec![
+                Step::SubjectShard { first, shards },
+                Step::Visit(station("catalog_db")),
+            ]
+        }
+        Action::PriceChange => vec![Step::Visit(station("catalog_db"))],
+        Action::CreateCoupon => vec![Step::Visit(station("coupons"))],
     }
 }

@@ -50,7 +50,7 @@ pub fn run(args: &RunArgs) -> u8 {
             &out.display().to_string(),
         ));
     }
-    if !report.violations.is_empty() {
+    if !report.violations().is_empty() {
         report_violations(&report, &sa.scenario.display().to_string(), sc.seed, &sets);
         return exit::INVARIANT;
     }
@@ -82,7 +82,7 @@ pub fn with_replications(sets: &[String], opts: &super::RunOpts) -> Vec<String> 
 
 /// Prints invariant violations with the seed and the command to replay.
 pub fn report_violations(report: &Report, scenario: &str, seed: u64, sets: &[String]) {
-    for (id, msg) in &report.violations {
+    for (id, msg) in report.violations() {
         eprintln!("invariant {id} violated: {msg}");
     }
     eprintln!(

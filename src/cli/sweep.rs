@@ -170,7 +170,7 @@ pub fn sweep(args: &SweepArgs) -> u8 {
         print_stdout(&console(&keys, &rows, best, &out.display().to_string()));
     }
     for ((_, sets, l, _), rep) in points.iter().zip(&reports) {
-        if !rep.violations.is_empty() {
+        if !rep.violations().is_empty() {
             report_violations(
                 rep,
                 &sa.scenario.display().to_string(),

@@ -91,6 +91,47 @@ pub fn render(report: &Report, out_dir: &str) -> String {
             c.expirations
         );
     }
+    if report.business.len() > 1 {
+        let _ = writeln!(s, "\nbusiness");
+        for (k, v) in &report.business {
+            let _ = writeln!(s, "  {k:<34} {:>16}", super::csv::business_value(*v));
+        }
+    }
+    let broken: Vec<_> = report
+        .invariants
+        .iter()
+        .filter(|i| !i.violations.is_empty())
+        .collect();
+    if broken.is_empty() {
+        let _ = writeln!(
+            s,
+            "\ninvariants: all {} hold ✓ ({})",
+            report.invariants.len(),
+            report
+                .invariants
+                .iter()
+                .map(|i| i.id.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+    } else {
+        let _ = writeln!(s, "\ninvariants");
+        for i in &report.invariants {
+            let mark = if i.violations.is_empty() {
+                "✓"
+            } else {
+                "✗"
+            };
+            let _ = writeln!(
+                s,
+                "  {mark} {} {} ({} checked, {} violations)",
+                i.id,
+                i.name,
+                i.checked,
+                i.violations.len()
+            );
+        }
+    }
     if !report.thresholds.is_empty() {
         let _ = writeln!(s, "\nthresholds");
         for v in &report.thresholds {

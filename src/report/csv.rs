@@ -238,3 +238,41 @@ pub fn thresholds(rows: &[super::thresholds::Verdict]) -> Vec<u8> {
         }),
     )
 }
+
+/// Header of `business.csv`.
+pub const BUSINESS_HEADER: [&str; 2] = ["metric", "value"];
+
+/// Header of `invariants.csv` (`name` added after the contract's columns).
+pub const INVARIANTS_HEADER: [&str; 4] = ["invariant", "checked", "violations", "name"];
+
+/// A business value: integers without decimals, others with 6.
+pub fn business_value(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        f6(v)
+    }
+}
+
+/// `business.csv`.
+pub fn business(rows: &[(String, f64)]) -> Vec<u8> {
+    render(
+        BUSINESS_HEADER,
+        rows.iter().map(|(k, v)| [k.clone(), business_value(*v)]),
+    )
+}
+
+/// `invariants.csv`.
+pub fn invariants(rows: &[crate::agent::business::InvariantResult]) -> Vec<u8> {
+    render(
+        INVARIANTS_HEADER,
+        rows.iter().map(|r| {
+            [
+                r.id.clone(),
+                r.checked.to_string(),
+                r.violations.len().to_string(),
+                r.name.clone(),
+            ]
+        }),
+    )
+}

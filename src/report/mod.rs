@@ -11,6 +11,7 @@ pub mod compare;
 pub mod console;
 pub mod csv;
 pub mod hgrm;
+pub mod invariants;
 pub mod sweep;
 pub mod thresholds;
 
@@ -19,10 +20,11 @@ use std::collections::BTreeMap;
 use hdrhistogram::Histogram;
 
 use crate::agent::action::Action;
+use crate::agent::business::InvariantResult;
 use crate::metrics::series::SeriesRow;
 use crate::metrics::{ErrorKind, OpStats, stats};
 use crate::scenario::Scenario;
-use crate::sim::engine::RunResult;
+use crate::sim::result::RunResult;
 
 /// The name of the all-operations row.
 pub const ALL: &str = "ALL";
@@ -156,8 +158,10 @@ pub struct Report {
     pub histograms: Vec<(String, Histogram<u64>)>,
     /// `scenario.resolved.toml`.
     pub resolved_toml: String,
-    /// Problems of the metric and cache invariants (I13, I14).
-    pub violations: Vec<(String, String)>,
+    /// `business.csv`: `(metric, value)` in the business layer's order.
+    pub business: Vec<(String, f64)>,
+    /// `invariants.csv`: every invariant checked, in number order.
+    pub invariants: Vec<InvariantResult>,
     /// `thresholds.csv` (empty when the scenario has none).
     pub thresholds: Vec<thresholds::Verdict>,
 }
@@ -234,6 +238,7 @@ pub fn metric_names(sc: &Scenario) -> Vec<String> {
             names.push(format!("stations.{}.{col}", st.name));
         }
     }
+    names.push("business.sessions".to_owned());
     names
 }
 
@@ -387,31 +392,11 @@ impl Report {
             })
             .collect();
 
-        let mut violations: Vec<(String, String)> = result
-            .cache_problems
-            .iter()
-            .map(|p| ("I13".to_owned(), p.clone()))
-            .collect();
-        let hist_total: u64 = actions
-            .iter()
-            .map(|a| result.ops[a.index()].latency.len())
-            .sum();
-        let completed: u64 = actions.iter().map(|a| result.ops[a.index()].count).sum();
-        if hist_total != completed {
-            violations.push((
-                "I14".into(),
-                format!("histogram counts {hist_total} != completed requests {completed}"),
-            ));
-        }
-        if !result.interrupted && result.left_in_queues > 0 {
-            violations.push((
-                "I12".into(),
-                format!(
-                    "{} requests left in station queues after the drain",
-                    result.left_in_queues
-                ),
-            ));
-        }
+        let op_indices: Vec<usize> = actions.iter().map(|a| a.index()).collect();
+        let i14 = invariants::metric_accounting(result, &summary, &errors, &op_indices);
+        let invariants = invariants::table(result, i14);
+        let mut business = vec![("sessions".to_owned(), result.sessions as f64)];
+        business.extend(result.business_metrics());
 
         let mut report = Report {
             run: RunInfo {
@@ -432,7 +417,8 @@ impl Report {
             series: result.series.clone(),
             histograms,
             resolved_toml,
-            violations,
+            business,
+            invariants,
             thresholds: Vec::new(),
         };
         report.thresholds = thresholds::evaluate(&sc.thresholds, &report.metrics());
@@ -457,7 +443,22 @@ impl Report {
                 m.insert(format!("stations.{}.{col}", r.station), v);
             }
         }
+        for (k, v) in &self.business {
+            m.insert(format!("business.{k}"), *v);
+        }
         m
+    }
+
+    /// Every violated invariant: `(id, message)`.
+    pub fn violations(&self) -> Vec<(String, String)> {
+        self.invariants
+            .iter()
+            .flat_map(|i| {
+                i.violations
+                    .iter()
+                    .map(move |v| (format!("{} {}", i.id, i.name), v.clone()))
+            })
+            .collect()
     }
 
     /// True when every threshold passed (or there are none).
@@ -477,6 +478,8 @@ impl Report {
             csv::file("stations.csv", csv::stations(&self.stations)),
             csv::file("cache.csv", csv::cache(&self.cache)),
             csv::file("errors.csv", csv::errors(&self.errors)),
+            csv::file("business.csv", csv::business(&self.business)),
+            csv::file("invariants.csv", csv::invariants(&self.invariants)),
             csv::file("timeseries.csv", csv::series(&self.series)),
             atomic::ReportFile {
                 path: "scenario.resolved.toml".into(),

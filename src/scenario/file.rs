@@ -32,9 +32,56 @@ pub struct ScenarioFile {
     /// `[routes.ACTION]`: extra stations around an action's default route.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub routes: BTreeMap<String, RouteFile>,
+    /// `[admin]`: background admin operations.
+    pub admin: Option<AdminFile>,
+    /// `[[faults]]`: windows of degraded service.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<FaultFile>,
     /// `[thresholds]`: `METRIC = "< 800"`, checked after the run.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub thresholds: BTreeMap<String, ThresholdFile>,
+}
+
+/// `[admin]`: rates are per second of virtual time.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminFile {
+    /// Restocks per second (default 0).
+    pub restock_rate: Option<f64>,
+    /// Units added by one restock (default 100).
+    pub restock_quantity: Option<i64>,
+    /// Price changes per second (default 0).
+    pub price_change_rate: Option<f64>,
+    /// Largest change of one price change, percent (default 10).
+    pub price_change_pct: Option<f64>,
+    /// Coupons created per second (default 0).
+    pub coupon_rate: Option<f64>,
+    /// Discount of a created coupon, percent (default 10).
+    pub coupon_percent: Option<i64>,
+    /// Global usage limit of a created coupon (default 100).
+    pub coupon_limit: Option<i64>,
+}
+
+/// `[[faults]]`: one window of degraded service.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultFile {
+    /// `slow`, `outage`, `cache_flush` or `payment_declines`.
+    pub kind: Option<String>,
+    /// When it starts.
+    pub at: Option<String>,
+    /// How long it lasts (not for `cache_flush`).
+    #[serde(rename = "for")]
+    pub lasts: Option<String>,
+    /// `slow`, `outage`: the station.
+    pub station: Option<String>,
+    /// `slow`: service times are multiplied by this.
+    pub factor: Option<f64>,
+    /// `outage`: `fail_fast` (requests fail at once) or `hang` (they queue
+    /// and time out).
+    pub mode: Option<String>,
+    /// `payment_declines`: the decline probability of every method.
+    pub decline_rate: Option<f64>,
 }
 
 /// A threshold: an expression such as `"< 800"`, or a table of them when

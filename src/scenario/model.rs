@@ -56,8 +56,95 @@ pub struct Scenario {
     pub routes: [Vec<Step>; N_ACTIONS],
     /// Per action, extra station groups before/after the default route.
     pub route_edits: [RouteEdit; N_ACTIONS],
+    /// Background admin operations.
+    pub admin: AdminSpec,
+    /// Windows of degraded service, in file order.
+    pub faults: Vec<Fault>,
     /// Pass/fail conditions on report metrics, in metric-name order.
     pub thresholds: Vec<Threshold>,
+}
+
+/// `[admin]`: Poisson streams of admin operations.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AdminSpec {
+    /// Restocks per second (default 0).
+    pub restock_rate: f64,
+    /// Units per restock (default 100).
+    pub restock_quantity: u32,
+    /// Price changes per second (default 0).
+    pub price_change_rate: f64,
+    /// Largest relative change of a price change, percent (default 10).
+    pub price_change_pct: f64,
+    /// Coupons created per second (default 0).
+    pub coupon_rate: f64,
+    /// Discount of a created coupon, percent (default 10).
+    pub coupon_percent: u32,
+    /// Global limit of a created coupon (default 100).
+    pub coupon_limit: u32,
+}
+
+impl Default for AdminSpec {
+    fn default() -> Self {
+        AdminSpec {
+            restock_rate: 0.0,
+            restock_quantity: 100,
+            price_change_rate: 0.0,
+            price_change_pct: 10.0,
+            coupon_rate: 0.0,
+            coupon_percent: 10,
+            coupon_limit: 100,
+        }
+    }
+}
+
+impl AdminSpec {
+    /// Operations per second of admin operation `op` (0 for customer actions).
+    pub fn rate(&self, op: Action) -> f64 {
+        match op {
+            Action::Restock => self.restock_rate,
+            Action::PriceChange => self.price_change_rate,
+            Action::CreateCoupon => self.coupon_rate,
+            _ => 0.0,
+        }
+    }
+}
+
+/// A window of degraded service.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fault {
+    /// Start.
+    pub at: SimDuration,
+    /// Length (`None` for an instant fault: a cache flush).
+    pub lasts: Option<SimDuration>,
+    /// What happens.
+    pub kind: FaultKind,
+}
+
+/// What a fault does.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FaultKind {
+    /// Service times at a station group are multiplied by `factor`.
+    Slow {
+        /// Station group index.
+        group: u16,
+        /// Multiplier, > 0.
+        factor: f64,
+    },
+    /// A station group is out: requests fail at once, or (`hang`) wait in
+    /// its queue until it returns or they time out.
+    Outage {
+        /// Station group index.
+        group: u16,
+        /// Queue instead of failing fast.
+        hang: bool,
+    },
+    /// The cache loses every entry.
+    CacheFlush,
+    /// Every payment method declines with this probability.
+    PaymentDeclines {
+        /// Decline probability in [0, 1].
+        rate: f64,
+    },
 }
 
 /// A comparison of a threshold.
@@ -249,25 +336,27 @@ impl Scenario {
         for a in self.reachable_actions() {
             for step in &self.routes[a.index()] {
                 match *step {
-                    Step::Visit(s) | Step::VisitIf(_, s) | Step::CacheLookup { station: s, .. } => {
-                        used[s as usize] = true
-                    }
-                    Step::PerLine { first, shards } => {
+                    Step::Visit(s)
+                    | Step::VisitIf(_, s)
+                    | Step::Payment(s)
+                    | Step::CacheLookup { station: s, .. } => used[s as usize] = true,
+                    Step::PerLine { first, shards } | Step::SubjectShard { first, shards } => {
                         for i in first..first + shards {
                             used[i as usize] = true;
                         }
                     }
-                    Step::CacheFill => {}
+                    Step::CacheFill | Step::Effect(_) => {}
                 }
             }
         }
         used
     }
 
-    /// Actions some session can take, in report order.
+    /// Operations that happen in a run, in report order: actions some
+    /// session can take, then admin operations with a positive rate.
     pub fn reachable_actions(&self) -> impl Iterator<Item = Action> + '_ {
         Action::ALL
             .into_iter()
-            .filter(|a| self.behavior.transitions[a.index()].is_some())
+            .filter(|a| self.behavior.transitions[a.index()].is_some() || self.admin.rate(*a) > 0.0)
     }
 }

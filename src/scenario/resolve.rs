@@ -176,6 +176,45 @@ pub fn to_file(s: &Scenario) -> ScenarioFile {
         }),
         stations,
         routes,
+        admin: Some(AdminFile {
+            restock_rate: Some(s.admin.restock_rate),
+            restock_quantity: Some(s.admin.restock_quantity as i64),
+            price_change_rate: Some(s.admin.price_change_rate),
+            price_change_pct: Some(s.admin.price_change_pct),
+            coupon_rate: Some(s.admin.coupon_rate),
+            coupon_percent: Some(s.admin.coupon_percent as i64),
+            coupon_limit: Some(s.admin.coupon_limit as i64),
+        }),
+        faults: s
+            .faults
+            .iter()
+            .map(|f| {
+                let mut ff = FaultFile {
+                    at: Some(dur(f.at)),
+                    lasts: f.lasts.map(dur),
+                    ..Default::default()
+                };
+                let name = |g: &u16| s.groups[*g as usize].name.clone();
+                match &f.kind {
+                    FaultKind::Slow { group, factor } => {
+                        ff.kind = Some("slow".into());
+                        ff.station = Some(name(group));
+                        ff.factor = Some(*factor);
+                    }
+                    FaultKind::Outage { group, hang } => {
+                        ff.kind = Some("outage".into());
+                        ff.station = Some(name(group));
+                        ff.mode = Some(if *hang { "hang" } else { "fail_fast" }.into());
+                    }
+                    FaultKind::CacheFlush => ff.kind = Some("cache_flush".into()),
+                    FaultKind::PaymentDeclines { rate } => {
+                        ff.kind = Some("payment_declines".into());
+                        ff.decline_rate = Some(*rate);
+                    }
+                }
+                ff
+            })
+            .collect(),
         thresholds: s
             .thresholds
             .iter()

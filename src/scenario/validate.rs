@@ -247,6 +247,8 @@ pub fn validate(file: &ScenarioFile, default_name: &str) -> Result<Scenario, Vec
     let cache = cache(&mut c, file.cache.as_ref());
     let (stations, groups) = stations(&mut c, &file.stations);
     let edits = route_edits(&mut c, &file.routes, &groups);
+    let admin = admin(&mut c, file.admin.as_ref());
+    let faults = faults(&mut c, &file.faults, &groups, head.as_ref().map(|h| h.3));
     check_custom_stations_used(&mut c, &groups, &edits);
 
     let (Some(head), Some(load), Some(think_time), Some(behavior), Some(catalog), Some(cache)) =
@@ -276,6 +278,8 @@ pub fn validate(file: &ScenarioFile, default_name: &str) -> Result<Scenario, Vec
         groups,
         routes,
         route_edits: edits,
+        admin,
+        faults,
         thresholds: Vec::new(),
     };
     scenario.thresholds = thresholds(
@@ -623,7 +627,7 @@ fn next_of(c: &mut Checker, path: &str, name: &str) -> Option<Next> {
     if name == LEAVE {
         return Some(Next::Leave);
     }
-    match Action::from_name(name) {
+    match Action::customer_from_name(name) {
         Some(a) => Some(Next::Act(a)),
         None => {
             c.issue(
@@ -711,7 +715,7 @@ fn behavior(c: &mut Checker, b: Option<&BehaviorFile>) -> Option<Behavior> {
     let mut all_ok = true;
     for (name, table) in &b.transitions {
         let path = format!("behavior.transitions.{name}");
-        let Some(action) = Action::from_name(name) else {
+        let Some(action) = Action::customer_from_name(name) else {
             c.issue(
                 &path,
                 format!(
@@ -1028,8 +1032,8 @@ fn route_edits(
             c.issue(
                 &path,
                 format!(
-                    "unknown action \"{name}\": expected one of {}",
-                    Action::names()
+                    "unknown operation \"{name}\": expected one of {}",
+                    Action::all_names()
                 ),
             );
             continue;
@@ -1104,4 +1108,230 @@ fn build_routes(
             .chain(e.append.iter().map(visit))
             .collect()
     })
+}
+
+fn admin(c: &mut Checker, f: Option<&AdminFile>) -> AdminSpec {
+    let d = AdminSpec::default();
+    let Some(f) = f else { return d };
+    let rate = |c: &mut Checker, key: &str, v: Option<f64>, default: f64| match v {
+        Some(r) => c
+            .positive_f64(&format!("admin.{key}"), r, true)
+            .unwrap_or(default),
+        None => default,
+    };
+    let count =
+        |c: &mut Checker, key: &str, v: Option<i64>, min: i64, max: i64, default: u32| match v {
+            Some(n) => c
+                .count(&format!("admin.{key}"), n, min, max)
+                .unwrap_or(default),
+            None => default,
+        };
+    let price_change_pct = rate(
+        c,
+        "price_change_pct",
+        f.price_change_pct,
+        d.price_change_pct,
+    );
+    if price_change_pct >= 100.0 {
+        c.issue(
+            "admin.price_change_pct",
+            "`price_change_pct` must be below 100 (a price cannot fall to zero)",
+        );
+    }
+    AdminSpec {
+        restock_rate: rate(c, "restock_rate", f.restock_rate, d.restock_rate),
+        restock_quantity: count(
+            c,
+            "restock_quantity",
+            f.restock_quantity,
+            1,
+            MAX_COUNT,
+            d.restock_quantity,
+        ),
+        price_change_rate: rate(
+            c,
+            "price_change_rate",
+            f.price_change_rate,
+            d.price_change_rate,
+        ),
+        price_change_pct,
+        coupon_rate: rate(c, "coupon_rate", f.coupon_rate, d.coupon_rate),
+        coupon_percent: count(
+            c,
+            "coupon_percent",
+            f.coupon_percent,
+            1,
+            100,
+            d.coupon_percent,
+        ),
+        coupon_limit: count(
+            c,
+            "coupon_limit",
+            f.coupon_limit,
+            1,
+            MAX_COUNT,
+            d.coupon_limit,
+        ),
+    }
+}
+
+const FAULT_KINDS: &str = "slow, outage, cache_flush, payment_declines";
+
+fn faults(
+    c: &mut Checker,
+    files: &[FaultFile],
+    groups: &[StationGroup],
+    duration: Option<SimDuration>,
+) -> Vec<Fault> {
+    let mut out = Vec::new();
+    for (i, f) in files.iter().enumerate() {
+        let p = format!("faults.{i}");
+        let at = match &f.at {
+            Some(t) => c.duration(&format!("{p}.at"), t),
+            None => {
+                c.issue(&p, "a fault needs `at`, e.g. at = \"45m\"");
+                None
+            }
+        };
+        if let (Some(at), Some(d)) = (at, duration)
+            && at >= d {
+                c.issue(
+                    format!("{p}.at"),
+                    format!("fault at {at} starts after the run's duration {d}"),
+                );
+            }
+        let lasts = match &f.lasts {
+            Some(t) => c.duration(&format!("{p}.for"), t).filter(|d| {
+                let ok = *d > SimDuration::ZERO;
+                if !ok {
+                    c.issue(format!("{p}.for"), "`for` must be greater than zero");
+                }
+                ok
+            }),
+            None => None,
+        };
+        let group = |c: &mut Checker| -> Option<u16> {
+            let Some(name) = &f.station else {
+                c.issue(&p, "this fault needs `station`");
+                return None;
+            };
+            let g = groups
+                .iter()
+                .position(|g| &g.name == name)
+                .map(|g| g as u16);
+            if g.is_none() {
+                c.issue(
+                    format!("{p}.station"),
+                    format!(
+                        "unknown station \"{name}\": expected one of {}",
+                        groups
+                            .iter()
+                            .map(|g| g.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+            }
+            g
+        };
+        let stray = |c: &mut Checker, key: &str, present: bool, kind: &str| {
+            if present {
+                c.issue(
+                    format!("{p}.{key}"),
+                    format!("a `{kind}` fault does not take `{key}`"),
+                );
+            }
+        };
+        let kind = match f.kind.as_deref() {
+            Some("slow") => {
+                stray(c, "mode", f.mode.is_some(), "slow");
+                stray(c, "decline_rate", f.decline_rate.is_some(), "slow");
+                let g = group(c);
+                let factor = match f.factor {
+                    Some(x) => c.positive_f64(&format!("{p}.factor"), x, false),
+                    None => {
+                        c.issue(&p, "a `slow` fault needs `factor`, e.g. factor = 5.0");
+                        None
+                    }
+                };
+                g.zip(factor)
+                    .map(|(group, factor)| FaultKind::Slow { group, factor })
+            }
+            Some("outage") => {
+                stray(c, "factor", f.factor.is_some(), "outage");
+                stray(c, "decline_rate", f.decline_rate.is_some(), "outage");
+                let g = group(c);
+                let hang = match f.mode.as_deref() {
+                    None | Some("fail_fast") => Some(false),
+                    Some("hang") => Some(true),
+                    Some(m) => {
+                        c.issue(
+                            format!("{p}.mode"),
+                            format!(
+                                "unknown outage mode \"{m}\": expected \"fail_fast\" or \"hang\""
+                            ),
+                        );
+                        None
+                    }
+                };
+                g.zip(hang)
+                    .map(|(group, hang)| FaultKind::Outage { group, hang })
+            }
+            Some("cache_flush") => {
+                for (key, present) in [
+                    ("station", f.station.is_some()),
+                    ("factor", f.factor.is_some()),
+                    ("mode", f.mode.is_some()),
+                    ("decline_rate", f.decline_rate.is_some()),
+                    ("for", f.lasts.is_some()),
+                ] {
+                    stray(c, key, present, "cache_flush");
+                }
+                Some(FaultKind::CacheFlush)
+            }
+            Some("payment_declines") => {
+                for (key, present) in [
+                    ("station", f.station.is_some()),
+                    ("factor", f.factor.is_some()),
+                    ("mode", f.mode.is_some()),
+                ] {
+                    stray(c, key, present, "payment_declines");
+                }
+                match f.decline_rate {
+                    Some(r) if (0.0..=1.0).contains(&r) => {
+                        Some(FaultKind::PaymentDeclines { rate: r })
+                    }
+                    Some(r) => {
+                        c.issue(
+                            format!("{p}.decline_rate"),
+                            format!("`decline_rate` must be between 0 and 1, found {r}"),
+                        );
+                        None
+                    }
+                    None => {
+                        c.issue(&p, "a `payment_declines` fault needs `decline_rate`, e.g. decline_rate = 0.4");
+                        None
+                    }
+                }
+            }
+            Some(other) => {
+                c.issue(
+                    format!("{p}.kind"),
+                    format!("unknown fault kind \"{other}\": expected one of {FAULT_KINDS}"),
+                );
+                None
+            }
+            None => {
+                c.issue(&p, format!("a fault needs `kind`: one of {FAULT_KINDS}"));
+                None
+            }
+        };
+        if kind.as_ref().is_some_and(|k| *k != FaultKind::CacheFlush) && f.lasts.is_none() {
+            c.issue(&p, "this fault needs `for`, e.g. for = \"10m\"");
+        }
+        if let (Some(at), Some(kind)) = (at, kind) {
+            out.push(Fault { at, lasts, kind });
+        }
+    }
+    out
 }

@@ -3,40 +3,53 @@
 //! One thread, one event queue ordered by `(time, sequence)`. Sessions live
 //! in a slab (`Vec` indexed by `u32`, slots reused) and each owns its random
 //! stream, so what a session draws does not depend on what others do. A
-//! request walks its action's route: at each station it is served at once
-//! if a worker is free, else waits in FIFO order (or is rejected when the
-//! queue is full, or gives up after the station's timeout). When the route
-//! ends, the [`Business`] applies the action's effect, the latency (from
-//! the action's start) is recorded, and the session thinks, then takes its
-//! next action or leaves.
+//! request walks its operation's route: at each station it is served at
+//! once if a worker is free, else waits in FIFO order (or is rejected when
+//! the queue is full, or gives up after the station's timeout). Business
+//! steps ([`Step::Effect`]) and the end of the route call the [`Business`],
+//! which applies the operation's effect; the latency (from the operation's
+//! start) is recorded, and the session thinks, then takes its next action
+//! or leaves. Admin operations arrive as their own Poisson streams, each a
+//! one-operation agent.
+//!
+//! Faults open and close at fixed instants: a slow station multiplies the
+//! service times it samples, an outage fails requests at once or stops
+//! serving (requests queue and time out), a cache flush empties the cache,
+//! and payment-decline windows are passed to the business.
 //!
 //! Arrivals stop at the scenario's duration; everything in flight then runs
 //! to completion (the drain) and is counted. Statistics exclude requests
 //! that started before the warmup ended.
 
-use std::collections::VecDeque;
-
 use super::dist::Sampler;
 use super::load::RateProfile;
 use super::popularity::CatalogPicker;
 use super::queue::EventQueue;
-use super::rng::{SimRng, StreamKind, mix64, stream};
+use super::result::{RunResult, StationResult};
+use super::rng::{SimRng, StreamKind, stream};
+use super::station::{Queued, Station};
 use super::time::{SimDuration, SimTime};
 use crate::agent::action::{Action, N_ACTIONS};
 use crate::agent::business::{Business, Cx, key_space};
-use crate::agent::route::Step;
-use crate::metrics::series::{Series, SeriesRow};
-use crate::metrics::{ErrorKind, OpStats, StationStats};
-use crate::scenario::model::{Choice, Load, Next, Scenario};
+use crate::agent::route::{EffectOutcome, Step};
+use crate::metrics::series::Series;
+use crate::metrics::{ErrorKind, OpStats};
+use crate::scenario::model::{Choice, FaultKind, Load, Next, Scenario};
 use crate::shop::cache::{Cache, CacheStats};
 
 /// Check the stop flag and report progress every this many events.
 const PROGRESS_EVERY: u64 = 1 << 16;
+/// The `user` of an open-model session.
+const OPEN_USER: u32 = u32::MAX;
+/// The `user` of an admin operation.
+const ADMIN_USER: u32 = u32::MAX - 1;
 
 #[derive(Clone, Copy, Debug)]
 enum Event {
     /// The next open-model session arrives.
     Arrival,
+    /// The next admin operation `op` (an action index) arrives.
+    AdminArrival { op: u8 },
     /// Closed-model user `user` starts a session.
     UserStart { user: u32 },
     /// The session in slot `agent` takes its next action.
@@ -49,18 +62,14 @@ enum Event {
         station: u16,
         token: u64,
     },
-}
-
-/// The shard of `sku` among `shards` (by hash, so neighbouring SKUs spread).
-#[inline]
-pub fn shard_of(sku: u32, shards: u16) -> u16 {
-    (mix64(sku as u64) % shards.max(1) as u64) as u16
+    /// Fault `index` starts (`start`) or ends.
+    Fault { index: u16, start: bool },
 }
 
 struct Agent<S> {
     rng: SimRng,
     session: S,
-    /// Closed model: the user; open model: `u32::MAX`.
+    /// Closed model: the user; else [`OPEN_USER`] or [`ADMIN_USER`].
     user: u32,
     action: Action,
     step: u8,
@@ -70,42 +79,6 @@ struct Agent<S> {
     /// Token of the queue entry the agent waits in; 0 when not waiting.
     waiting: u64,
     error: Option<ErrorKind>,
-}
-
-#[derive(Clone, Copy)]
-struct Queued {
-    agent: u32,
-    token: u64,
-    since: SimTime,
-}
-
-struct Station {
-    workers: u32,
-    busy: u32,
-    queue: VecDeque<Queued>,
-    /// Entries in `queue` still waiting (abandoned ones are skipped lazily).
-    live: u32,
-    queue_limit: u32,
-    timeout: Option<SimDuration>,
-    service: Sampler,
-    last: SimTime,
-    stats: StationStats,
-}
-
-impl Station {
-    /// Advances the busy and queue-length integrals to `now`, counting only
-    /// time after `warmup`.
-    #[inline]
-    fn integrate(&mut self, now: SimTime, warmup: SimTime) {
-        let a = self.last.max(warmup);
-        let b = now.max(warmup);
-        if b > a {
-            let dt = (b - a).as_nanos() as u128;
-            self.stats.busy_area += self.busy as u128 * dt;
-            self.stats.queue_area += self.live as u128 * dt;
-        }
-        self.last = now;
-    }
 }
 
 /// Progress, as reported to the caller's control callback.
@@ -119,116 +92,24 @@ pub struct Progress {
     pub active: usize,
 }
 
-/// A station's name, configuration and statistics after the run.
-#[derive(Clone, Debug)]
-pub struct StationResult {
-    /// Report name.
-    pub name: String,
-    /// Workers.
-    pub workers: u32,
-    /// Statistics over the measured window.
-    pub stats: StationStats,
+/// A Poisson stream of arrivals: its rate profile, random stream and the
+/// exact (unrounded) time of its last arrival.
+struct Arrivals {
+    profile: RateProfile,
+    rng: SimRng,
+    last: f64,
 }
 
-/// Everything a run produced.
-#[derive(Clone, Debug)]
-pub struct RunResult {
-    /// Per action (by index).
-    pub ops: Vec<OpStats>,
-    /// Per station instance, in scenario order; only stations some
-    /// reachable action's route can visit.
-    pub stations: Vec<StationResult>,
-    /// Cache counters over the measured window (`None` when disabled).
-    pub cache: Option<CacheStats>,
-    /// Cache-bound problems found at the end (invariant I13).
-    pub cache_problems: Vec<String>,
-    /// The time series.
-    pub series: Vec<SeriesRow>,
-    /// Sessions started in the measured window.
-    pub sessions: u64,
-    /// Events processed (all, warmup included).
-    pub events: u64,
-    /// Virtual time at the last event (the latest, for merged runs).
-    pub end: SimTime,
-    /// Length of the measured window, from the end of the warmup to the
-    /// last event, in ns (summed over merged runs).
-    pub window_ns: u64,
-    /// Runs merged into this result (1 for a single run).
-    pub runs: u32,
-    /// Requests left in station queues at the end (0 after a full drain).
-    pub left_in_queues: u64,
-    /// True when the run was stopped early by the control callback.
-    pub interrupted: bool,
-}
-
-impl RunResult {
-    /// Adds another run of the same scenario (a replication) into this
-    /// one. Counts, sums, histograms and time integrals add exactly; the
-    /// windows add, so rates and utilizations become averages over all
-    /// runs. Time-series rows of the same interval and operation combine:
-    /// counts add, means weight by count, and p50/p99 become the
-    /// count-weighted mean of the runs' interval percentiles.
-    pub fn merge(&mut self, other: &RunResult) {
-        for (a, b) in self.ops.iter_mut().zip(&other.ops) {
-            a.merge(b);
-        }
-        for (a, b) in self.stations.iter_mut().zip(&other.stations) {
-            a.stats.merge(&b.stats);
-        }
-        if let (Some(a), Some(b)) = (&mut self.cache, &other.cache) {
-            a.lookups += b.lookups;
-            a.hits += b.hits;
-            a.misses += b.misses;
-            a.evictions += b.evictions;
-            a.expirations += b.expirations;
-            a.invalidations += b.invalidations;
-            a.stale_hits += b.stale_hits;
-        }
-        self.cache_problems
-            .extend(other.cache_problems.iter().cloned());
-        self.series = merge_series(&self.series, &other.series);
-        self.sessions += other.sessions;
-        self.events += other.events;
-        self.end = self.end.max(other.end);
-        self.window_ns += other.window_ns;
-        self.runs += other.runs;
-        self.left_in_queues += other.left_in_queues;
-        self.interrupted |= other.interrupted;
+impl Arrivals {
+    fn next(&mut self, end: SimTime, now: SimTime) -> Option<SimTime> {
+        let t = self
+            .profile
+            .next_after(self.last, end.as_nanos() as f64, &mut self.rng)?;
+        self.last = t;
+        // Arrival instants are exact reals; rounding to the ns can only tie
+        // with, never precede, the current time.
+        Some(SimTime((t.round() as u64).max(now.as_nanos())))
     }
-}
-
-fn merge_series(a: &[SeriesRow], b: &[SeriesRow]) -> Vec<SeriesRow> {
-    use std::collections::BTreeMap;
-    // Key by (interval start in ns, operation) so rows interleave in order.
-    let key = |r: &SeriesRow| ((r.t_s * 1e9).round() as u64, r.op);
-    let mut rows: BTreeMap<(u64, usize), SeriesRow> = BTreeMap::new();
-    for r in a.iter().chain(b) {
-        match rows.get_mut(&key(r)) {
-            None => {
-                rows.insert(key(r), r.clone());
-            }
-            Some(m) => {
-                let (n, k) = (m.count as f64, r.count as f64);
-                let w = |x: f64, y: f64| {
-                    if n + k > 0.0 {
-                        (x * n + y * k) / (n + k)
-                    } else {
-                        0.0
-                    }
-                };
-                m.mean_ms = w(m.mean_ms, r.mean_ms);
-                m.p50_ms = w(m.p50_ms, r.p50_ms);
-                m.p99_ms = w(m.p99_ms, r.p99_ms);
-                m.cache_hit_rate = match (m.cache_hit_rate, r.cache_hit_rate) {
-                    (Some(x), Some(y)) => Some(w(x, y)),
-                    (x, y) => x.or(y),
-                };
-                m.count += r.count;
-                m.errors += r.errors;
-            }
-        }
-    }
-    rows.into_values().collect()
 }
 
 /// The engine for one scenario and one business.
@@ -247,9 +128,10 @@ pub struct Engine<'s, B: Business> {
     cache: Option<Cache>,
     cache_at_warmup: Option<CacheStats>,
     picker: CatalogPicker,
-    arrivals: Option<(RateProfile, SimRng, f64)>,
-    closed_ramp: Option<(u32, SimDuration)>,
+    arrivals: Option<Arrivals>,
+    admin: Vec<(Action, Arrivals)>,
     sessions_started: u64,
+    admin_started: u64,
     sessions_measured: u64,
     next_token: u64,
     ops: Vec<OpStats>,
@@ -261,23 +143,6 @@ pub struct Engine<'s, B: Business> {
 impl<'s, B: Business> Engine<'s, B> {
     /// An engine ready to run `sc` with `business`.
     pub fn new(sc: &'s Scenario, business: B) -> Self {
-        let stations = sc
-            .stations
-            .iter()
-            .map(|s| Station {
-                workers: s.workers,
-                busy: 0,
-                queue: VecDeque::new(),
-                live: 0,
-                queue_limit: s.queue_limit.unwrap_or(u32::MAX),
-                timeout: s.timeout,
-                // Validation compiled every distribution once already.
-                service: s.service_time.sampler().unwrap_or(Sampler::Constant(0.0)),
-                last: SimTime::ZERO,
-                stats: StationStats::default(),
-            })
-            .collect();
-        let station_used = sc.used_stations();
         let cache = sc.cache.enabled.then(|| {
             Cache::new(
                 sc.cache.policy,
@@ -286,17 +151,28 @@ impl<'s, B: Business> Engine<'s, B> {
                 key_space(sc.catalog.products, sc.catalog.categories),
             )
         });
-        let (arrivals, closed_ramp) = match &sc.load {
-            Load::Open { stages, .. } => (
-                Some((
-                    RateProfile::new(stages.iter().map(|(at, r)| (at.as_nanos(), *r)).collect()),
-                    stream(sc.seed, StreamKind::Arrivals, 0),
-                    0.0,
-                )),
-                None,
-            ),
-            Load::Closed { users, ramp_up } => (None, Some((*users, *ramp_up))),
+        let arrivals = match &sc.load {
+            Load::Open { stages, .. } => Some(Arrivals {
+                profile: RateProfile::new(
+                    stages.iter().map(|(at, r)| (at.as_nanos(), *r)).collect(),
+                ),
+                rng: stream(sc.seed, StreamKind::Arrivals, 0),
+                last: 0.0,
+            }),
+            Load::Closed { .. } => None,
         };
+        let admin = Action::ADMIN
+            .into_iter()
+            .filter(|op| sc.admin.rate(*op) > 0.0)
+            .map(|op| {
+                let arr = Arrivals {
+                    profile: RateProfile::constant(sc.admin.rate(op)),
+                    rng: stream(sc.seed, StreamKind::Background, op.index() as u64),
+                    last: 0.0,
+                };
+                (op, arr)
+            })
+            .collect();
         let warmup = SimTime::ZERO + sc.warmup;
         Engine {
             sc,
@@ -307,15 +183,16 @@ impl<'s, B: Business> Engine<'s, B> {
             agents: Vec::new(),
             free: Vec::new(),
             active: 0,
-            stations,
-            station_used,
+            stations: sc.stations.iter().map(Station::new).collect(),
+            station_used: sc.used_stations(),
             think: sc.think_time.sampler().unwrap_or(Sampler::Constant(0.0)),
             cache,
             cache_at_warmup: None,
             picker: CatalogPicker::new(&sc.catalog),
             arrivals,
-            closed_ramp,
+            admin,
             sessions_started: 0,
+            admin_started: 0,
             sessions_measured: 0,
             next_token: 1,
             ops: (0..N_ACTIONS).map(|_| OpStats::default()).collect(),
@@ -345,6 +222,7 @@ impl<'s, B: Business> Engine<'s, B> {
             }
             match ev {
                 Event::Arrival => self.on_arrival(),
+                Event::AdminArrival { op } => self.on_admin_arrival(op as usize),
                 Event::UserStart { user } => self.start_session(user),
                 Event::Act { agent } => self.begin_action(agent),
                 Event::Done { agent, station } => self.on_done(agent, station),
@@ -353,6 +231,7 @@ impl<'s, B: Business> Engine<'s, B> {
                     station,
                     token,
                 } => self.on_give_up(agent, station, token),
+                Event::Fault { index, start } => self.on_fault(index as usize, start),
             }
             if self.events.is_multiple_of(PROGRESS_EVERY) {
                 let p = Progress {
@@ -370,47 +249,67 @@ impl<'s, B: Business> Engine<'s, B> {
     }
 
     fn prime(&mut self) {
-        if let Some((profile, rng, last)) = &mut self.arrivals
-            && let Some(t) = profile.next_after(*last, self.end_arrivals.as_nanos() as f64, rng)
-        {
-            *last = t;
-            self.queue
-                .schedule(SimTime(t.round() as u64), Event::Arrival);
+        let (end, now) = (self.end_arrivals, self.now);
+        if let Some(at) = self.arrivals.as_mut().and_then(|a| a.next(end, now)) {
+            self.queue.schedule(at, Event::Arrival);
         }
-        if let Some((users, ramp)) = self.closed_ramp {
+        for (i, (_, arr)) in self.admin.iter_mut().enumerate() {
+            if let Some(at) = arr.next(end, now) {
+                self.queue.schedule(at, Event::AdminArrival { op: i as u8 });
+            }
+        }
+        if let Load::Closed { users, ramp_up } = self.sc.load {
             for u in 0..users {
-                let at = SimTime::ZERO
-                    + SimDuration::from_nanos(
-                        (ramp.as_nanos() as u128 * u as u128 / users as u128) as u64,
-                    );
+                let offset = (ramp_up.as_nanos() as u128 * u as u128 / users as u128) as u64;
+                let at = SimTime::ZERO + SimDuration::from_nanos(offset);
                 if at < self.end_arrivals {
                     self.queue.schedule(at, Event::UserStart { user: u });
                 }
             }
         }
+        for (i, f) in self.sc.faults.iter().enumerate() {
+            let index = i as u16;
+            self.queue
+                .schedule(SimTime::ZERO + f.at, Event::Fault { index, start: true });
+            if let Some(d) = f.lasts {
+                self.queue.schedule(
+                    SimTime::ZERO + f.at + d,
+                    Event::Fault {
+                        index,
+                        start: false,
+                    },
+                );
+            }
+        }
     }
 
     fn on_arrival(&mut self) {
-        self.start_session(u32::MAX);
-        let end = self.end_arrivals.as_nanos() as f64;
-        if let Some((profile, rng, last)) = &mut self.arrivals
-            && let Some(t) = profile.next_after(*last, end, rng)
-        {
-            *last = t;
-            // Arrival instants are exact reals; rounding to the ns can
-            // only tie with, never precede, the current time.
-            let at = SimTime((t.round() as u64).max(self.now.as_nanos()));
+        self.start_session(OPEN_USER);
+        let (end, now) = (self.end_arrivals, self.now);
+        if let Some(at) = self.arrivals.as_mut().and_then(|a| a.next(end, now)) {
             self.queue.schedule(at, Event::Arrival);
         }
     }
 
-    fn start_session(&mut self, user: u32) {
-        let n = self.sessions_started;
-        self.sessions_started += 1;
-        if self.now >= self.warmup {
-            self.sessions_measured += 1;
+    fn on_admin_arrival(&mut self, i: usize) {
+        let (end, now) = (self.end_arrivals, self.now);
+        let op = self.admin[i].0;
+        if let Some(at) = self.admin[i].1.next(end, now) {
+            self.queue.schedule(at, Event::AdminArrival { op: i as u8 });
         }
-        let rng = stream(self.sc.seed, StreamKind::Session, n);
+        // Admin operations draw from their own streams, apart from the
+        // customers', so adding admins does not reshuffle the customers.
+        let n = self.admin_started;
+        self.admin_started += 1;
+        let id = self.alloc(
+            stream(self.sc.seed, StreamKind::Background, 1 << 32 | n),
+            ADMIN_USER,
+        );
+        self.agents[id as usize].action = op;
+        self.begin_action(id);
+    }
+
+    fn alloc(&mut self, rng: SimRng, user: u32) -> u32 {
         let agent = Agent {
             rng,
             session: B::Session::default(),
@@ -423,7 +322,8 @@ impl<'s, B: Business> Engine<'s, B> {
             waiting: 0,
             error: None,
         };
-        let id = match self.free.pop() {
+        self.active += 1;
+        match self.free.pop() {
             Some(id) => {
                 self.agents[id as usize] = agent;
                 id
@@ -432,13 +332,22 @@ impl<'s, B: Business> Engine<'s, B> {
                 self.agents.push(agent);
                 (self.agents.len() - 1) as u32
             }
-        };
-        self.active += 1;
+        }
+    }
+
+    fn start_session(&mut self, user: u32) {
+        let n = self.sessions_started;
+        self.sessions_started += 1;
+        if self.now >= self.warmup {
+            self.sessions_measured += 1;
+        }
+        let id = self.alloc(stream(self.sc.seed, StreamKind::Session, n), user);
         let a = &mut self.agents[id as usize];
         let mut cx = Cx {
             now: self.now,
             rng: &mut a.rng,
             picker: &self.picker,
+            cache: self.cache.as_mut(),
         };
         self.business.start_session(&mut a.session, &mut cx);
         match choose(&self.sc.behavior.start, &mut a.rng) {
@@ -462,6 +371,7 @@ impl<'s, B: Business> Engine<'s, B> {
             now: self.now,
             rng: &mut a.rng,
             picker: &self.picker,
+            cache: self.cache.as_mut(),
         };
         a.subject = self.business.subject(a.action, &mut a.session, &mut cx);
         self.advance(id);
@@ -470,10 +380,10 @@ impl<'s, B: Business> Engine<'s, B> {
     /// Walks the route from the agent's current step until it must wait
     /// at a station or the route ends.
     fn advance(&mut self, id: u32) {
+        let sc = self.sc;
         loop {
             let a = &mut self.agents[id as usize];
-            let route = &self.sc.routes[a.action.index()];
-            let Some(&step) = route.get(a.step as usize) else {
+            let Some(&step) = sc.routes[a.action.index()].get(a.step as usize) else {
                 self.finish_action(id);
                 return;
             };
@@ -489,6 +399,11 @@ impl<'s, B: Business> Engine<'s, B> {
                     }
                     a.step += 1;
                 }
+                Step::Payment(default) => {
+                    let s = self.business.payment_station(&a.session).unwrap_or(default);
+                    self.arrive(id, s);
+                    return;
+                }
                 Step::CacheFill => {
                     if let Some(c) = &mut self.cache {
                         c.put(a.subject, self.now.as_nanos());
@@ -497,13 +412,34 @@ impl<'s, B: Business> Engine<'s, B> {
                 }
                 Step::PerLine { first, shards } => {
                     if a.line < self.business.lines(&a.session) {
-                        let sku = self.business.line_sku(&a.session, a.line);
+                        let shard = self.business.line_shard(&a.session, a.line, shards);
                         a.line += 1;
-                        self.arrive(id, first + shard_of(sku, shards));
+                        self.arrive(id, first + shard);
                         return;
                     }
                     a.line = 0;
                     a.step += 1;
+                }
+                Step::SubjectShard { first, shards } => {
+                    let shard = self.business.sku_shard(a.subject, shards);
+                    self.arrive(id, first + shard);
+                    return;
+                }
+                Step::Effect(effect) => {
+                    let mut cx = Cx {
+                        now: self.now,
+                        rng: &mut a.rng,
+                        picker: &self.picker,
+                        cache: self.cache.as_mut(),
+                    };
+                    match self.business.effect(effect, &mut a.session, &mut cx) {
+                        EffectOutcome::Continue => a.step += 1,
+                        EffectOutcome::Repeat(back) => a.step = a.step.saturating_sub(back),
+                        EffectOutcome::Fail(kind) => {
+                            self.fail(id, kind);
+                            return;
+                        }
+                    }
                 }
             }
         }
@@ -516,7 +452,9 @@ impl<'s, B: Business> Engine<'s, B> {
         let measured = now >= self.warmup;
         let st = &mut self.stations[s as usize];
         st.integrate(now, self.warmup);
-        if st.busy < st.workers {
+        if st.down_fail_fast > 0 {
+            self.fail(id, ErrorKind::Unavailable);
+        } else if st.can_serve() {
             st.busy += 1;
             self.start_service(id, s, now);
         } else if st.live >= st.queue_limit {
@@ -556,13 +494,14 @@ impl<'s, B: Business> Engine<'s, B> {
     fn start_service(&mut self, id: u32, s: u16, since: SimTime) {
         let st = &mut self.stations[s as usize];
         if since >= self.warmup {
-            let wait = (self.now - since).as_nanos();
             st.stats.served += 1;
-            st.stats.wait.saturating_record(wait.max(1));
-            st.stats.wait_sum_ns += wait as u128;
         }
+        st.record_wait(since, self.now, self.warmup);
         let a = &mut self.agents[id as usize];
-        let service = st.service.sample_nanos(&mut a.rng);
+        let mut service = st.service.sample_nanos(&mut a.rng);
+        if st.slowdown != 1.0 {
+            service = (service as f64 * st.slowdown) as u64;
+        }
         self.queue.schedule(
             self.now + SimDuration::from_nanos(service),
             Event::Done {
@@ -572,26 +511,35 @@ impl<'s, B: Business> Engine<'s, B> {
         );
     }
 
+    /// Hands free workers of `s` to waiting requests, skipping abandoned
+    /// entries. `busy` counts the worker(s) being handed over.
+    fn serve_waiting(&mut self, s: u16) {
+        loop {
+            let st = &mut self.stations[s as usize];
+            if !st.can_serve() {
+                return;
+            }
+            let next = loop {
+                match st.queue.pop_front() {
+                    Some(q) if self.agents[q.agent as usize].waiting == q.token => break Some(q),
+                    Some(_) => continue,
+                    None => break None,
+                }
+            };
+            let Some(q) = next else { return };
+            st.live -= 1;
+            st.busy += 1;
+            self.agents[q.agent as usize].waiting = 0;
+            self.start_service(q.agent, s, q.since);
+        }
+    }
+
     fn on_done(&mut self, id: u32, s: u16) {
         let now = self.now;
         let st = &mut self.stations[s as usize];
         st.integrate(now, self.warmup);
-        // Hand the worker to the next live waiter, skipping abandoned ones.
-        let mut next = None;
-        while let Some(q) = st.queue.pop_front() {
-            if self.agents[q.agent as usize].waiting == q.token {
-                next = Some(q);
-                break;
-            }
-        }
-        match next {
-            Some(q) => {
-                st.live -= 1;
-                self.agents[q.agent as usize].waiting = 0;
-                self.start_service(q.agent, s, q.since);
-            }
-            None => st.busy -= 1,
-        }
+        st.busy -= 1;
+        self.serve_waiting(s);
         // The finished agent moves on along its route.
         let a = &mut self.agents[id as usize];
         let step = self.sc.routes[a.action.index()][a.step as usize];
@@ -618,17 +566,64 @@ impl<'s, B: Business> Engine<'s, B> {
             return; // already served
         }
         let now = self.now;
+        let warmup = self.warmup;
         let st = &mut self.stations[s as usize];
-        st.integrate(now, self.warmup);
+        st.integrate(now, warmup);
         st.live -= 1;
-        let wait = st.timeout.unwrap_or_default().as_nanos();
-        if SimTime(now.as_nanos() - wait) >= self.warmup {
+        let since = SimTime(now.as_nanos() - st.timeout.unwrap_or_default().as_nanos());
+        if since >= warmup {
             st.stats.timed_out += 1;
-            st.stats.wait.saturating_record(wait.max(1));
-            st.stats.wait_sum_ns += wait as u128;
         }
+        st.record_wait(since, now, warmup);
         self.agents[id as usize].waiting = 0;
         self.fail(id, ErrorKind::Timeout);
+    }
+
+    fn on_fault(&mut self, index: usize, start: bool) {
+        let sc = self.sc;
+        let fault = &sc.faults[index];
+        let (now, warmup) = (self.now, self.warmup);
+        let group = |g: u16| {
+            let gr = &sc.groups[g as usize];
+            gr.first as usize..(gr.first + gr.shards) as usize
+        };
+        match fault.kind {
+            FaultKind::Slow { group: g, factor } => {
+                for st in &mut self.stations[group(g)] {
+                    st.slowdown = if start {
+                        st.slowdown * factor
+                    } else {
+                        st.slowdown / factor
+                    };
+                }
+            }
+            FaultKind::Outage { group: g, hang } => {
+                for i in group(g) {
+                    let st = &mut self.stations[i];
+                    st.integrate(now, warmup);
+                    let counter = if hang {
+                        &mut st.down_hang
+                    } else {
+                        &mut st.down_fail_fast
+                    };
+                    *counter = if start {
+                        *counter + 1
+                    } else {
+                        counter.saturating_sub(1)
+                    };
+                    if !start {
+                        self.serve_waiting(i as u16);
+                    }
+                }
+            }
+            FaultKind::CacheFlush => {
+                if let Some(c) = &mut self.cache {
+                    c.flush();
+                }
+            }
+            FaultKind::PaymentDeclines { .. } => {}
+        }
+        self.business.fault(&fault.kind, start);
     }
 
     fn fail(&mut self, id: u32, kind: ErrorKind) {
@@ -644,6 +639,7 @@ impl<'s, B: Business> Engine<'s, B> {
             now,
             rng: &mut a.rng,
             picker: &self.picker,
+            cache: self.cache.as_mut(),
         };
         let error = match a.error {
             Some(e) => Some(e),
@@ -658,8 +654,12 @@ impl<'s, B: Business> Engine<'s, B> {
             self.ops[op].record(latency, error);
             self.series.record(now, op, latency, error.is_some());
         }
-        let transitions = &self.sc.behavior.transitions[a.action.index()];
-        let next = match transitions {
+        if a.user == ADMIN_USER {
+            self.free.push(id);
+            self.active -= 1;
+            return;
+        }
+        let next = match &self.sc.behavior.transitions[a.action.index()] {
             Some(ch) => choose(ch, &mut a.rng),
             None => Next::Leave,
         };
@@ -686,12 +686,13 @@ impl<'s, B: Business> Engine<'s, B> {
             now: self.now,
             rng: &mut a.rng,
             picker: &self.picker,
+            cache: self.cache.as_mut(),
         };
         self.business.end_session(&mut a.session, &mut cx);
         let user = a.user;
         self.free.push(id);
         self.active -= 1;
-        if user != u32::MAX && self.now < self.end_arrivals {
+        if user != OPEN_USER && self.now < self.end_arrivals {
             self.queue.schedule(self.now, Event::UserStart { user });
         }
     }
@@ -734,6 +735,7 @@ impl<'s, B: Business> Engine<'s, B> {
             cache,
             cache_problems: self.cache.as_ref().map(|c| c.check()).unwrap_or_default(),
             series: series.finish(end),
+            business: self.business.finish(end),
             sessions: self.sessions_measured,
             events: self.events,
             end,

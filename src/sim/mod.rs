@@ -6,5 +6,7 @@ pub mod engine;
 pub mod load;
 pub mod popularity;
 pub mod queue;
+pub mod result;
 pub mod rng;
+pub mod station;
 pub mod time;

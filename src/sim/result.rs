@@ -1,0 +1,168 @@
+//! What a run produced, and how replications merge.
+
+use std::collections::BTreeMap;
+
+use super::time::SimTime;
+use crate::agent::business::{BusinessOutcome, Combine};
+use crate::metrics::series::SeriesRow;
+use crate::metrics::{OpStats, StationStats};
+use crate::shop::cache::CacheStats;
+
+/// A station's name, configuration and statistics after the run.
+#[derive(Clone, Debug)]
+pub struct StationResult {
+    /// Report name.
+    pub name: String,
+    /// Workers.
+    pub workers: u32,
+    /// Statistics over the measured window.
+    pub stats: StationStats,
+}
+
+/// Everything a run produced.
+#[derive(Clone, Debug)]
+pub struct RunResult {
+    /// Per operation (by action index).
+    pub ops: Vec<OpStats>,
+    /// Per station instance, in scenario order; only stations some
+    /// reachable operation's route can visit.
+    pub stations: Vec<StationResult>,
+    /// Cache counters over the measured window (`None` when disabled).
+    pub cache: Option<CacheStats>,
+    /// Cache-bound problems found at the end (invariant I13).
+    pub cache_problems: Vec<String>,
+    /// The time series.
+    pub series: Vec<SeriesRow>,
+    /// Business facts and invariant checks. After a merge, `Mean` metrics
+    /// hold the sum over runs (divide by `runs`).
+    pub business: BusinessOutcome,
+    /// Sessions started in the measured window.
+    pub sessions: u64,
+    /// Events processed (all, warmup included).
+    pub events: u64,
+    /// Virtual time at the last event (the latest, for merged runs).
+    pub end: SimTime,
+    /// Length of the measured window, from the end of the warmup to the
+    /// last event, in ns (summed over merged runs).
+    pub window_ns: u64,
+    /// Runs merged into this result (1 for a single run).
+    pub runs: u32,
+    /// Requests left in station queues at the end (0 after a full drain).
+    pub left_in_queues: u64,
+    /// True when the run was stopped early by the control callback.
+    pub interrupted: bool,
+}
+
+impl RunResult {
+    /// Adds another run of the same scenario (a replication) into this
+    /// one. Counts, sums, histograms and time integrals add exactly; the
+    /// windows add, so rates and utilizations become averages over all
+    /// runs. Time-series rows of the same interval and operation combine:
+    /// counts add, means weight by count, and p50/p99 become the
+    /// count-weighted mean of the runs' interval percentiles.
+    pub fn merge(&mut self, other: &RunResult) {
+        for (a, b) in self.ops.iter_mut().zip(&other.ops) {
+            a.merge(b);
+        }
+        for (a, b) in self.stations.iter_mut().zip(&other.stations) {
+            a.stats.merge(&b.stats);
+        }
+        if let (Some(a), Some(b)) = (&mut self.cache, &other.cache) {
+            a.lookups += b.lookups;
+            a.hits += b.hits;
+            a.misses += b.misses;
+            a.evictions += b.evictions;
+            a.expirations += b.expirations;
+            a.invalidations += b.invalidations;
+            a.stale_hits += b.stale_hits;
+        }
+        self.cache_problems
+            .extend(other.cache_problems.iter().cloned());
+        self.series = merge_series(&self.series, &other.series);
+        merge_business(&mut self.business, &other.business);
+        self.sessions += other.sessions;
+        self.events += other.events;
+        self.end = self.end.max(other.end);
+        self.window_ns += other.window_ns;
+        self.runs += other.runs;
+        self.left_in_queues += other.left_in_queues;
+        self.interrupted |= other.interrupted;
+    }
+
+    /// Business metrics with `Mean` ones averaged over the merged runs.
+    pub fn business_metrics(&self) -> Vec<(String, f64)> {
+        self.business
+            .metrics
+            .iter()
+            .map(|(k, v, how)| {
+                let v = match how {
+                    Combine::Sum => *v,
+                    Combine::Mean => *v / self.runs.max(1) as f64,
+                };
+                (k.clone(), v)
+            })
+            .collect()
+    }
+}
+
+fn merge_business(a: &mut BusinessOutcome, b: &BusinessOutcome) {
+    // Metrics by name: a replication may lack a row another has (a coupon
+    // that was never redeemed); keep the union in first-seen order.
+    let mut index: BTreeMap<String, usize> = a
+        .metrics
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.0.clone(), i))
+        .collect();
+    for (k, v, how) in &b.metrics {
+        match index.get(k) {
+            Some(&i) => a.metrics[i].1 += v,
+            None => {
+                index.insert(k.clone(), a.metrics.len());
+                a.metrics.push((k.clone(), *v, *how));
+            }
+        }
+    }
+    for inv in &b.invariants {
+        match a.invariants.iter_mut().find(|x| x.id == inv.id) {
+            Some(x) => {
+                x.checked += inv.checked;
+                x.violations.extend(inv.violations.iter().cloned());
+            }
+            None => a.invariants.push(inv.clone()),
+        }
+    }
+}
+
+fn merge_series(a: &[SeriesRow], b: &[SeriesRow]) -> Vec<SeriesRow> {
+    // Key by (interval start in ns, operation) so rows interleave in order.
+    let key = |r: &SeriesRow| ((r.t_s * 1e9).round() as u64, r.op);
+    let mut rows: BTreeMap<(u64, usize), SeriesRow> = BTreeMap::new();
+    for r in a.iter().chain(b) {
+        match rows.get_mut(&key(r)) {
+            None => {
+                rows.insert(key(r), r.clone());
+            }
+            Some(m) => {
+                let (n, k) = (m.count as f64, r.count as f64);
+                let w = |x: f64, y: f64| {
+                    if n + k > 0.0 {
+                        (x * n + y * k) / (n + k)
+                    } else {
+                        0.0
+                    }
+                };
+                m.mean_ms = w(m.mean_ms, r.mean_ms);
+                m.p50_ms = w(m.p50_ms, r.p50_ms);
+                m.p99_ms = w(m.p99_ms, r.p99_ms);
+                m.cache_hit_rate = match (m.cache_hit_rate, r.cache_hit_rate) {
+                    (Some(x), Some(y)) => Some(w(x, y)),
+                    (x, y) => x.or(y),
+                };
+                m.count += r.count;
+                m.errors += r.errors;
+            }
+        }
+    }
+    rows.into_values().collect()
+}
