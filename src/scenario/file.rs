@@ -32,6 +32,15 @@ pub struct ScenarioFile {
     /// `[routes.ACTION]`: extra stations around an action's default route.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub routes: BTreeMap<String, RouteFile>,
+    /// `[shop]`: prices, taxes, accounts.
+    pub shop: Option<ShopFile>,
+    /// `[customers]`: who the sessions are.
+    pub customers: Option<CustomersFile>,
+    /// `[[coupons]]`: coupon codes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub coupons: Vec<CouponFile>,
+    /// `[payments]`: method mix and gateways.
+    pub payments: Option<PaymentsFile>,
     /// `[admin]`: background admin operations.
     pub admin: Option<AdminFile>,
     /// `[[faults]]`: windows of degraded service.
@@ -175,6 +184,112 @@ pub struct CatalogFile {
     pub categories: Option<i64>,
     /// Product popularity by rank.
     pub popularity: Option<PopularityFile>,
+    /// Unit price distribution, in currency units (plain numbers).
+    pub price: Option<DistFile>,
+    /// Initial stock per SKU distribution (units, plain numbers).
+    pub stock: Option<DistFile>,
+    /// The most popular products sold cheap from small stock.
+    pub doorbusters: Option<DoorbustersFile>,
+}
+
+/// `doorbusters = { count = 10, stock = 150, discount_pct = 60 }`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DoorbustersFile {
+    /// How many (the top-ranked products).
+    pub count: Option<i64>,
+    /// Initial stock of each.
+    pub stock: Option<i64>,
+    /// Discount off the drawn price, percent.
+    pub discount_pct: Option<f64>,
+}
+
+/// `[shop]`: prices, taxes, accounts.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShopFile {
+    /// Flat shipping fee (currency units).
+    pub shipping_fee: Option<f64>,
+    /// Orders at or above this subtotal ship free (currency units).
+    pub free_shipping_over: Option<f64>,
+    /// Tax rate, percent.
+    pub tax_pct: Option<f64>,
+    /// PBKDF2 iterations per password hash.
+    pub password_iterations: Option<i64>,
+    /// Most distinct products in a cart.
+    pub max_cart_lines: Option<i64>,
+}
+
+/// `[customers]`: who the sessions are.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomersFile {
+    /// Registered customers that exist when the run starts.
+    pub registered: Option<i64>,
+    /// Share of sessions by a registered (returning) customer.
+    pub returning: Option<f64>,
+    /// Share of sessions that hold a coupon code.
+    pub coupon_share: Option<f64>,
+    /// Units per `add_to_cart` (plain numbers).
+    pub quantity: Option<DistFile>,
+    /// Probability that `add_to_cart` takes a recently viewed product.
+    pub recently_viewed: Option<f64>,
+}
+
+/// `[[coupons]]`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CouponFile {
+    /// The code customers type.
+    pub code: Option<String>,
+    /// `percent`, `fixed` or `free_shipping`.
+    pub kind: Option<String>,
+    /// Percent off (`percent`) or amount off in currency units (`fixed`).
+    pub value: Option<f64>,
+    /// Minimum order subtotal, currency units.
+    pub min_order: Option<f64>,
+    /// Valid from this time of the run.
+    pub valid_from: Option<String>,
+    /// Valid until this time of the run.
+    pub valid_until: Option<String>,
+    /// Only products of this category (index) are discounted.
+    pub category: Option<i64>,
+    /// Most redemptions in total.
+    pub global_limit: Option<i64>,
+    /// Most redemptions per customer.
+    pub per_customer_limit: Option<i64>,
+    /// Relative share of coupon-holding sessions that hold this code.
+    pub weight: Option<f64>,
+}
+
+/// `[payments]`: method mix and gateway behaviour.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentsFile {
+    /// Retries of a checkout after a gateway timeout, same idempotency key.
+    pub max_retries: Option<i64>,
+    /// `[payments.card]`.
+    pub card: Option<MethodFile>,
+    /// `[payments.wallet]`.
+    pub wallet: Option<MethodFile>,
+    /// `[payments.bank_transfer]`.
+    pub bank_transfer: Option<MethodFile>,
+    /// `[payments.cash_on_delivery]`.
+    pub cash_on_delivery: Option<MethodFile>,
+}
+
+/// One payment method.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MethodFile {
+    /// Relative share of checkouts paying this way (0 disables it).
+    pub share: Option<f64>,
+    /// Probability the payment is declined.
+    pub decline_rate: Option<f64>,
+    /// Probability the gateway times out (not for wallet and cash).
+    pub timeout_rate: Option<f64>,
+    /// The station of this method's gateway (default `payment`).
+    pub station: Option<String>,
 }
 
 /// `popularity = { dist = "zipf", exponent = 1.0 }` or `{ dist = "uniform" }`.

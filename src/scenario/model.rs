@@ -56,6 +56,14 @@ pub struct Scenario {
     pub routes: [Vec<Step>; N_ACTIONS],
     /// Per action, extra station groups before/after the default route.
     pub route_edits: [RouteEdit; N_ACTIONS],
+    /// `[shop]`.
+    pub shop: ShopSpec,
+    /// `[customers]`.
+    pub customers: Customers,
+    /// `[[coupons]]`, in file order.
+    pub coupons: Vec<Coupon>,
+    /// `[payments]`.
+    pub payments: Payments,
     /// Background admin operations.
     pub admin: AdminSpec,
     /// Windows of degraded service, in file order.
@@ -270,6 +278,151 @@ pub struct Catalog {
     pub categories: u32,
     /// Popularity (default Zipf with exponent 1).
     pub popularity: Popularity,
+    /// Unit prices in currency units (default lognormal, median 25, sigma
+    /// 0.8).
+    pub price: Dist,
+    /// Initial stock per SKU (default uniform 50 to 500).
+    pub stock: Dist,
+    /// The top-ranked products sold cheap from small stock (default none).
+    pub doorbusters: Doorbusters,
+}
+
+/// Doorbusters: products of rank `0..count`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Doorbusters {
+    /// How many (default 0).
+    pub count: u32,
+    /// Initial stock of each (default 100).
+    pub stock: u32,
+    /// Discount off the drawn price, percent (default 50).
+    pub discount_pct: f64,
+}
+
+/// `[shop]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ShopSpec {
+    /// Flat shipping fee, cents (default 499).
+    pub shipping_fee_cents: i64,
+    /// Free shipping from this subtotal, cents (default 5000).
+    pub free_shipping_over_cents: Option<i64>,
+    /// Tax in basis points (default 800 = 8 %).
+    pub tax_bps: u32,
+    /// PBKDF2 iterations per password (default 4: simulation speed).
+    pub password_iterations: u32,
+    /// Most distinct products per cart (default 32).
+    pub max_cart_lines: u32,
+}
+
+/// `[customers]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Customers {
+    /// Registered customers at the start (default 10000).
+    pub registered: u32,
+    /// Share of sessions by a returning, registered customer (default 0.5).
+    pub returning: f64,
+    /// Share of sessions holding a coupon code (default 0).
+    pub coupon_share: f64,
+    /// Units per `add_to_cart` (default constant 1).
+    pub quantity: Dist,
+    /// Probability `add_to_cart` picks a recently viewed product (0.7).
+    pub recently_viewed: f64,
+}
+
+/// What a coupon gives.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum CouponValue {
+    /// Percent off, 1..=100.
+    Percent(u8),
+    /// An amount off, in cents.
+    Fixed(i64),
+    /// No shipping fee.
+    FreeShipping,
+}
+
+/// `[[coupons]]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Coupon {
+    /// The code.
+    pub code: String,
+    /// What it gives.
+    pub value: CouponValue,
+    /// Minimum order subtotal, cents (default 0).
+    pub min_order_cents: i64,
+    /// Valid from (default the start).
+    pub valid_from: SimDuration,
+    /// Valid until (default never expires).
+    pub valid_until: Option<SimDuration>,
+    /// Only this category (index) is discounted.
+    pub category: Option<u16>,
+    /// Most redemptions in total (default unlimited).
+    pub global_limit: Option<u32>,
+    /// Most redemptions per customer (default unlimited).
+    pub per_customer_limit: Option<u32>,
+    /// Relative share among coupon holders (default 1).
+    pub weight: f64,
+}
+
+/// A payment method kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MethodKind {
+    /// `card`.
+    Card,
+    /// `wallet`.
+    Wallet,
+    /// `bank_transfer`.
+    BankTransfer,
+    /// `cash_on_delivery`.
+    CashOnDelivery,
+}
+
+impl MethodKind {
+    /// Every kind, in report order.
+    pub const ALL: [MethodKind; 4] = [
+        MethodKind::Card,
+        MethodKind::Wallet,
+        MethodKind::BankTransfer,
+        MethodKind::CashOnDelivery,
+    ];
+
+    /// Scenario name.
+    pub fn name(self) -> &'static str {
+        match self {
+            MethodKind::Card => "card",
+            MethodKind::Wallet => "wallet",
+            MethodKind::BankTransfer => "bank_transfer",
+            MethodKind::CashOnDelivery => "cash_on_delivery",
+        }
+    }
+
+    /// Can its gateway time out? (A wallet is in-house; cash is collected.)
+    pub fn can_time_out(self) -> bool {
+        matches!(self, MethodKind::Card | MethodKind::BankTransfer)
+    }
+}
+
+/// One enabled payment method.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Method {
+    /// Which.
+    pub kind: MethodKind,
+    /// Relative share of checkouts.
+    pub share: f64,
+    /// Decline probability.
+    pub decline_rate: f64,
+    /// Gateway timeout probability.
+    pub timeout_rate: f64,
+    /// Station group of its gateway (`None`: the `payment` station).
+    pub station: Option<u16>,
+}
+
+/// `[payments]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Payments {
+    /// Retries after a gateway timeout, same idempotency key (default 2).
+    pub max_retries: u32,
+    /// Methods with a positive share, in [`MethodKind::ALL`] order
+    /// (defaults: card 0.7, wallet 0.15, bank transfer 0.1, cash 0.05).
+    pub methods: Vec<Method>,
 }
 
 /// `[cache]`.
@@ -333,17 +486,28 @@ impl Scenario {
     /// Per station instance: can some reachable action's route visit it?
     pub fn used_stations(&self) -> Vec<bool> {
         let mut used = vec![false; self.stations.len()];
+        let mut mark = |first: u16, n: u16| {
+            for i in first..first + n {
+                used[i as usize] = true;
+            }
+        };
         for a in self.reachable_actions() {
             for step in &self.routes[a.index()] {
                 match *step {
-                    Step::Visit(s)
-                    | Step::VisitIf(_, s)
-                    | Step::Payment(s)
-                    | Step::CacheLookup { station: s, .. } => used[s as usize] = true,
-                    Step::PerLine { first, shards } | Step::SubjectShard { first, shards } => {
-                        for i in first..first + shards {
-                            used[i as usize] = true;
+                    Step::Visit(s) | Step::VisitIf(_, s) | Step::CacheLookup { station: s, .. } => {
+                        mark(s, 1)
+                    }
+                    Step::Payment(s) => {
+                        // The default gateway, or each method's own.
+                        for m in &self.payments.methods {
+                            match m.station {
+                                Some(g) => mark(self.groups[g as usize].first, 1),
+                                None => mark(s, 1),
+                            }
                         }
+                    }
+                    Step::PerLine { first, shards } | Step::SubjectShard { first, shards } => {
+                        mark(first, shards)
                     }
                     Step::CacheFill | Step::Effect(_) => {}
                 }

@@ -64,6 +64,54 @@ fn choice_table(c: &Choice) -> BTreeMap<String, f64> {
     c.options.iter().map(|(n, p)| (next_name(*n), *p)).collect()
 }
 
+fn money(cents: i64) -> f64 {
+    cents as f64 / 100.0
+}
+
+fn coupon_file(c: &Coupon) -> CouponFile {
+    let (kind, value) = match c.value {
+        CouponValue::Percent(p) => ("percent", Some(p as f64)),
+        CouponValue::Fixed(v) => ("fixed", Some(money(v))),
+        CouponValue::FreeShipping => ("free_shipping", None),
+    };
+    CouponFile {
+        code: Some(c.code.clone()),
+        kind: Some(kind.into()),
+        value,
+        min_order: Some(money(c.min_order_cents)),
+        valid_from: Some(dur(c.valid_from)),
+        valid_until: c.valid_until.map(dur),
+        category: c.category.map(|k| k as i64),
+        global_limit: c.global_limit.map(|n| n as i64),
+        per_customer_limit: c.per_customer_limit.map(|n| n as i64),
+        weight: Some(c.weight),
+    }
+}
+
+fn payments_file(s: &Scenario) -> PaymentsFile {
+    let method = |kind: MethodKind| {
+        Some(match s.payments.methods.iter().find(|m| m.kind == kind) {
+            Some(m) => MethodFile {
+                share: Some(m.share),
+                decline_rate: Some(m.decline_rate),
+                timeout_rate: Some(m.timeout_rate),
+                station: m.station.map(|g| s.groups[g as usize].name.clone()),
+            },
+            None => MethodFile {
+                share: Some(0.0),
+                ..Default::default()
+            },
+        })
+    };
+    PaymentsFile {
+        max_retries: Some(s.payments.max_retries as i64),
+        card: method(MethodKind::Card),
+        wallet: method(MethodKind::Wallet),
+        bank_transfer: method(MethodKind::BankTransfer),
+        cash_on_delivery: method(MethodKind::CashOnDelivery),
+    }
+}
+
 /// The scenario as a raw file with every default filled in.
 pub fn to_file(s: &Scenario) -> ScenarioFile {
     let load = match &s.load {
@@ -167,7 +215,30 @@ pub fn to_file(s: &Scenario) -> ScenarioFile {
                     exponent: None,
                 },
             }),
+            price: Some(dist_file(&s.catalog.price, false)),
+            stock: Some(dist_file(&s.catalog.stock, false)),
+            doorbusters: Some(DoorbustersFile {
+                count: Some(s.catalog.doorbusters.count as i64),
+                stock: Some(s.catalog.doorbusters.stock as i64),
+                discount_pct: Some(s.catalog.doorbusters.discount_pct),
+            }),
         }),
+        shop: Some(ShopFile {
+            shipping_fee: Some(money(s.shop.shipping_fee_cents)),
+            free_shipping_over: s.shop.free_shipping_over_cents.map(money),
+            tax_pct: Some(s.shop.tax_bps as f64 / 100.0),
+            password_iterations: Some(s.shop.password_iterations as i64),
+            max_cart_lines: Some(s.shop.max_cart_lines as i64),
+        }),
+        customers: Some(CustomersFile {
+            registered: Some(s.customers.registered as i64),
+            returning: Some(s.customers.returning),
+            coupon_share: Some(s.customers.coupon_share),
+            quantity: Some(dist_file(&s.customers.quantity, false)),
+            recently_viewed: Some(s.customers.recently_viewed),
+        }),
+        coupons: s.coupons.iter().map(coupon_file).collect(),
+        payments: Some(payments_file(s)),
         cache: Some(CacheFile {
             enabled: Some(s.cache.enabled),
             capacity: Some(s.cache.capacity as i64),
