@@ -102,11 +102,16 @@ pub struct CatalogPicker {
 impl CatalogPicker {
     /// A picker for `catalog`.
     pub fn new(catalog: &Catalog) -> Self {
+        Self::with(catalog.products, catalog.categories, catalog.popularity)
+    }
+
+    /// A picker over `products` products and `categories` categories.
+    pub fn with(products: u32, categories: u32, popularity: Popularity) -> Self {
         CatalogPicker {
-            products: catalog.products,
-            categories: catalog.categories,
-            product_law: Law::new(catalog.products, catalog.popularity),
-            category_law: Law::new(catalog.categories, catalog.popularity),
+            products,
+            categories,
+            product_law: Law::new(products, popularity),
+            category_law: Law::new(categories, popularity),
         }
     }
 }
@@ -138,12 +143,7 @@ mod tests {
 
     #[test]
     fn zipf_frequencies_follow_the_law() {
-        let c = Catalog {
-            products: 100,
-            categories: 5,
-            popularity: Popularity::Zipf { exponent: 1.0 },
-        };
-        let p = CatalogPicker::new(&c);
+        let p = CatalogPicker::with(100, 5, Popularity::Zipf { exponent: 1.0 });
         let mut rng = from_u64(3);
         let n = 400_000;
         let mut counts = vec![0u64; 100];
@@ -182,12 +182,7 @@ mod tests {
 
     #[test]
     fn uniform_stays_in_range() {
-        let c = Catalog {
-            products: 3,
-            categories: 1,
-            popularity: Popularity::Uniform,
-        };
-        let p = CatalogPicker::new(&c);
+        let p = CatalogPicker::with(3, 1, Popularity::Uniform);
         let mut rng = from_u64(3);
         let mut seen = [false; 3];
         for _ in 0..1000 {
