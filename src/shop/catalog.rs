@@ -372,14 +372,6 @@ impl Catalog {
             }
         }
     }
-
-    /// Overwrites a price without validation, to test the price checks.
-    #[cfg(test)]
-    pub(crate) fn corrupt_price(&self, id: ProductId, cents: Cents) {
-        if let Some(mut p) = self.products.get_mut(&id) {
-            p.price = cents;
-        }
-    }
 }
 
 fn check_price(cents: Cents) -> Result<(), CatalogError> {
