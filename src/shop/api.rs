@@ -18,7 +18,7 @@ use super::error::ShopError;
 use super::ids::{CategoryId, Cents, CustomerId, Nanos, OrderId, ProductId, Token, UserId};
 use super::inventory::{Inventory, StockRecord};
 use super::orders::{Order, OrderStatus, Orders};
-use super::payments::{Payments, PaymentCounters};
+use super::payments::{PaymentCounters, Payments};
 use super::pricing::{self, CouponEffect, PriceBreakdown, PricedLine, ShippingRule};
 use super::users::{Role, Session, Users};
 
@@ -67,7 +67,11 @@ impl Shop {
     pub fn new(config: ShopConfig) -> Result<Self, ConfigError> {
         config.validate()?;
         let shop = Self {
-            users: Users::new(config.password_iterations, config.salt_seed, config.session_ttl),
+            users: Users::new(
+                config.password_iterations,
+                config.salt_seed,
+                config.session_ttl,
+            ),
             catalog: Catalog::new(&config.categories),
             inventory: Inventory::new(config.inventory_shards),
             carts: Carts::new(config.max_cart_lines, config.max_line_qty),
@@ -102,7 +106,11 @@ impl Shop {
                 problems.push(format!("admins[{i}]: {e}"));
             }
         }
-        if problems.is_empty() { Ok(shop) } else { Err(ConfigError { problems }) }
+        if problems.is_empty() {
+            Ok(shop)
+        } else {
+            Err(ConfigError { problems })
+        }
     }
 
     // ---- users ------------------------------------------------------------
@@ -141,7 +149,9 @@ impl Shop {
 
     /// A product's name.
     pub fn product_name(&self, id: ProductId) -> Result<Arc<str>, ShopError> {
-        self.catalog.name(id).ok_or_else(|| super::catalog::CatalogError::UnknownProduct { product: id }.into())
+        self.catalog
+            .name(id)
+            .ok_or_else(|| super::catalog::CatalogError::UnknownProduct { product: id }.into())
     }
 
     /// Number of products ever created; ids are `0..product_count()`.
@@ -156,7 +166,9 @@ impl Shop {
 
     /// Searches active products (see [`SearchQuery`]).
     pub fn search(&self, query: &SearchQuery<'_>) -> Result<SearchPage, ShopError> {
-        Ok(self.catalog.search(query, |id| self.inventory.on_hand(id).is_ok_and(|n| n > 0))?)
+        Ok(self
+            .catalog
+            .search(query, |id| self.inventory.on_hand(id).is_ok_and(|n| n > 0))?)
     }
 
     /// Units on hand for a SKU. Hot path: one shard lock, no allocation.
@@ -180,7 +192,13 @@ impl Shop {
     /// Adds units of an active product to a registered customer's cart, if
     /// that many are on hand now (stock is only reserved at checkout);
     /// returns the line's new quantity. Hot path: no allocation.
-    pub fn add_to_cart(&self, customer: CustomerId, product: ProductId, qty: u32, now: Nanos) -> Result<u32, ShopError> {
+    pub fn add_to_cart(
+        &self,
+        customer: CustomerId,
+        product: ProductId,
+        qty: u32,
+        now: Nanos,
+    ) -> Result<u32, ShopError> {
         self.users.require_user(customer)?;
         self.catalog.product(product)?;
         let available = self.inventory.on_hand(product)?;
@@ -188,14 +206,29 @@ impl Shop {
     }
 
     /// Sets a cart line's quantity (0 removes it).
-    pub fn set_cart_quantity(&self, customer: CustomerId, product: ProductId, qty: u32, now: Nanos) -> Result<(), ShopError> {
+    pub fn set_cart_quantity(
+        &self,
+        customer: CustomerId,
+        product: ProductId,
+        qty: u32,
+        now: Nanos,
+    ) -> Result<(), ShopError> {
         self.users.require_user(customer)?;
-        let available = if qty == 0 { 0 } else { self.inventory.on_hand(product)? };
+        let available = if qty == 0 {
+            0
+        } else {
+            self.inventory.on_hand(product)?
+        };
         Ok(self.carts.set_qty(customer, product, qty, available, now)?)
     }
 
     /// Removes a product from a cart.
-    pub fn remove_from_cart(&self, customer: CustomerId, product: ProductId, now: Nanos) -> Result<(), ShopError> {
+    pub fn remove_from_cart(
+        &self,
+        customer: CustomerId,
+        product: ProductId,
+        now: Nanos,
+    ) -> Result<(), ShopError> {
         Ok(self.carts.remove(customer, product, now)?)
     }
 
@@ -206,13 +239,23 @@ impl Shop {
 
     /// Prices the customer's cart at current prices, with an optional coupon
     /// (checked but not redeemed). Hot path: no allocation on success.
-    pub fn price_cart(&self, customer: CustomerId, coupon: Option<&str>, now: Nanos) -> Result<PriceBreakdown, ShopError> {
+    pub fn price_cart(
+        &self,
+        customer: CustomerId,
+        coupon: Option<&str>,
+        now: Nanos,
+    ) -> Result<PriceBreakdown, ShopError> {
         let mut cart = [CartLine::default(); MAX_CART_LINES];
         let n = self.carts.copy_lines(customer, &mut cart);
         if n == 0 {
             return Err(super::cart::CartError::Empty.into());
         }
-        let mut priced = [PricedLine { product: ProductId(0), qty: 0, unit_price_cents: 0, category: CategoryId(0) }; MAX_CART_LINES];
+        let mut priced = [PricedLine {
+            product: ProductId(0),
+            qty: 0,
+            unit_price_cents: 0,
+            category: CategoryId(0),
+        }; MAX_CART_LINES];
         for (slot, line) in priced.iter_mut().zip(&cart[..n]) {
             *slot = self.priced_line(*line)?;
         }
@@ -222,11 +265,22 @@ impl Shop {
 
     pub(crate) fn priced_line(&self, line: CartLine) -> Result<PricedLine, ShopError> {
         let p = self.catalog.product(line.product)?;
-        Ok(PricedLine { product: line.product, qty: line.qty, unit_price_cents: p.price_cents, category: p.category })
+        Ok(PricedLine {
+            product: line.product,
+            qty: line.qty,
+            unit_price_cents: p.price_cents,
+            category: p.category,
+        })
     }
 
     /// Prices lines with a coupon checked (not redeemed).
-    pub(crate) fn quote(&self, customer: CustomerId, lines: &[PricedLine], coupon: Option<&str>, now: Nanos) -> Result<(Option<super::ids::CouponId>, PriceBreakdown), ShopError> {
+    pub(crate) fn quote(
+        &self,
+        customer: CustomerId,
+        lines: &[PricedLine],
+        coupon: Option<&str>,
+        now: Nanos,
+    ) -> Result<(Option<super::ids::CouponId>, PriceBreakdown), ShopError> {
         let subtotal = pricing::subtotal(lines);
         let (coupon, effect) = match coupon {
             Some(code) => {
@@ -235,7 +289,10 @@ impl Shop {
             }
             None => (None, CouponEffect::default()),
         };
-        Ok((coupon, pricing::price(lines, effect, self.shipping, self.tax_bps)))
+        Ok((
+            coupon,
+            pricing::price(lines, effect, self.shipping, self.tax_bps),
+        ))
     }
 
     // ---- orders -----------------------------------------------------------
@@ -286,7 +343,11 @@ impl Shop {
     /// Every SKU that ever sold out, with the `now` of the sale that first
     /// left nothing on hand, sorted by SKU (current stock: [`Shop::stock_levels`]).
     pub fn sold_out(&self) -> Vec<(ProductId, Nanos)> {
-        self.inventory.snapshot().into_iter().filter_map(|(id, r)| r.first_sold_out_at.map(|t| (id, t))).collect()
+        self.inventory
+            .snapshot()
+            .into_iter()
+            .filter_map(|(id, r)| r.first_sold_out_at.map(|t| (id, t)))
+            .collect()
     }
 
     /// Checkouts running right now (0 after a drain).
@@ -337,11 +398,28 @@ mod tests {
     fn customer_flow_and_errors() {
         let s = shop();
         let c = s.register("c@x.io", "password1").unwrap();
-        assert_eq!(s.login("c@x.io", "password1", 5).unwrap().role, Role::Customer);
-        assert_eq!(s.add_to_cart(UserId(99), ProductId(0), 1, 0).unwrap_err().kind(), "not_found");
-        assert_eq!(s.add_to_cart(c, ProductId(99), 1, 0).unwrap_err().kind(), "not_found");
-        assert_eq!(s.add_to_cart(c, ProductId(0), 0, 0).unwrap_err().kind(), "invalid_input");
-        assert_eq!(s.add_to_cart(c, ProductId(0), 101, 0).unwrap_err().kind(), "invalid_input");
+        assert_eq!(
+            s.login("c@x.io", "password1", 5).unwrap().role,
+            Role::Customer
+        );
+        assert_eq!(
+            s.add_to_cart(UserId(99), ProductId(0), 1, 0)
+                .unwrap_err()
+                .kind(),
+            "not_found"
+        );
+        assert_eq!(
+            s.add_to_cart(c, ProductId(99), 1, 0).unwrap_err().kind(),
+            "not_found"
+        );
+        assert_eq!(
+            s.add_to_cart(c, ProductId(0), 0, 0).unwrap_err().kind(),
+            "invalid_input"
+        );
+        assert_eq!(
+            s.add_to_cart(c, ProductId(0), 101, 0).unwrap_err().kind(),
+            "invalid_input"
+        );
         assert_eq!(s.price_cart(c, None, 0).unwrap_err().kind(), "empty_cart");
         assert_eq!(s.add_to_cart(c, ProductId(0), 2, 0).unwrap(), 2);
         s.set_cart_quantity(c, ProductId(0), 3, 1).unwrap();
@@ -351,20 +429,42 @@ mod tests {
         assert_eq!(p.arithmetic_error(), None);
         let with = s.price_cart(c, Some("SAVE10"), 0).unwrap();
         assert_eq!(with.discount_cents, 3 * price / 10);
-        assert_eq!(s.price_cart(c, Some("NOPE"), 0).unwrap_err().kind(), "coupon_invalid");
+        assert_eq!(
+            s.price_cart(c, Some("NOPE"), 0).unwrap_err().kind(),
+            "coupon_invalid"
+        );
         s.remove_from_cart(c, ProductId(0), 2).unwrap();
         assert!(s.cart(c).is_empty());
-        assert_eq!(s.product_name(ProductId(2)).unwrap().split(' ').nth(1), Some("planter"));
+        assert_eq!(
+            s.product_name(ProductId(2)).unwrap().split(' ').nth(1),
+            Some("planter")
+        );
     }
 
     #[test]
     fn search_uses_live_stock() {
         let s = shop();
-        let q = SearchQuery { in_stock_only: true, page_size: 100, ..SearchQuery::default() };
+        let q = SearchQuery {
+            in_stock_only: true,
+            page_size: 100,
+            ..SearchQuery::default()
+        };
         assert_eq!(s.search(&q).unwrap().total, 8);
         s.inventory.corrupt(ProductId(3), |r| r.on_hand = 0);
         assert_eq!(s.search(&q).unwrap().total, 7);
-        let q = SearchQuery { text: "wrench", page_size: 10, ..SearchQuery::default() };
-        assert_eq!(s.search(&q).unwrap().items.iter().map(|p| p.id.0).collect::<Vec<_>>(), vec![3, 7]);
+        let q = SearchQuery {
+            text: "wrench",
+            page_size: 10,
+            ..SearchQuery::default()
+        };
+        assert_eq!(
+            s.search(&q)
+                .unwrap()
+                .items
+                .iter()
+                .map(|p| p.id.0)
+                .collect::<Vec<_>>(),
+            vec![3, 7]
+        );
     }
 }

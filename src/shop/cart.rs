@@ -102,14 +102,28 @@ impl Carts {
     /// Carts limited to `max_lines` products (capped at [`MAX_CART_LINES`])
     /// of `max_qty` units each.
     pub fn new(max_lines: usize, max_qty: u32) -> Self {
-        Self { carts: FxDashMap::default(), max_lines: max_lines.clamp(1, MAX_CART_LINES), max_qty: max_qty.max(1) }
+        Self {
+            carts: FxDashMap::default(),
+            max_lines: max_lines.clamp(1, MAX_CART_LINES),
+            max_qty: max_qty.max(1),
+        }
     }
 
     /// Adds `qty` units (merging with an existing line); returns the line's
     /// new quantity.
-    pub fn add(&self, customer: CustomerId, product: ProductId, qty: u32, available: i64, now: Nanos) -> Result<u32, CartError> {
+    pub fn add(
+        &self,
+        customer: CustomerId,
+        product: ProductId,
+        qty: u32,
+        available: i64,
+        now: Nanos,
+    ) -> Result<u32, CartError> {
         if qty == 0 {
-            return Err(CartError::InvalidQuantity { qty: 0, max: self.max_qty });
+            return Err(CartError::InvalidQuantity {
+                qty: 0,
+                max: self.max_qty,
+            });
         }
         let mut cart = self.carts.entry(customer).or_default();
         let current = cart.lines.iter().position(|l| l.product == product);
@@ -119,12 +133,19 @@ impl Carts {
         let new_qty = new_qty as u32;
         match current {
             Some(i) => cart.lines[i].qty = new_qty,
-            None if cart.lines.len() >= self.max_lines => return Err(CartError::TooManyLines { max: self.max_lines }),
+            None if cart.lines.len() >= self.max_lines => {
+                return Err(CartError::TooManyLines {
+                    max: self.max_lines,
+                });
+            }
             None => {
                 if cart.lines.capacity() == 0 {
                     cart.lines.reserve_exact(4);
                 }
-                cart.lines.push(CartLine { product, qty: new_qty });
+                cart.lines.push(CartLine {
+                    product,
+                    qty: new_qty,
+                });
             }
         }
         cart.updated_at = now;
@@ -132,22 +153,48 @@ impl Carts {
     }
 
     /// Sets a line's quantity; 0 removes the line.
-    pub fn set_qty(&self, customer: CustomerId, product: ProductId, qty: u32, available: i64, now: Nanos) -> Result<(), CartError> {
+    pub fn set_qty(
+        &self,
+        customer: CustomerId,
+        product: ProductId,
+        qty: u32,
+        available: i64,
+        now: Nanos,
+    ) -> Result<(), CartError> {
         if qty == 0 {
             return self.remove(customer, product, now);
         }
         self.check(product, u64::from(qty), available)?;
-        let mut cart = self.carts.get_mut(&customer).ok_or(CartError::NotInCart { product })?;
-        let line = cart.lines.iter_mut().find(|l| l.product == product).ok_or(CartError::NotInCart { product })?;
+        let mut cart = self
+            .carts
+            .get_mut(&customer)
+            .ok_or(CartError::NotInCart { product })?;
+        let line = cart
+            .lines
+            .iter_mut()
+            .find(|l| l.product == product)
+            .ok_or(CartError::NotInCart { product })?;
         line.qty = qty;
         cart.updated_at = now;
         Ok(())
     }
 
     /// Removes a line.
-    pub fn remove(&self, customer: CustomerId, product: ProductId, now: Nanos) -> Result<(), CartError> {
-        let mut cart = self.carts.get_mut(&customer).ok_or(CartError::NotInCart { product })?;
-        let i = cart.lines.iter().position(|l| l.product == product).ok_or(CartError::NotInCart { product })?;
+    pub fn remove(
+        &self,
+        customer: CustomerId,
+        product: ProductId,
+        now: Nanos,
+    ) -> Result<(), CartError> {
+        let mut cart = self
+            .carts
+            .get_mut(&customer)
+            .ok_or(CartError::NotInCart { product })?;
+        let i = cart
+            .lines
+            .iter()
+            .position(|l| l.product == product)
+            .ok_or(CartError::NotInCart { product })?;
         cart.lines.remove(i);
         cart.updated_at = now;
         Ok(())
@@ -155,10 +202,17 @@ impl Carts {
 
     fn check(&self, product: ProductId, qty: u64, available: i64) -> Result<(), CartError> {
         if qty > u64::from(self.max_qty) {
-            return Err(CartError::InvalidQuantity { qty, max: self.max_qty });
+            return Err(CartError::InvalidQuantity {
+                qty,
+                max: self.max_qty,
+            });
         }
         if i64::try_from(qty).map_or(true, |q| q > available) {
-            return Err(CartError::NotEnoughStock { product, requested: qty, available });
+            return Err(CartError::NotEnoughStock {
+                product,
+                requested: qty,
+                available,
+            });
         }
         Ok(())
     }
@@ -166,7 +220,9 @@ impl Carts {
     /// Copies the cart into `buf` and returns how many lines it holds.
     /// Allocation-free; an unknown customer has an empty cart.
     pub fn copy_lines(&self, customer: CustomerId, buf: &mut [CartLine; MAX_CART_LINES]) -> usize {
-        let Some(cart) = self.carts.get(&customer) else { return 0 };
+        let Some(cart) = self.carts.get(&customer) else {
+            return 0;
+        };
         let n = cart.lines.len().min(MAX_CART_LINES);
         buf[..n].copy_from_slice(&cart.lines[..n]);
         n
@@ -174,7 +230,10 @@ impl Carts {
 
     /// The cart's lines in insertion order.
     pub fn lines(&self, customer: CustomerId) -> Vec<CartLine> {
-        self.carts.get(&customer).map(|c| c.lines.clone()).unwrap_or_default()
+        self.carts
+            .get(&customer)
+            .map(|c| c.lines.clone())
+            .unwrap_or_default()
     }
 
     /// Marks the cart busy and returns a snapshot of its lines.
@@ -192,8 +251,15 @@ impl Carts {
 
     /// Ends a checkout begun with [`Carts::begin_checkout`]; on success removes
     /// the purchased units (lines reaching 0 disappear).
-    pub fn finish_checkout(&self, customer: CustomerId, purchased: Option<&[CartLine]>, now: Nanos) {
-        let Some(mut cart) = self.carts.get_mut(&customer) else { return };
+    pub fn finish_checkout(
+        &self,
+        customer: CustomerId,
+        purchased: Option<&[CartLine]>,
+        now: Nanos,
+    ) {
+        let Some(mut cart) = self.carts.get_mut(&customer) else {
+            return;
+        };
         cart.checking_out = false;
         if let Some(purchased) = purchased {
             for p in purchased {
@@ -208,7 +274,12 @@ impl Carts {
 
     /// Customers whose cart is marked busy, sorted (empty after a drain).
     pub fn busy(&self) -> Vec<CustomerId> {
-        let mut busy: Vec<CustomerId> = self.carts.iter().filter(|c| c.checking_out).map(|c| *c.key()).collect();
+        let mut busy: Vec<CustomerId> = self
+            .carts
+            .iter()
+            .filter(|c| c.checking_out)
+            .map(|c| *c.key())
+            .collect();
         busy.sort_unstable();
         busy
     }
@@ -237,12 +308,33 @@ mod tests {
         let carts = Carts::new(2, 5);
         assert_eq!(carts.add(C, P, 2, 10, 0).unwrap(), 2);
         assert_eq!(carts.add(C, P, 3, 10, 0).unwrap(), 5);
-        assert_eq!(carts.add(C, P, 1, 10, 0).unwrap_err(), CartError::InvalidQuantity { qty: 6, max: 5 });
-        assert_eq!(carts.add(C, P, 0, 10, 0).unwrap_err().kind(), "invalid_input");
-        assert_eq!(carts.add(C, ProductId(8), 4, 3, 0).unwrap_err().kind(), "out_of_stock");
+        assert_eq!(
+            carts.add(C, P, 1, 10, 0).unwrap_err(),
+            CartError::InvalidQuantity { qty: 6, max: 5 }
+        );
+        assert_eq!(
+            carts.add(C, P, 0, 10, 0).unwrap_err().kind(),
+            "invalid_input"
+        );
+        assert_eq!(
+            carts.add(C, ProductId(8), 4, 3, 0).unwrap_err().kind(),
+            "out_of_stock"
+        );
         carts.add(C, ProductId(8), 1, 3, 0).unwrap();
-        assert_eq!(carts.add(C, ProductId(9), 1, 3, 0).unwrap_err(), CartError::TooManyLines { max: 2 });
-        assert_eq!(carts.lines(C), vec![CartLine { product: P, qty: 5 }, CartLine { product: ProductId(8), qty: 1 }]);
+        assert_eq!(
+            carts.add(C, ProductId(9), 1, 3, 0).unwrap_err(),
+            CartError::TooManyLines { max: 2 }
+        );
+        assert_eq!(
+            carts.lines(C),
+            vec![
+                CartLine { product: P, qty: 5 },
+                CartLine {
+                    product: ProductId(8),
+                    qty: 1
+                }
+            ]
+        );
     }
 
     #[test]
@@ -251,11 +343,20 @@ mod tests {
         carts.add(C, P, 2, 10, 0).unwrap();
         carts.set_qty(C, P, 7, 10, 1).unwrap();
         assert_eq!(carts.lines(C)[0].qty, 7);
-        assert_eq!(carts.set_qty(C, P, 10, 99, 1).unwrap_err().kind(), "invalid_input");
-        assert_eq!(carts.set_qty(C, ProductId(1), 1, 9, 1).unwrap_err().kind(), "not_found");
+        assert_eq!(
+            carts.set_qty(C, P, 10, 99, 1).unwrap_err().kind(),
+            "invalid_input"
+        );
+        assert_eq!(
+            carts.set_qty(C, ProductId(1), 1, 9, 1).unwrap_err().kind(),
+            "not_found"
+        );
         carts.set_qty(C, P, 0, 10, 2).unwrap();
         assert!(carts.lines(C).is_empty());
-        assert_eq!(carts.remove(C, P, 3).unwrap_err(), CartError::NotInCart { product: P });
+        assert_eq!(
+            carts.remove(C, P, 3).unwrap_err(),
+            CartError::NotInCart { product: P }
+        );
     }
 
     #[test]
@@ -264,16 +365,32 @@ mod tests {
         assert_eq!(carts.begin_checkout(C).unwrap_err().kind(), "empty_cart");
         carts.add(C, P, 2, 10, 0).unwrap();
         let snap = carts.begin_checkout(C).unwrap();
-        assert_eq!(carts.begin_checkout(C).unwrap_err().kind(), "checkout_in_progress");
+        assert_eq!(
+            carts.begin_checkout(C).unwrap_err().kind(),
+            "checkout_in_progress"
+        );
         assert_eq!(carts.busy(), vec![C]);
         carts.add(C, P, 1, 10, 0).unwrap();
         carts.add(C, ProductId(3), 1, 10, 0).unwrap();
         carts.finish_checkout(C, Some(&snap), 5);
-        assert_eq!(carts.lines(C), vec![CartLine { product: P, qty: 1 }, CartLine { product: ProductId(3), qty: 1 }]);
+        assert_eq!(
+            carts.lines(C),
+            vec![
+                CartLine { product: P, qty: 1 },
+                CartLine {
+                    product: ProductId(3),
+                    qty: 1
+                }
+            ]
+        );
         assert!(carts.busy().is_empty());
         let _ = carts.begin_checkout(C).unwrap();
         carts.finish_checkout(C, None, 6);
-        assert_eq!(carts.lines(C).len(), 2, "a failed checkout leaves the cart untouched");
+        assert_eq!(
+            carts.lines(C).len(),
+            2,
+            "a failed checkout leaves the cart untouched"
+        );
         let mut buf = [CartLine::default(); MAX_CART_LINES];
         assert_eq!(carts.copy_lines(C, &mut buf), 2);
         assert_eq!(carts.copy_lines(CustomerId(99), &mut buf), 0);

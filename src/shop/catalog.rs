@@ -192,9 +192,14 @@ impl Catalog {
             return Err(CatalogError::EmptyName);
         }
         // Categories change rarely (admin only); the write lock is not on a hot path.
-        let mut cats = self.categories.write().unwrap_or_else(PoisonError::into_inner);
+        let mut cats = self
+            .categories
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
         if cats.iter().any(|c| c.eq_ignore_ascii_case(name)) {
-            return Err(CatalogError::DuplicateCategory { name: name.to_string() });
+            return Err(CatalogError::DuplicateCategory {
+                name: name.to_string(),
+            });
         }
         let id = u16::try_from(cats.len()).map_err(|_| CatalogError::InvalidQuery {
             reason: "too many categories (at most 65536)",
@@ -205,13 +210,24 @@ impl Catalog {
 
     /// The category names, in id order.
     pub fn categories(&self) -> Vec<String> {
-        let cats = self.categories.read().unwrap_or_else(PoisonError::into_inner);
+        let cats = self
+            .categories
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
         cats.iter().map(|c| c.to_string()).collect()
     }
 
     fn check_category(&self, category: CategoryId) -> Result<(), CatalogError> {
-        let n = self.categories.read().unwrap_or_else(PoisonError::into_inner).len();
-        if usize::from(category.0) < n { Ok(()) } else { Err(CatalogError::UnknownCategory { category }) }
+        let n = self
+            .categories
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len();
+        if usize::from(category.0) < n {
+            Ok(())
+        } else {
+            Err(CatalogError::UnknownCategory { category })
+        }
     }
 
     /// Adds a product and returns its id (the next dense id).
@@ -249,7 +265,10 @@ impl Catalog {
             return Err(CatalogError::EmptyName);
         }
         let (old_name, old_category) = {
-            let mut p = self.products.get_mut(&id).ok_or(CatalogError::UnknownProduct { product: id })?;
+            let mut p = self
+                .products
+                .get_mut(&id)
+                .ok_or(CatalogError::UnknownProduct { product: id })?;
             let old = (p.name.clone(), p.category);
             if let Some(name) = &patch.name {
                 p.name = name.trim().into();
@@ -309,14 +328,22 @@ impl Catalog {
 
     /// Searches the catalog; `in_stock` answers whether a product has stock
     /// on hand (the catalog does not own stock).
-    pub fn search(&self, q: &SearchQuery<'_>, in_stock: impl Fn(ProductId) -> bool) -> Result<SearchPage, CatalogError> {
+    pub fn search(
+        &self,
+        q: &SearchQuery<'_>,
+        in_stock: impl Fn(ProductId) -> bool,
+    ) -> Result<SearchPage, CatalogError> {
         if q.page_size == 0 || q.page_size > MAX_PAGE_SIZE {
-            return Err(CatalogError::InvalidQuery { reason: "page size must be 1..=100" });
+            return Err(CatalogError::InvalidQuery {
+                reason: "page size must be 1..=100",
+            });
         }
         if let (Some(lo), Some(hi)) = (q.min_price_cents, q.max_price_cents)
             && lo > hi
         {
-            return Err(CatalogError::InvalidQuery { reason: "minimum price is above maximum price" });
+            return Err(CatalogError::InvalidQuery {
+                reason: "minimum price is above maximum price",
+            });
         }
         let candidates = self.candidates(q);
         let mut hits: Vec<ProductView> = candidates
@@ -330,10 +357,14 @@ impl Catalog {
         match q.sort {
             SortOrder::Popularity => hits.sort_unstable_by_key(|p| (p.popularity_rank, p.id)),
             SortOrder::PriceAsc => hits.sort_unstable_by_key(|p| (p.price_cents, p.id)),
-            SortOrder::PriceDesc => hits.sort_unstable_by_key(|p| (std::cmp::Reverse(p.price_cents), p.id)),
+            SortOrder::PriceDesc => {
+                hits.sort_unstable_by_key(|p| (std::cmp::Reverse(p.price_cents), p.id))
+            }
         }
         let total = hits.len();
-        let start = (q.page as usize).saturating_mul(q.page_size as usize).min(total);
+        let start = (q.page as usize)
+            .saturating_mul(q.page_size as usize)
+            .min(total);
         let end = start.saturating_add(q.page_size as usize).min(total);
         hits.truncate(end);
         hits.drain(..start);
@@ -354,14 +385,21 @@ impl Catalog {
         }
         match (result, q.category) {
             (Some(ids), _) => ids,
-            (None, Some(c)) => self.by_category.get(&c).map(|ids| ids.clone()).unwrap_or_default(),
+            (None, Some(c)) => self
+                .by_category
+                .get(&c)
+                .map(|ids| ids.clone())
+                .unwrap_or_default(),
             (None, None) => (0..self.count()).map(ProductId).collect(),
         }
     }
 
     fn index(&self, id: ProductId, name: &str) {
         for token in tokenize(name) {
-            insert_sorted(&mut self.tokens.entry(token.into_boxed_str()).or_default(), id);
+            insert_sorted(
+                &mut self.tokens.entry(token.into_boxed_str()).or_default(),
+                id,
+            );
         }
     }
 
@@ -375,7 +413,11 @@ impl Catalog {
 }
 
 fn check_price(cents: Cents) -> Result<(), CatalogError> {
-    if (0..=MAX_PRICE_CENTS).contains(&cents) { Ok(()) } else { Err(CatalogError::InvalidPrice { cents }) }
+    if (0..=MAX_PRICE_CENTS).contains(&cents) {
+        Ok(())
+    } else {
+        Err(CatalogError::InvalidPrice { cents })
+    }
 }
 
 /// Lower-case alphanumeric words of `text`, at most 32 characters each.
@@ -435,7 +477,11 @@ mod tests {
     }
 
     fn query(text: &str) -> SearchQuery<'_> {
-        SearchQuery { text, page_size: 10, ..SearchQuery::default() }
+        SearchQuery {
+            text,
+            page_size: 10,
+            ..SearchQuery::default()
+        }
     }
 
     #[test]
@@ -443,18 +489,38 @@ mod tests {
         let c = catalog();
         assert_eq!(c.product(ProductId(2)).unwrap().price_cents, 900);
         assert_eq!(c.product(ProductId(9)).unwrap_err().kind(), "not_found");
-        assert_eq!(c.create(&spec("x", 7, 1, 0)).unwrap_err().kind(), "not_found");
-        assert_eq!(c.create(&spec("x", 0, -1, 0)).unwrap_err(), CatalogError::InvalidPrice { cents: -1 });
-        assert_eq!(c.create(&spec(" - ", 0, 1, 0)).unwrap_err(), CatalogError::EmptyName);
+        assert_eq!(
+            c.create(&spec("x", 7, 1, 0)).unwrap_err().kind(),
+            "not_found"
+        );
+        assert_eq!(
+            c.create(&spec("x", 0, -1, 0)).unwrap_err(),
+            CatalogError::InvalidPrice { cents: -1 }
+        );
+        assert_eq!(
+            c.create(&spec(" - ", 0, 1, 0)).unwrap_err(),
+            CatalogError::EmptyName
+        );
         assert_eq!(&*c.name(ProductId(3)).unwrap(), "Go Board");
     }
 
     #[test]
     fn text_search_ands_tokens_case_insensitively() {
         let c = catalog();
-        assert_eq!(ids(&c.search(&query("chess"), |_| true).unwrap()), vec![1, 0]);
-        assert_eq!(ids(&c.search(&query("RED chess"), |_| true).unwrap()), vec![0]);
-        assert!(c.search(&query("zebra"), |_| true).unwrap().items.is_empty());
+        assert_eq!(
+            ids(&c.search(&query("chess"), |_| true).unwrap()),
+            vec![1, 0]
+        );
+        assert_eq!(
+            ids(&c.search(&query("RED chess"), |_| true).unwrap()),
+            vec![0]
+        );
+        assert!(
+            c.search(&query("zebra"), |_| true)
+                .unwrap()
+                .items
+                .is_empty()
+        );
     }
 
     #[test]
@@ -466,48 +532,103 @@ mod tests {
         q.sort = SortOrder::PriceDesc;
         q.category = Some(CategoryId(1));
         assert_eq!(ids(&c.search(&q, |_| true).unwrap()), vec![3, 0]);
-        let q = SearchQuery { min_price_cents: Some(1_000), max_price_cents: Some(3_000), ..query("") };
+        let q = SearchQuery {
+            min_price_cents: Some(1_000),
+            max_price_cents: Some(3_000),
+            ..query("")
+        };
         assert_eq!(ids(&c.search(&q, |_| true).unwrap()), vec![1, 0]);
-        let q = SearchQuery { in_stock_only: true, ..query("") };
+        let q = SearchQuery {
+            in_stock_only: true,
+            ..query("")
+        };
         assert_eq!(ids(&c.search(&q, |p| p.0 % 2 == 0).unwrap()), vec![2, 0]);
-        let q = SearchQuery { page: 1, page_size: 3, ..query("") };
+        let q = SearchQuery {
+            page: 1,
+            page_size: 3,
+            ..query("")
+        };
         let page = c.search(&q, |_| true).unwrap();
         assert_eq!((page.total, ids(&page)), (4, vec![0]));
-        let q = SearchQuery { page: 7, page_size: 3, ..query("") };
+        let q = SearchQuery {
+            page: 7,
+            page_size: 3,
+            ..query("")
+        };
         assert!(c.search(&q, |_| true).unwrap().items.is_empty());
     }
 
     #[test]
     fn invalid_queries_are_rejected() {
         let c = catalog();
-        let q = SearchQuery { page_size: 0, ..query("") };
+        let q = SearchQuery {
+            page_size: 0,
+            ..query("")
+        };
         assert_eq!(c.search(&q, |_| true).unwrap_err().kind(), "invalid_input");
-        let q = SearchQuery { min_price_cents: Some(5), max_price_cents: Some(4), ..query("") };
+        let q = SearchQuery {
+            min_price_cents: Some(5),
+            max_price_cents: Some(4),
+            ..query("")
+        };
         assert_eq!(c.search(&q, |_| true).unwrap_err().kind(), "invalid_input");
     }
 
     #[test]
     fn update_reindexes_and_delete_hides() {
         let c = catalog();
-        let patch = ProductPatch { name: Some("Blue Dragon".into()), category: Some(CategoryId(1)), ..Default::default() };
+        let patch = ProductPatch {
+            name: Some("Blue Dragon".into()),
+            category: Some(CategoryId(1)),
+            ..Default::default()
+        };
         c.update(ProductId(2), &patch).unwrap();
-        assert!(c.search(&query("red dragon"), |_| true).unwrap().items.is_empty());
+        assert!(
+            c.search(&query("red dragon"), |_| true)
+                .unwrap()
+                .items
+                .is_empty()
+        );
         assert_eq!(ids(&c.search(&query("blue"), |_| true).unwrap()), vec![2]);
-        let q = SearchQuery { category: Some(CategoryId(1)), ..query("") };
+        let q = SearchQuery {
+            category: Some(CategoryId(1)),
+            ..query("")
+        };
         assert_eq!(ids(&c.search(&q, |_| true).unwrap()), vec![2, 3, 0]);
-        c.update(ProductId(2), &ProductPatch { active: Some(false), ..Default::default() }).unwrap();
+        c.update(
+            ProductId(2),
+            &ProductPatch {
+                active: Some(false),
+                ..Default::default()
+            },
+        )
+        .unwrap();
         assert_eq!(c.product(ProductId(2)).unwrap_err().kind(), "not_found");
         assert!(c.search(&query("blue"), |_| true).unwrap().items.is_empty());
-        let bad = ProductPatch { price_cents: Some(MAX_PRICE_CENTS + 1), ..Default::default() };
-        assert_eq!(c.update(ProductId(1), &bad).unwrap_err().kind(), "invalid_input");
-        assert_eq!(c.update(ProductId(99), &ProductPatch::default()).unwrap_err().kind(), "not_found");
+        let bad = ProductPatch {
+            price_cents: Some(MAX_PRICE_CENTS + 1),
+            ..Default::default()
+        };
+        assert_eq!(
+            c.update(ProductId(1), &bad).unwrap_err().kind(),
+            "invalid_input"
+        );
+        assert_eq!(
+            c.update(ProductId(99), &ProductPatch::default())
+                .unwrap_err()
+                .kind(),
+            "not_found"
+        );
     }
 
     #[test]
     fn categories_are_unique() {
         let c = catalog();
         assert_eq!(c.create_category("toys").unwrap(), CategoryId(2));
-        assert_eq!(c.create_category("Books").unwrap_err().kind(), "invalid_input");
+        assert_eq!(
+            c.create_category("Books").unwrap_err().kind(),
+            "invalid_input"
+        );
         assert_eq!(c.categories(), vec!["books", "games", "toys"]);
     }
 }

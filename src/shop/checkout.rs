@@ -81,11 +81,22 @@ impl Drop for InFlight<'_> {
 
 impl Shop {
     /// Checks out the customer's cart as one transaction (see the module docs).
-    pub fn checkout(&self, customer: CustomerId, req: CheckoutRequest<'_>, now: Nanos) -> Result<CheckoutReceipt, ShopError> {
+    pub fn checkout(
+        &self,
+        customer: CustomerId,
+        req: CheckoutRequest<'_>,
+        now: Nanos,
+    ) -> Result<CheckoutReceipt, ShopError> {
         self.users.require_user(customer)?;
         if let Some((payment, order)) = self.payments.replay(customer, req.idempotency_key) {
             let o = self.orders.get(order)?;
-            return Ok(CheckoutReceipt { order, status: o.status, pricing: o.details.pricing, payment, replayed: true });
+            return Ok(CheckoutReceipt {
+                order,
+                status: o.status,
+                pricing: o.details.pricing,
+                payment,
+                replayed: true,
+            });
         }
         if !self.payments.is_enabled(req.method) {
             return Err(PaymentError::MethodDisabled { method: req.method }.into());
@@ -103,10 +114,19 @@ impl Shop {
         result
     }
 
-    fn run(&self, customer: CustomerId, req: &CheckoutRequest<'_>, lines: &[CartLine], now: Nanos) -> Result<CheckoutReceipt, ShopError> {
+    fn run(
+        &self,
+        customer: CustomerId,
+        req: &CheckoutRequest<'_>,
+        lines: &[CartLine],
+        now: Nanos,
+    ) -> Result<CheckoutReceipt, ShopError> {
         let key = req.idempotency_key;
         // 1. Validate: price the snapshot, check the coupon and the key.
-        let priced = lines.iter().map(|&l| self.priced_line(l)).collect::<Result<Vec<_>, _>>()?;
+        let priced = lines
+            .iter()
+            .map(|&l| self.priced_line(l))
+            .collect::<Result<Vec<_>, _>>()?;
         let (coupon, pricing) = self.quote(customer, &priced, req.coupon, now)?;
         let amount = pricing.total_cents;
         self.payments.check_key(customer, key, amount)?;
@@ -115,40 +135,70 @@ impl Shop {
         // 3. Redeem the coupon.
         let ticket = match coupon {
             None => None,
-            Some(id) => match self.coupons.redeem(id, customer, &priced, pricing.subtotal_cents, now) {
-                Ok((ticket, _)) => Some(ticket),
-                Err(e) => {
-                    self.inventory.release(reservation);
-                    return Err(e.into());
+            Some(id) => {
+                match self
+                    .coupons
+                    .redeem(id, customer, &priced, pricing.subtotal_cents, now)
+                {
+                    Ok((ticket, _)) => Some(ticket),
+                    Err(e) => {
+                        self.inventory.release(reservation);
+                        return Err(e.into());
+                    }
                 }
-            },
+            }
         };
         // 4. Authorize.
-        let auth = match self.payments.authorize(customer, key, req.method, amount, req.payment_roll, now) {
-            Ok(auth) if !auth.replayed => auth,
-            Ok(_) => {
-                // An authorization without a completed order under this key: only
-                // possible if another checkout holds it, which the busy cart forbids.
-                self.compensate(reservation, ticket, false);
-                return Err(PaymentError::IdempotencyConflict { key, first_cents: amount, amount_cents: amount }.into());
-            }
-            Err(e) => {
-                let declined = matches!(e, PaymentError::Declined { .. });
-                self.compensate(reservation, ticket, declined);
-                return Err(e.into());
-            }
-        };
+        let auth =
+            match self
+                .payments
+                .authorize(customer, key, req.method, amount, req.payment_roll, now)
+            {
+                Ok(auth) if !auth.replayed => auth,
+                Ok(_) => {
+                    // An authorization without a completed order under this key: only
+                    // possible if another checkout holds it, which the busy cart forbids.
+                    self.compensate(reservation, ticket, false);
+                    return Err(PaymentError::IdempotencyConflict {
+                        key,
+                        first_cents: amount,
+                        amount_cents: amount,
+                    }
+                    .into());
+                }
+                Err(e) => {
+                    let declined = matches!(e, PaymentError::Declined { .. });
+                    self.compensate(reservation, ticket, declined);
+                    return Err(e.into());
+                }
+            };
         // 5. Create the order.
-        let details = NewOrder { customer, lines: priced, pricing, coupon: ticket, payment: auth.payment, method: req.method, idempotency_key: key };
+        let details = NewOrder {
+            customer,
+            lines: priced,
+            pricing,
+            coupon: ticket,
+            payment: auth.payment,
+            method: req.method,
+            idempotency_key: key,
+        };
         let order = self.orders.create(details, now);
         self.payments.link(auth.payment, order);
         if let Some(t) = ticket {
             self.coupons.attach(t, order);
         }
         // 6. Capture (or await cash on delivery) and mark the order.
-        let next = if self.payments.captures_at_checkout(req.method) { OrderStatus::Paid } else { OrderStatus::AwaitingPayment };
+        let next = if self.payments.captures_at_checkout(req.method) {
+            OrderStatus::Paid
+        } else {
+            OrderStatus::AwaitingPayment
+        };
         let settled: Result<(), ShopError> = match next {
-            OrderStatus::Paid => self.payments.capture(auth.payment, now).map(|_| ()).map_err(Into::into),
+            OrderStatus::Paid => self
+                .payments
+                .capture(auth.payment, now)
+                .map(|_| ())
+                .map_err(Into::into),
             _ => Ok(()),
         };
         let captured = settled.is_ok() && next == OrderStatus::Paid;
@@ -163,22 +213,44 @@ impl Shop {
         if let Err(e) = marked {
             // Unreachable with consistent state (the payment was just authorized and
             // admins cannot touch a created order), but never leave partial state.
-            let undone = if captured { self.payments.refund(auth.payment, now).map(|_| ()) } else { self.payments.void(auth.payment) };
-            debug_assert!(undone.is_ok(), "compensating payment {}: {undone:?}", auth.payment);
+            let undone = if captured {
+                self.payments.refund(auth.payment, now).map(|_| ())
+            } else {
+                self.payments.void(auth.payment)
+            };
+            debug_assert!(
+                undone.is_ok(),
+                "compensating payment {}: {undone:?}",
+                auth.payment
+            );
             self.compensate(reservation, ticket, false);
-            let _ = self.orders.transition(order, OrderStatus::Cancelled, now, |_| Ok(()));
+            let _ = self
+                .orders
+                .transition(order, OrderStatus::Cancelled, now, |_| Ok(()));
             self.payments.forget_key(customer, key);
             return Err(e);
         }
         // 7. Commit.
         self.inventory.commit(reservation, now);
-        self.payments.complete_key(customer, key, auth.payment, order);
-        Ok(CheckoutReceipt { order, status: next, pricing, payment: auth.payment, replayed: false })
+        self.payments
+            .complete_key(customer, key, auth.payment, order);
+        Ok(CheckoutReceipt {
+            order,
+            status: next,
+            pricing,
+            payment: auth.payment,
+            replayed: false,
+        })
     }
 
     /// Releases the stock reservation and the coupon redemption, unless the
     /// injected bug says to skip one of them after a decline.
-    fn compensate(&self, reservation: Reservation, ticket: Option<RedemptionTicket>, declined: bool) {
+    fn compensate(
+        &self,
+        reservation: Reservation,
+        ticket: Option<RedemptionTicket>,
+        declined: bool,
+    ) {
         let bug = if declined { self.inject_bug } else { None };
         if bug == Some(InjectedBug::KeepReservationOnDecline) {
             drop(reservation); // the bug: units stay reserved forever
@@ -195,5 +267,11 @@ impl Shop {
 
 /// Lines of an order as stock lines.
 pub(crate) fn stock_lines(lines: &[PricedLine]) -> Vec<StockLine> {
-    lines.iter().map(|l| StockLine { product: l.product, qty: l.qty }).collect()
+    lines
+        .iter()
+        .map(|l| StockLine {
+            product: l.product,
+            qty: l.qty,
+        })
+        .collect()
 }

@@ -83,7 +83,10 @@ impl Default for ShopConfig {
             categories: Vec::new(),
             products: Vec::new(),
             inventory_shards: 64,
-            shipping: ShippingRule { flat_fee_cents: 0, free_over_cents: None },
+            shipping: ShippingRule {
+                flat_fee_cents: 0,
+                free_over_cents: None,
+            },
             tax_bps: 0,
             coupons: Vec::new(),
             payment_methods: Vec::new(),
@@ -137,18 +140,36 @@ impl ShopConfig {
             global_limit: None,
             per_customer_limit: None,
         };
-        let method = |kind, decline_rate, timeout_rate, max| PaymentMethodConfig { kind, decline_rate, timeout_rate, max_amount_cents: max };
+        let method = |kind, decline_rate, timeout_rate, max| PaymentMethodConfig {
+            kind,
+            decline_rate,
+            timeout_rate,
+            max_amount_cents: max,
+        };
         Self {
-            categories: ["books", "games", "garden", "tools"].map(String::from).to_vec(),
+            categories: ["books", "games", "garden", "tools"]
+                .map(String::from)
+                .to_vec(),
             products,
             inventory_shards: 16,
-            shipping: ShippingRule { flat_fee_cents: 499, free_over_cents: Some(5_000) },
+            shipping: ShippingRule {
+                flat_fee_cents: 499,
+                free_over_cents: Some(5_000),
+            },
             tax_bps: 800,
             coupons: vec![
                 coupon("SAVE10", CouponKind::Percent(10)),
-                CouponSpec { min_order_cents: 2_000, per_customer_limit: Some(1), ..coupon("FIVEOFF", CouponKind::FixedAmount(500)) },
+                CouponSpec {
+                    min_order_cents: 2_000,
+                    per_customer_limit: Some(1),
+                    ..coupon("FIVEOFF", CouponKind::FixedAmount(500))
+                },
                 coupon("FREESHIP", CouponKind::FreeShipping),
-                CouponSpec { category: Some(CategoryId(0)), global_limit: Some(100), ..coupon("BOOKS20", CouponKind::Percent(20)) },
+                CouponSpec {
+                    category: Some(CategoryId(0)),
+                    global_limit: Some(100),
+                    ..coupon("BOOKS20", CouponKind::Percent(20))
+                },
             ],
             payment_methods: vec![
                 method(PaymentMethodKind::Card, 0.05, 0.01, Some(1_000_000)),
@@ -156,7 +177,10 @@ impl ShopConfig {
                 method(PaymentMethodKind::BankTransfer, 0.03, 0.02, None),
                 method(PaymentMethodKind::CashOnDelivery, 0.01, 0.0, Some(100_000)),
             ],
-            admins: vec![AccountSpec { email: SAMPLE_ADMIN_EMAIL.into(), password: SAMPLE_ADMIN_PASSWORD.into() }],
+            admins: vec![AccountSpec {
+                email: SAMPLE_ADMIN_EMAIL.into(),
+                password: SAMPLE_ADMIN_PASSWORD.into(),
+            }],
             ..Self::default()
         }
     }
@@ -165,13 +189,19 @@ impl ShopConfig {
     pub fn validate(&self) -> Result<(), ConfigError> {
         let mut p = Vec::new();
         if !(1..=65_536).contains(&self.inventory_shards) {
-            p.push(format!("inventory_shards {} is out of range 1..=65536", self.inventory_shards));
+            p.push(format!(
+                "inventory_shards {} is out of range 1..=65536",
+                self.inventory_shards
+            ));
         }
         if self.tax_bps > 10_000 {
             p.push(format!("tax_bps {} is above 10000 (100 %)", self.tax_bps));
         }
         if !(0..=MAX_PRICE_CENTS).contains(&self.shipping.flat_fee_cents) {
-            p.push(format!("shipping flat_fee_cents {} is out of range 0..={MAX_PRICE_CENTS}", self.shipping.flat_fee_cents));
+            p.push(format!(
+                "shipping flat_fee_cents {} is out of range 0..={MAX_PRICE_CENTS}",
+                self.shipping.flat_fee_cents
+            ));
         }
         if self.shipping.free_over_cents.is_some_and(|t| t < 0) {
             p.push("shipping free_over_cents must not be negative".into());
@@ -180,7 +210,10 @@ impl ShopConfig {
             p.push("password_iterations must be at least 1".into());
         }
         if !(1..=MAX_CART_LINES).contains(&self.max_cart_lines) {
-            p.push(format!("max_cart_lines {} is out of range 1..={MAX_CART_LINES}", self.max_cart_lines));
+            p.push(format!(
+                "max_cart_lines {} is out of range 1..={MAX_CART_LINES}",
+                self.max_cart_lines
+            ));
         }
         if self.max_line_qty == 0 {
             p.push("max_line_qty must be at least 1".into());
@@ -190,9 +223,14 @@ impl ShopConfig {
         }
         for (i, c) in self.categories.iter().enumerate() {
             if !c.chars().any(char::is_alphanumeric) {
-                p.push(format!("categories[{i}]: name must contain a letter or digit"));
+                p.push(format!(
+                    "categories[{i}]: name must contain a letter or digit"
+                ));
             }
-            if self.categories[..i].iter().any(|d| d.trim().eq_ignore_ascii_case(c.trim())) {
+            if self.categories[..i]
+                .iter()
+                .any(|d| d.trim().eq_ignore_ascii_case(c.trim()))
+            {
                 p.push(format!("categories[{i}]: duplicate name {c:?}"));
             }
         }
@@ -202,13 +240,22 @@ impl ShopConfig {
         }
         for (i, prod) in self.products.iter().enumerate() {
             if !prod.name.chars().any(char::is_alphanumeric) {
-                p.push(format!("products[{i}]: name must contain a letter or digit"));
+                p.push(format!(
+                    "products[{i}]: name must contain a letter or digit"
+                ));
             }
             if !category_ok(prod.category) {
-                p.push(format!("products[{i}]: category {} does not exist ({} categories)", prod.category, self.categories.len()));
+                p.push(format!(
+                    "products[{i}]: category {} does not exist ({} categories)",
+                    prod.category,
+                    self.categories.len()
+                ));
             }
             if !(0..=MAX_PRICE_CENTS).contains(&prod.price_cents) {
-                p.push(format!("products[{i}]: price_cents {} is out of range 0..={MAX_PRICE_CENTS}", prod.price_cents));
+                p.push(format!(
+                    "products[{i}]: price_cents {} is out of range 0..={MAX_PRICE_CENTS}",
+                    prod.price_cents
+                ));
             }
         }
         for (i, c) in self.coupons.iter().enumerate() {
@@ -216,16 +263,26 @@ impl ShopConfig {
                 p.push(format!("coupons[{i}] ({:?}): {reason}", c.code));
             }
             if c.category.is_some_and(|cat| !category_ok(cat)) {
-                p.push(format!("coupons[{i}] ({:?}): category does not exist", c.code));
+                p.push(format!(
+                    "coupons[{i}] ({:?}): category does not exist",
+                    c.code
+                ));
             }
             if self.coupons[..i].iter().any(|d| d.code == c.code) {
                 p.push(format!("coupons[{i}]: duplicate code {:?}", c.code));
             }
         }
         for (i, m) in self.payment_methods.iter().enumerate() {
-            p.extend(m.problems().into_iter().map(|e| format!("payment_methods[{i}]: {e}")));
+            p.extend(
+                m.problems()
+                    .into_iter()
+                    .map(|e| format!("payment_methods[{i}]: {e}")),
+            );
             if self.payment_methods[..i].iter().any(|d| d.kind == m.kind) {
-                p.push(format!("payment_methods[{i}]: {} is configured twice", m.kind.as_str()));
+                p.push(format!(
+                    "payment_methods[{i}]: {} is configured twice",
+                    m.kind.as_str()
+                ));
             }
         }
         for (i, a) in self.admins.iter().enumerate() {
@@ -234,10 +291,18 @@ impl ShopConfig {
             }
             let len = a.password.len();
             if !(super::users::MIN_PASSWORD_LEN..=super::users::MAX_PASSWORD_LEN).contains(&len) {
-                p.push(format!("admins[{i}]: password must be {}..={} bytes", super::users::MIN_PASSWORD_LEN, super::users::MAX_PASSWORD_LEN));
+                p.push(format!(
+                    "admins[{i}]: password must be {}..={} bytes",
+                    super::users::MIN_PASSWORD_LEN,
+                    super::users::MAX_PASSWORD_LEN
+                ));
             }
         }
-        if p.is_empty() { Ok(()) } else { Err(ConfigError { problems: p }) }
+        if p.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError { problems: p })
+        }
     }
 }
 
@@ -250,7 +315,12 @@ pub struct ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid shop config ({} problem(s)): {}", self.problems.len(), self.problems.join("; "))
+        write!(
+            f,
+            "invalid shop config ({} problem(s)): {}",
+            self.problems.len(),
+            self.problems.join("; ")
+        )
     }
 }
 
@@ -265,7 +335,11 @@ mod tests {
         let a = ShopConfig::sample(50);
         assert_eq!(a.validate(), Ok(()));
         assert_eq!(a, ShopConfig::sample(50));
-        assert!(a.products.iter().all(|p| (500..10_000).contains(&p.price_cents)));
+        assert!(
+            a.products
+                .iter()
+                .all(|p| (500..10_000).contains(&p.price_cents))
+        );
         assert_eq!(ShopConfig::default().validate(), Ok(()));
     }
 
@@ -283,7 +357,14 @@ mod tests {
         c.admins[0].email = "nope".into();
         let err = c.validate().unwrap_err();
         assert_eq!(err.problems.len(), 9, "{err}");
-        assert!(err.to_string().starts_with("invalid shop config (9 problem(s)): inventory_shards 0"));
-        assert!(err.problems.iter().any(|m| m.starts_with("products[2]: price_cents -5")));
+        assert!(
+            err.to_string()
+                .starts_with("invalid shop config (9 problem(s)): inventory_shards 0")
+        );
+        assert!(
+            err.problems
+                .iter()
+                .any(|m| m.starts_with("products[2]: price_cents -5"))
+        );
     }
 }

@@ -95,7 +95,9 @@ pub enum CouponError {
         code: String,
     },
     /// Subtotal below the minimum.
-    #[error("coupon {code:?} needs an order of at least {min_cents} cents, cart is {subtotal_cents}")]
+    #[error(
+        "coupon {code:?} needs an order of at least {min_cents} cents, cart is {subtotal_cents}"
+    )]
     BelowMinimum {
         /// The code.
         code: String,
@@ -166,7 +168,12 @@ impl Coupon {
     }
 
     /// Checks every rule but the limits; returns the effect.
-    fn effect(&self, lines: &[PricedLine], subtotal: Cents, now: Nanos) -> Result<CouponEffect, CouponError> {
+    fn effect(
+        &self,
+        lines: &[PricedLine],
+        subtotal: Cents,
+        now: Nanos,
+    ) -> Result<CouponEffect, CouponError> {
         let s = &self.spec;
         let code = || s.code.clone();
         if now < s.valid_from {
@@ -176,33 +183,54 @@ impl Coupon {
             return Err(CouponError::Expired { code: code() });
         }
         if subtotal < s.min_order_cents {
-            return Err(CouponError::BelowMinimum { code: code(), min_cents: s.min_order_cents, subtotal_cents: subtotal });
+            return Err(CouponError::BelowMinimum {
+                code: code(),
+                min_cents: s.min_order_cents,
+                subtotal_cents: subtotal,
+            });
         }
         let eligible: Cents = match s.category {
             None => subtotal,
             Some(c) => {
                 let mut in_category = lines.iter().filter(|l| l.category == c).peekable();
                 if in_category.peek().is_none() {
-                    return Err(CouponError::WrongCategory { code: code(), category: c });
+                    return Err(CouponError::WrongCategory {
+                        code: code(),
+                        category: c,
+                    });
                 }
                 in_category.map(PricedLine::amount).sum()
             }
         };
         Ok(match s.kind {
-            CouponKind::Percent(p) => CouponEffect { discount_cents: eligible * Cents::from(p) / 100, free_shipping: false },
-            CouponKind::FixedAmount(a) => CouponEffect { discount_cents: a.min(eligible), free_shipping: false },
-            CouponKind::FreeShipping => CouponEffect { discount_cents: 0, free_shipping: true },
+            CouponKind::Percent(p) => CouponEffect {
+                discount_cents: eligible * Cents::from(p) / 100,
+                free_shipping: false,
+            },
+            CouponKind::FixedAmount(a) => CouponEffect {
+                discount_cents: a.min(eligible),
+                free_shipping: false,
+            },
+            CouponKind::FreeShipping => CouponEffect {
+                discount_cents: 0,
+                free_shipping: true,
+            },
         })
     }
 
     fn check_limits(&self, usage: &Usage, customer: CustomerId) -> Result<(), CouponError> {
         if self.spec.global_limit.is_some_and(|l| usage.active >= l) {
-            return Err(CouponError::Exhausted { code: self.spec.code.clone() });
+            return Err(CouponError::Exhausted {
+                code: self.spec.code.clone(),
+            });
         }
         if let Some(limit) = self.spec.per_customer_limit
             && usage.per_customer.get(&customer).copied().unwrap_or(0) >= limit
         {
-            return Err(CouponError::CustomerLimit { code: self.spec.code.clone(), limit });
+            return Err(CouponError::CustomerLimit {
+                code: self.spec.code.clone(),
+                limit,
+            });
         }
         Ok(())
     }
@@ -236,10 +264,18 @@ impl Coupons {
     pub fn create(&self, spec: CouponSpec) -> Result<CouponId, CouponError> {
         validate(&spec).map_err(|reason| CouponError::InvalidSpec { reason })?;
         match self.by_code.entry(spec.code.as_str().into()) {
-            dashmap::Entry::Occupied(_) => Err(CouponError::InvalidSpec { reason: format!("code {:?} is already used", spec.code) }),
+            dashmap::Entry::Occupied(_) => Err(CouponError::InvalidSpec {
+                reason: format!("code {:?} is already used", spec.code),
+            }),
             dashmap::Entry::Vacant(e) => {
                 let id = CouponId(self.next_id.fetch_add(1, Ordering::Relaxed));
-                self.by_id.insert(id, Coupon { spec, usage: Mutex::new(Usage::default()) });
+                self.by_id.insert(
+                    id,
+                    Coupon {
+                        spec,
+                        usage: Mutex::new(Usage::default()),
+                    },
+                );
                 e.insert(id);
                 Ok(id)
             }
@@ -247,29 +283,63 @@ impl Coupons {
     }
 
     fn id_of(&self, code: &str) -> Result<CouponId, CouponError> {
-        self.by_code.get(code).map(|id| *id).ok_or_else(|| CouponError::UnknownCode { code: code.to_string() })
+        self.by_code
+            .get(code)
+            .map(|id| *id)
+            .ok_or_else(|| CouponError::UnknownCode {
+                code: code.to_string(),
+            })
     }
 
     /// What `code` would do to these lines now, without redeeming it; fails
     /// if any rule or limit would refuse it.
-    pub fn quote(&self, code: &str, customer: CustomerId, lines: &[PricedLine], subtotal: Cents, now: Nanos) -> Result<(CouponId, CouponEffect), CouponError> {
+    pub fn quote(
+        &self,
+        code: &str,
+        customer: CustomerId,
+        lines: &[PricedLine],
+        subtotal: Cents,
+        now: Nanos,
+    ) -> Result<(CouponId, CouponEffect), CouponError> {
         let id = self.id_of(code)?;
-        let coupon = self.by_id.get(&id).ok_or_else(|| CouponError::UnknownCode { code: code.to_string() })?;
+        let coupon = self
+            .by_id
+            .get(&id)
+            .ok_or_else(|| CouponError::UnknownCode {
+                code: code.to_string(),
+            })?;
         let effect = coupon.effect(lines, subtotal, now)?;
         coupon.check_limits(&coupon.lock(), customer)?;
         Ok((id, effect))
     }
 
     /// Atomically checks every rule and limit and records a redemption.
-    pub fn redeem(&self, coupon: CouponId, customer: CustomerId, lines: &[PricedLine], subtotal: Cents, now: Nanos) -> Result<(RedemptionTicket, CouponEffect), CouponError> {
-        let c = self.by_id.get(&coupon).ok_or_else(|| CouponError::UnknownCode { code: format!("#{coupon}") })?;
+    pub fn redeem(
+        &self,
+        coupon: CouponId,
+        customer: CustomerId,
+        lines: &[PricedLine],
+        subtotal: Cents,
+        now: Nanos,
+    ) -> Result<(RedemptionTicket, CouponEffect), CouponError> {
+        let c = self
+            .by_id
+            .get(&coupon)
+            .ok_or_else(|| CouponError::UnknownCode {
+                code: format!("#{coupon}"),
+            })?;
         let effect = c.effect(lines, subtotal, now)?;
         let mut usage = c.lock();
         c.check_limits(&usage, customer)?;
         usage.active += 1;
         *usage.per_customer.entry(customer).or_insert(0) += 1;
         let index = u32::try_from(usage.redemptions.len()).unwrap_or(u32::MAX);
-        usage.redemptions.push(Redemption { customer, at: now, order: None, released: false });
+        usage.redemptions.push(Redemption {
+            customer,
+            at: now,
+            order: None,
+            released: false,
+        });
         Ok((RedemptionTicket { coupon, index }, effect))
     }
 
@@ -285,9 +355,13 @@ impl Coupons {
     /// Gives a redemption back (checkout failed or order cancelled); returns
     /// false if it was already released or does not exist.
     pub fn release(&self, ticket: RedemptionTicket) -> bool {
-        let Some(c) = self.by_id.get(&ticket.coupon) else { return false };
+        let Some(c) = self.by_id.get(&ticket.coupon) else {
+            return false;
+        };
         let mut usage = c.lock();
-        let Some(r) = usage.redemptions.get_mut(ticket.index as usize) else { return false };
+        let Some(r) = usage.redemptions.get_mut(ticket.index as usize) else {
+            return false;
+        };
         if r.released {
             return false;
         }
@@ -302,7 +376,11 @@ impl Coupons {
 
     /// Active redemptions per code, sorted by code.
     pub fn redemptions_by_code(&self) -> Vec<(String, u32)> {
-        let mut all: Vec<(String, u32)> = self.by_id.iter().map(|c| (c.spec.code.clone(), c.lock().active)).collect();
+        let mut all: Vec<(String, u32)> = self
+            .by_id
+            .iter()
+            .map(|c| (c.spec.code.clone(), c.lock().active))
+            .collect();
         all.sort_unstable();
         all
     }
@@ -314,9 +392,16 @@ impl Coupons {
             .iter()
             .map(|c| {
                 let u = c.lock();
-                let mut per_customer: Vec<(CustomerId, u32)> = u.per_customer.iter().map(|(&k, &v)| (k, v)).collect();
+                let mut per_customer: Vec<(CustomerId, u32)> =
+                    u.per_customer.iter().map(|(&k, &v)| (k, v)).collect();
                 per_customer.sort_unstable();
-                CouponUsage { id: *c.key(), spec: c.spec.clone(), active: u.active, per_customer, redemptions: u.redemptions.clone() }
+                CouponUsage {
+                    id: *c.key(),
+                    spec: c.spec.clone(),
+                    active: u.active,
+                    per_customer,
+                    redemptions: u.redemptions.clone(),
+                }
             })
             .collect();
         all.sort_unstable_by_key(|c| c.id);
@@ -330,20 +415,32 @@ impl Coupons {
             && let Some(c) = self.by_id.get(&id)
         {
             let mut u = c.lock();
-            let Usage { active, redemptions, .. } = &mut *u;
+            let Usage {
+                active,
+                redemptions,
+                ..
+            } = &mut *u;
             f(active, redemptions);
         }
     }
 }
 
 pub(crate) fn validate(spec: &CouponSpec) -> Result<(), String> {
-    let code_ok = (1..=32).contains(&spec.code.len()) && spec.code.bytes().all(|b| b.is_ascii_graphic());
+    let code_ok =
+        (1..=32).contains(&spec.code.len()) && spec.code.bytes().all(|b| b.is_ascii_graphic());
     if !code_ok {
-        return Err(format!("code {:?} must be 1..=32 printable ASCII characters without spaces", spec.code));
+        return Err(format!(
+            "code {:?} must be 1..=32 printable ASCII characters without spaces",
+            spec.code
+        ));
     }
     match spec.kind {
-        CouponKind::Percent(p) if p == 0 || p > 100 => return Err(format!("percent {p} is out of range 1..=100")),
-        CouponKind::FixedAmount(a) if a <= 0 => return Err(format!("fixed amount {a} cents must be positive")),
+        CouponKind::Percent(p) if p == 0 || p > 100 => {
+            return Err(format!("percent {p} is out of range 1..=100"));
+        }
+        CouponKind::FixedAmount(a) if a <= 0 => {
+            return Err(format!("fixed amount {a} cents must be positive"));
+        }
         _ => {}
     }
     if spec.min_order_cents < 0 {
@@ -353,7 +450,9 @@ pub(crate) fn validate(spec: &CouponSpec) -> Result<(), String> {
         return Err("validity window is empty: valid_from must be before valid_until".into());
     }
     if spec.global_limit == Some(0) || spec.per_customer_limit == Some(0) {
-        return Err("a usage limit of 0 makes the coupon unusable: omit it or use at least 1".into());
+        return Err(
+            "a usage limit of 0 makes the coupon unusable: omit it or use at least 1".into(),
+        );
     }
     Ok(())
 }
@@ -381,8 +480,18 @@ mod tests {
 
     fn lines() -> Vec<PricedLine> {
         vec![
-            PricedLine { product: ProductId(0), qty: 2, unit_price_cents: 1_000, category: CategoryId(0) },
-            PricedLine { product: ProductId(1), qty: 1, unit_price_cents: 999, category: CategoryId(1) },
+            PricedLine {
+                product: ProductId(0),
+                qty: 2,
+                unit_price_cents: 1_000,
+                category: CategoryId(0),
+            },
+            PricedLine {
+                product: ProductId(1),
+                qty: 1,
+                unit_price_cents: 999,
+                category: CategoryId(1),
+            },
         ]
     }
 
@@ -396,28 +505,62 @@ mod tests {
         let c = Coupons::default();
         c.create(spec("P10", CouponKind::Percent(10))).unwrap();
         c.create(spec("F5", CouponKind::FixedAmount(500))).unwrap();
-        c.create(spec("BIG", CouponKind::FixedAmount(1_000_000))).unwrap();
+        c.create(spec("BIG", CouponKind::FixedAmount(1_000_000)))
+            .unwrap();
         c.create(spec("SHIP", CouponKind::FreeShipping)).unwrap();
-        c.create(CouponSpec { category: Some(CategoryId(1)), ..spec("CAT50", CouponKind::Percent(50)) }).unwrap();
+        c.create(CouponSpec {
+            category: Some(CategoryId(1)),
+            ..spec("CAT50", CouponKind::Percent(50))
+        })
+        .unwrap();
         assert_eq!(quote(&c, "P10", 150).unwrap().discount_cents, 299);
         assert_eq!(quote(&c, "F5", 150).unwrap().discount_cents, 500);
         assert_eq!(quote(&c, "BIG", 150).unwrap().discount_cents, 2_999);
-        assert_eq!(quote(&c, "SHIP", 150).unwrap(), CouponEffect { discount_cents: 0, free_shipping: true });
+        assert_eq!(
+            quote(&c, "SHIP", 150).unwrap(),
+            CouponEffect {
+                discount_cents: 0,
+                free_shipping: true
+            }
+        );
         assert_eq!(quote(&c, "CAT50", 150).unwrap().discount_cents, 499);
     }
 
     #[test]
     fn rules_refuse_with_coupon_invalid() {
         let c = Coupons::default();
-        c.create(CouponSpec { min_order_cents: 3_000, ..spec("MIN", CouponKind::Percent(5)) }).unwrap();
-        c.create(CouponSpec { category: Some(CategoryId(9)), ..spec("CAT", CouponKind::Percent(5)) }).unwrap();
+        c.create(CouponSpec {
+            min_order_cents: 3_000,
+            ..spec("MIN", CouponKind::Percent(5))
+        })
+        .unwrap();
+        c.create(CouponSpec {
+            category: Some(CategoryId(9)),
+            ..spec("CAT", CouponKind::Percent(5))
+        })
+        .unwrap();
         c.create(spec("WIN", CouponKind::Percent(5))).unwrap();
         let kinds = |r: Result<CouponEffect, CouponError>| r.unwrap_err();
-        assert!(matches!(kinds(quote(&c, "NOPE", 150)), CouponError::UnknownCode { .. }));
-        assert!(matches!(kinds(quote(&c, "WIN", 99)), CouponError::NotYetValid { .. }));
-        assert!(matches!(kinds(quote(&c, "WIN", 200)), CouponError::Expired { .. }));
-        assert!(matches!(kinds(quote(&c, "MIN", 150)), CouponError::BelowMinimum { .. }));
-        assert!(matches!(kinds(quote(&c, "CAT", 150)), CouponError::WrongCategory { .. }));
+        assert!(matches!(
+            kinds(quote(&c, "NOPE", 150)),
+            CouponError::UnknownCode { .. }
+        ));
+        assert!(matches!(
+            kinds(quote(&c, "WIN", 99)),
+            CouponError::NotYetValid { .. }
+        ));
+        assert!(matches!(
+            kinds(quote(&c, "WIN", 200)),
+            CouponError::Expired { .. }
+        ));
+        assert!(matches!(
+            kinds(quote(&c, "MIN", 150)),
+            CouponError::BelowMinimum { .. }
+        ));
+        assert!(matches!(
+            kinds(quote(&c, "CAT", 150)),
+            CouponError::WrongCategory { .. }
+        ));
         for code in ["NOPE", "MIN", "CAT"] {
             assert_eq!(quote(&c, code, 150).unwrap_err().kind(), "coupon_invalid");
         }
@@ -427,13 +570,27 @@ mod tests {
     #[test]
     fn limits_and_release() {
         let c = Coupons::default();
-        let id = c.create(CouponSpec { global_limit: Some(2), per_customer_limit: Some(1), ..spec("L", CouponKind::Percent(5)) }).unwrap();
+        let id = c
+            .create(CouponSpec {
+                global_limit: Some(2),
+                per_customer_limit: Some(1),
+                ..spec("L", CouponKind::Percent(5))
+            })
+            .unwrap();
         let l = lines();
         let (t1, _) = c.redeem(id, ALICE, &l, 2_999, 150).unwrap();
         let err = c.redeem(id, ALICE, &l, 2_999, 150).unwrap_err();
-        assert_eq!((err.kind(), err.to_string().contains("maximum 1")), ("coupon_limit", true));
+        assert_eq!(
+            (err.kind(), err.to_string().contains("maximum 1")),
+            ("coupon_limit", true)
+        );
         let (t2, _) = c.redeem(id, BOB, &l, 2_999, 150).unwrap();
-        assert_eq!(c.redeem(id, CustomerId(3), &l, 2_999, 150).unwrap_err().kind(), "coupon_exhausted");
+        assert_eq!(
+            c.redeem(id, CustomerId(3), &l, 2_999, 150)
+                .unwrap_err()
+                .kind(),
+            "coupon_exhausted"
+        );
         assert_eq!(quote(&c, "L", 150).unwrap_err().kind(), "coupon_exhausted");
         assert!(c.release(t1));
         assert!(!c.release(t1), "release is idempotent");
@@ -441,7 +598,10 @@ mod tests {
         let (t3, _) = c.redeem(id, ALICE, &l, 2_999, 160).unwrap();
         assert_eq!(t3.index, 2);
         let u = &c.usage()[0];
-        assert_eq!((u.active, u.per_customer.clone()), (2, vec![(ALICE, 1), (BOB, 1)]));
+        assert_eq!(
+            (u.active, u.per_customer.clone()),
+            (2, vec![(ALICE, 1), (BOB, 1)])
+        );
         assert_eq!(u.redemptions[1].order, Some(OrderId(9)));
         assert!(u.redemptions[0].released);
         assert_eq!(c.redemptions_by_code(), vec![("L".to_string(), 2)]);
@@ -456,27 +616,55 @@ mod tests {
             spec("P0", CouponKind::Percent(0)),
             spec("P101", CouponKind::Percent(101)),
             spec("F0", CouponKind::FixedAmount(0)),
-            CouponSpec { valid_until: 100, ..spec("W", CouponKind::FreeShipping) },
-            CouponSpec { global_limit: Some(0), ..spec("G", CouponKind::FreeShipping) },
-            CouponSpec { min_order_cents: -1, ..spec("M", CouponKind::FreeShipping) },
+            CouponSpec {
+                valid_until: 100,
+                ..spec("W", CouponKind::FreeShipping)
+            },
+            CouponSpec {
+                global_limit: Some(0),
+                ..spec("G", CouponKind::FreeShipping)
+            },
+            CouponSpec {
+                min_order_cents: -1,
+                ..spec("M", CouponKind::FreeShipping)
+            },
         ];
         for s in bad {
-            assert_eq!(c.create(s.clone()).unwrap_err().kind(), "invalid_input", "{s:?}");
+            assert_eq!(
+                c.create(s.clone()).unwrap_err().kind(),
+                "invalid_input",
+                "{s:?}"
+            );
         }
         c.create(spec("A", CouponKind::FreeShipping)).unwrap();
-        assert_eq!(c.create(spec("A", CouponKind::FreeShipping)).unwrap_err().kind(), "invalid_input");
+        assert_eq!(
+            c.create(spec("A", CouponKind::FreeShipping))
+                .unwrap_err()
+                .kind(),
+            "invalid_input"
+        );
     }
 
     #[test]
     fn racing_redemptions_respect_the_global_limit() {
         let c = std::sync::Arc::new(Coupons::default());
-        let id = c.create(CouponSpec { global_limit: Some(50), ..spec("RACE", CouponKind::Percent(5)) }).unwrap();
+        let id = c
+            .create(CouponSpec {
+                global_limit: Some(50),
+                ..spec("RACE", CouponKind::Percent(5))
+            })
+            .unwrap();
         let won: u32 = (0..8u32)
             .map(|t| {
                 let c = std::sync::Arc::clone(&c);
                 std::thread::spawn(move || {
                     let l = lines();
-                    (0..100u32).filter(|&i| c.redeem(id, CustomerId(t * 1_000 + i), &l, 2_999, 150).is_ok()).count() as u32
+                    (0..100u32)
+                        .filter(|&i| {
+                            c.redeem(id, CustomerId(t * 1_000 + i), &l, 2_999, 150)
+                                .is_ok()
+                        })
+                        .count() as u32
                 })
             })
             .collect::<Vec<_>>()

@@ -89,21 +89,54 @@ mod tests {
     fn kinds_compose_and_are_listed() {
         let errors: Vec<ShopError> = vec![
             UserError::NotAdmin { user: UserId(1) }.into(),
-            CatalogError::UnknownProduct { product: ProductId(1) }.into(),
-            InventoryError::OutOfStock { product: ProductId(1), requested: 2, available: 1 }.into(),
+            CatalogError::UnknownProduct {
+                product: ProductId(1),
+            }
+            .into(),
+            InventoryError::OutOfStock {
+                product: ProductId(1),
+                requested: 2,
+                available: 1,
+            }
+            .into(),
             CartError::Empty.into(),
             CouponError::Exhausted { code: "X".into() }.into(),
-            PaymentError::GatewayTimeout { method: PaymentMethodKind::Card }.into(),
-            OrderError::IllegalTransition { order: OrderId(1), from: OrderStatus::Paid, to: OrderStatus::Created }.into(),
+            PaymentError::GatewayTimeout {
+                method: PaymentMethodKind::Card,
+            }
+            .into(),
+            OrderError::IllegalTransition {
+                order: OrderId(1),
+                from: OrderStatus::Paid,
+                to: OrderStatus::Created,
+            }
+            .into(),
         ];
         let kinds: Vec<&str> = errors.iter().map(ShopError::kind).collect();
-        assert_eq!(kinds, ["unauthorized", "not_found", "out_of_stock", "empty_cart", "coupon_exhausted", "gateway_timeout", "illegal_transition"]);
+        assert_eq!(
+            kinds,
+            [
+                "unauthorized",
+                "not_found",
+                "out_of_stock",
+                "empty_cart",
+                "coupon_exhausted",
+                "gateway_timeout",
+                "illegal_transition"
+            ]
+        );
         assert!(kinds.iter().all(|k| ERROR_KINDS.contains(k)));
-        assert!(ERROR_KINDS.windows(2).all(|w| w[0] < w[1]), "sorted and unique");
+        assert!(
+            ERROR_KINDS.windows(2).all(|w| w[0] < w[1]),
+            "sorted and unique"
+        );
         assert!(errors[5].is_retryable() && !errors[2].is_retryable());
         for e in &errors {
             let text = e.to_string();
-            assert!(text.starts_with(|c: char| !c.is_uppercase()), "lower-case: {text}");
+            assert!(
+                text.starts_with(|c: char| !c.is_uppercase()),
+                "lower-case: {text}"
+            );
         }
     }
 }

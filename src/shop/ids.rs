@@ -103,7 +103,11 @@ mod tests {
         assert_eq!(mix64(0), 0);
         assert_eq!(mix64(1), 0x5692_161d_100b_05e5);
         let shards: std::collections::BTreeSet<u64> = (0..64).map(|s| mix64(s) % 8).collect();
-        assert_eq!(shards.len(), 8, "64 consecutive SKUs should hit all 8 shards");
+        assert_eq!(
+            shards.len(),
+            8,
+            "64 consecutive SKUs should hit all 8 shards"
+        );
     }
 
     #[test]

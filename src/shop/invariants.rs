@@ -50,7 +50,13 @@ pub struct InvariantRow {
 
 impl InvariantRow {
     fn new(id: &'static str, name: &'static str) -> Self {
-        Self { id, name, checked: 0, violation_count: 0, violations: Vec::new() }
+        Self {
+            id,
+            name,
+            checked: 0,
+            violation_count: 0,
+            violations: Vec::new(),
+        }
     }
 
     fn check(&mut self) {
@@ -122,11 +128,17 @@ impl Snapshot {
     }
 
     fn order(&self, id: OrderId) -> Option<&Order> {
-        self.orders.binary_search_by_key(&id, |o| o.id).ok().map(|i| &self.orders[i])
+        self.orders
+            .binary_search_by_key(&id, |o| o.id)
+            .ok()
+            .map(|i| &self.orders[i])
     }
 
     fn payment(&self, id: PaymentId) -> Option<&Payment> {
-        self.payments.binary_search_by_key(&id, |p| p.id).ok().map(|i| &self.payments[i])
+        self.payments
+            .binary_search_by_key(&id, |p| p.id)
+            .ok()
+            .map(|i| &self.payments[i])
     }
 
     fn is_prepaid(&self, method: PaymentMethodKind) -> bool {

@@ -68,7 +68,9 @@ impl Reservation {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InventoryError {
     /// Not enough units on hand.
-    #[error("product {product} has {available} unit(s) on hand, {requested} requested: lower the quantity")]
+    #[error(
+        "product {product} has {available} unit(s) on hand, {requested} requested: lower the quantity"
+    )]
     OutOfStock {
         /// The short SKU.
         product: ProductId,
@@ -117,7 +119,9 @@ impl Inventory {
     /// An empty inventory with `shards` locks (at least 1).
     pub fn new(shards: usize) -> Self {
         Self {
-            shards: (0..shards.max(1)).map(|_| Mutex::new(Shard::default())).collect(),
+            shards: (0..shards.max(1))
+                .map(|_| Mutex::new(Shard::default()))
+                .collect(),
         }
     }
 
@@ -135,7 +139,9 @@ impl Inventory {
     fn lock(&self, shard: usize) -> MutexGuard<'_, Shard> {
         // A poisoned shard only means another thread panicked while holding it;
         // the counters are updated without panicking in between, so use them.
-        self.shards[shard].lock().unwrap_or_else(PoisonError::into_inner)
+        self.shards[shard]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Creates the stock record of a new SKU.
@@ -145,7 +151,14 @@ impl Inventory {
             return Err(InventoryError::DuplicateSku { product: sku });
         }
         let initial = i64::from(initial);
-        shard.insert(sku, StockRecord { initial, on_hand: initial, ..StockRecord::default() });
+        shard.insert(
+            sku,
+            StockRecord {
+                initial,
+                on_hand: initial,
+                ..StockRecord::default()
+            },
+        );
         Ok(())
     }
 
@@ -156,7 +169,10 @@ impl Inventory {
 
     /// All counters of `sku`.
     pub fn record(&self, sku: ProductId) -> Result<StockRecord, InventoryError> {
-        self.lock(self.shard_of(sku)).get(&sku).copied().ok_or(InventoryError::UnknownSku { product: sku })
+        self.lock(self.shard_of(sku))
+            .get(&sku)
+            .copied()
+            .ok_or(InventoryError::UnknownSku { product: sku })
     }
 
     /// Adds `qty` units on hand.
@@ -165,7 +181,9 @@ impl Inventory {
             return Err(InventoryError::ZeroQuantity);
         }
         let mut shard = self.lock(self.shard_of(sku));
-        let rec = shard.get_mut(&sku).ok_or(InventoryError::UnknownSku { product: sku })?;
+        let rec = shard
+            .get_mut(&sku)
+            .ok_or(InventoryError::UnknownSku { product: sku })?;
         rec.restocked += i64::from(qty);
         rec.on_hand += i64::from(qty);
         Ok(*rec)
@@ -193,7 +211,9 @@ impl Inventory {
         for (g, line) in guarded(&sorted) {
             let rec = guards[g]
                 .get(&line.product)
-                .ok_or(InventoryError::UnknownSku { product: line.product })?;
+                .ok_or(InventoryError::UnknownSku {
+                    product: line.product,
+                })?;
             if rec.on_hand < i64::from(line.qty) {
                 return Err(InventoryError::OutOfStock {
                     product: line.product,
@@ -234,7 +254,10 @@ impl Inventory {
 
     /// Puts sold units back on hand (order cancelled before shipping).
     pub fn unsell(&self, lines: &[StockLine]) {
-        let mut sorted: Vec<(usize, StockLine)> = lines.iter().map(|&l| (self.shard_of(l.product), l)).collect();
+        let mut sorted: Vec<(usize, StockLine)> = lines
+            .iter()
+            .map(|&l| (self.shard_of(l.product), l))
+            .collect();
         sorted.sort_unstable_by_key(|&(shard, l)| (shard, l.product));
         self.apply(&sorted, |rec, qty| {
             rec.sold -= qty;
@@ -302,7 +325,10 @@ mod tests {
     use std::sync::Arc;
 
     fn line(p: u32, qty: u32) -> StockLine {
-        StockLine { product: ProductId(p), qty }
+        StockLine {
+            product: ProductId(p),
+            qty,
+        }
     }
 
     fn inventory(skus: u32, stock: u32) -> Inventory {
@@ -320,31 +346,55 @@ mod tests {
         assert_eq!(inv.on_hand(ProductId(1)).unwrap(), 0);
         inv.commit(r, 77);
         let rec = inv.record(ProductId(1)).unwrap();
-        assert_eq!((rec.on_hand, rec.reserved, rec.sold, rec.first_sold_out_at), (0, 0, 10, Some(77)));
+        assert_eq!(
+            (rec.on_hand, rec.reserved, rec.sold, rec.first_sold_out_at),
+            (0, 0, 10, Some(77))
+        );
         let r = inv.reserve(&[line(0, 6)]).unwrap();
         inv.release(r);
         let rec = inv.record(ProductId(0)).unwrap();
-        assert_eq!((rec.on_hand, rec.reserved, rec.sold, rec.first_sold_out_at), (6, 0, 4, None));
+        assert_eq!(
+            (rec.on_hand, rec.reserved, rec.sold, rec.first_sold_out_at),
+            (6, 0, 4, None)
+        );
     }
 
     #[test]
     fn reserve_is_all_or_nothing() {
         let inv = inventory(3, 5);
-        let err = inv.reserve(&[line(0, 1), line(1, 6), line(2, 1)]).unwrap_err();
-        assert_eq!(err, InventoryError::OutOfStock { product: ProductId(1), requested: 6, available: 5 });
+        let err = inv
+            .reserve(&[line(0, 1), line(1, 6), line(2, 1)])
+            .unwrap_err();
+        assert_eq!(
+            err,
+            InventoryError::OutOfStock {
+                product: ProductId(1),
+                requested: 6,
+                available: 5
+            }
+        );
         assert_eq!(err.kind(), "out_of_stock");
         for p in 0..3 {
             assert_eq!(inv.on_hand(ProductId(p)).unwrap(), 5);
         }
-        assert_eq!(inv.reserve(&[line(0, 1), line(9, 1)]).unwrap_err().kind(), "not_found");
-        assert_eq!(inv.reserve(&[line(0, 0)]).unwrap_err().kind(), "invalid_input");
+        assert_eq!(
+            inv.reserve(&[line(0, 1), line(9, 1)]).unwrap_err().kind(),
+            "not_found"
+        );
+        assert_eq!(
+            inv.reserve(&[line(0, 0)]).unwrap_err().kind(),
+            "invalid_input"
+        );
         assert_eq!(inv.on_hand(ProductId(0)).unwrap(), 5);
     }
 
     #[test]
     fn duplicate_lines_are_merged() {
         let inv = inventory(1, 5);
-        assert_eq!(inv.reserve(&[line(0, 3), line(0, 3)]).unwrap_err().kind(), "out_of_stock");
+        assert_eq!(
+            inv.reserve(&[line(0, 3), line(0, 3)]).unwrap_err().kind(),
+            "out_of_stock"
+        );
         let r = inv.reserve(&[line(0, 2), line(0, 3)]).unwrap();
         assert_eq!(r.lines().collect::<Vec<_>>(), vec![line(0, 5)]);
         inv.release(r);
@@ -354,20 +404,45 @@ mod tests {
     fn restock_unsell_and_errors() {
         let inv = inventory(1, 2);
         assert_eq!(inv.restock(ProductId(0), 3).unwrap().on_hand, 5);
-        assert_eq!(inv.restock(ProductId(0), 0).unwrap_err().kind(), "invalid_input");
-        assert_eq!(inv.restock(ProductId(5), 1).unwrap_err().kind(), "not_found");
-        assert_eq!(inv.add_sku(ProductId(0), 1).unwrap_err().kind(), "invalid_input");
+        assert_eq!(
+            inv.restock(ProductId(0), 0).unwrap_err().kind(),
+            "invalid_input"
+        );
+        assert_eq!(
+            inv.restock(ProductId(5), 1).unwrap_err().kind(),
+            "not_found"
+        );
+        assert_eq!(
+            inv.add_sku(ProductId(0), 1).unwrap_err().kind(),
+            "invalid_input"
+        );
         let r = inv.reserve(&[line(0, 5)]).unwrap();
         inv.commit(r, 1);
         inv.unsell(&[line(0, 2)]);
         let rec = inv.record(ProductId(0)).unwrap();
-        assert_eq!((rec.on_hand, rec.sold, rec.returned, rec.initial + rec.restocked), (2, 3, 2, 5));
+        assert_eq!(
+            (
+                rec.on_hand,
+                rec.sold,
+                rec.returned,
+                rec.initial + rec.restocked
+            ),
+            (2, 3, 2, 5)
+        );
     }
 
     #[test]
     fn guard_index_counts_shard_changes() {
-        let s = [(0, line(0, 1)), (0, line(1, 1)), (2, line(2, 1)), (3, line(3, 1))];
-        assert_eq!(guarded(&s).map(|(g, _)| g).collect::<Vec<_>>(), vec![0, 0, 1, 2]);
+        let s = [
+            (0, line(0, 1)),
+            (0, line(1, 1)),
+            (2, line(2, 1)),
+            (3, line(3, 1)),
+        ];
+        assert_eq!(
+            guarded(&s).map(|(g, _)| g).collect::<Vec<_>>(),
+            vec![0, 0, 1, 2]
+        );
     }
 
     #[test]
@@ -379,9 +454,19 @@ mod tests {
                 std::thread::spawn(move || {
                     for i in 0..2_000u32 {
                         // Opposite SKU orders per thread: would deadlock without shard ordering.
-                        let (a, b) = if t % 2 == 0 { (i % 16, (i + 5) % 16) } else { ((i + 5) % 16, i % 16) };
-                        let r = inv.reserve(&[line(a, 1), line(b, 1), line((a + 9) % 16, 1)]).unwrap();
-                        if i % 2 == 0 { inv.commit(r, 0) } else { inv.release(r) }
+                        let (a, b) = if t % 2 == 0 {
+                            (i % 16, (i + 5) % 16)
+                        } else {
+                            ((i + 5) % 16, i % 16)
+                        };
+                        let r = inv
+                            .reserve(&[line(a, 1), line(b, 1), line((a + 9) % 16, 1)])
+                            .unwrap();
+                        if i % 2 == 0 {
+                            inv.commit(r, 0)
+                        } else {
+                            inv.release(r)
+                        }
                     }
                 })
             })
@@ -391,6 +476,10 @@ mod tests {
         }
         let total: i64 = inv.snapshot().iter().map(|(_, r)| r.sold).sum();
         assert_eq!(total, 4 * 1_000 * 3);
-        assert!(inv.snapshot().iter().all(|(_, r)| r.reserved == 0 && r.on_hand + r.sold == r.initial));
+        assert!(
+            inv.snapshot()
+                .iter()
+                .all(|(_, r)| r.reserved == 0 && r.on_hand + r.sold == r.initial)
+        );
     }
 }

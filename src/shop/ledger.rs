@@ -62,21 +62,42 @@ pub struct Ledger {
 impl Ledger {
     /// An empty ledger with `shards` locks (at least 1).
     pub fn new(shards: usize) -> Self {
-        Self { shards: (0..shards.max(1)).map(|_| Mutex::new(Vec::new())).collect(), seq: AtomicU64::new(1) }
+        Self {
+            shards: (0..shards.max(1)).map(|_| Mutex::new(Vec::new())).collect(),
+            seq: AtomicU64::new(1),
+        }
     }
 
     /// Records `amount` moving for `payment`: from the customer to the
     /// merchant for a capture, back for a refund.
-    pub fn record(&self, kind: MovementKind, customer: CustomerId, payment: PaymentId, order: Option<OrderId>, amount: Cents, at: Nanos) {
+    pub fn record(
+        &self,
+        kind: MovementKind,
+        customer: CustomerId,
+        payment: PaymentId,
+        order: Option<OrderId>,
+        amount: Cents,
+        at: Nanos,
+    ) {
         let (from, to) = match kind {
             MovementKind::Capture => (Account::Customer(customer), Account::Merchant),
             MovementKind::Refund => (Account::Merchant, Account::Customer(customer)),
         };
         let shard = (payment.0 % self.shards.len() as u64) as usize;
         // Entries are pushed without panicking in between: a poisoned lock holds consistent data.
-        let mut entries = self.shards[shard].lock().unwrap_or_else(PoisonError::into_inner);
+        let mut entries = self.shards[shard]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         let seq = self.seq.fetch_add(1, Ordering::Relaxed);
-        let leg = |account, amount_cents| LedgerEntry { seq, at, payment, order, kind, account, amount_cents };
+        let leg = |account, amount_cents| LedgerEntry {
+            seq,
+            at,
+            payment,
+            order,
+            kind,
+            account,
+            amount_cents,
+        };
         entries.push(leg(from, -amount));
         entries.push(leg(to, amount));
     }
@@ -94,7 +115,10 @@ impl Ledger {
     /// Appends a single unbalanced leg, to test the invariant checker.
     #[cfg(test)]
     pub(crate) fn corrupt_push(&self, entry: LedgerEntry) {
-        self.shards[0].lock().unwrap_or_else(PoisonError::into_inner).push(entry);
+        self.shards[0]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(entry);
     }
 }
 
@@ -105,15 +129,48 @@ mod tests {
     #[test]
     fn movements_balance_and_come_back_in_order() {
         let l = Ledger::new(3);
-        l.record(MovementKind::Capture, CustomerId(4), PaymentId(2), Some(OrderId(1)), 1_000, 5);
-        l.record(MovementKind::Capture, CustomerId(5), PaymentId(1), None, 300, 6);
-        l.record(MovementKind::Refund, CustomerId(4), PaymentId(2), Some(OrderId(1)), 1_000, 7);
+        l.record(
+            MovementKind::Capture,
+            CustomerId(4),
+            PaymentId(2),
+            Some(OrderId(1)),
+            1_000,
+            5,
+        );
+        l.record(
+            MovementKind::Capture,
+            CustomerId(5),
+            PaymentId(1),
+            None,
+            300,
+            6,
+        );
+        l.record(
+            MovementKind::Refund,
+            CustomerId(4),
+            PaymentId(2),
+            Some(OrderId(1)),
+            1_000,
+            7,
+        );
         let e = l.entries();
         assert_eq!(e.len(), 6);
         assert_eq!(e.iter().map(|e| e.amount_cents).sum::<Cents>(), 0);
-        assert_eq!(e.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 1, 2, 2, 3, 3]);
-        assert_eq!((e[0].account, e[0].amount_cents), (Account::Merchant, 1_000));
-        assert_eq!((e[1].account, e[1].amount_cents), (Account::Customer(CustomerId(4)), -1_000));
-        assert_eq!((e[4].account, e[4].amount_cents, e[4].kind), (Account::Merchant, -1_000, MovementKind::Refund));
+        assert_eq!(
+            e.iter().map(|e| e.seq).collect::<Vec<_>>(),
+            vec![1, 1, 2, 2, 3, 3]
+        );
+        assert_eq!(
+            (e[0].account, e[0].amount_cents),
+            (Account::Merchant, 1_000)
+        );
+        assert_eq!(
+            (e[1].account, e[1].amount_cents),
+            (Account::Customer(CustomerId(4)), -1_000)
+        );
+        assert_eq!(
+            (e[4].account, e[4].amount_cents, e[4].kind),
+            (Account::Merchant, -1_000, MovementKind::Refund)
+        );
     }
 }

@@ -34,8 +34,8 @@ pub mod config;
 pub mod coupons;
 pub mod error;
 pub mod ids;
-pub mod inventory;
 pub mod invariants;
+pub mod inventory;
 pub mod ledger;
 pub mod orders;
 pub mod payments;
@@ -53,9 +53,11 @@ pub use checkout::{CheckoutReceipt, CheckoutRequest};
 pub use config::{AccountSpec, ConfigError, InjectedBug, ShopConfig};
 pub use coupons::{CouponKind, CouponSpec};
 pub use error::{ERROR_KINDS, ShopError};
-pub use ids::{CategoryId, Cents, CouponId, CustomerId, Nanos, OrderId, PaymentId, ProductId, Token, UserId};
-pub use inventory::StockRecord;
+pub use ids::{
+    CategoryId, Cents, CouponId, CustomerId, Nanos, OrderId, PaymentId, ProductId, Token, UserId,
+};
 pub use invariants::{InvariantReport, InvariantRow};
+pub use inventory::StockRecord;
 pub use orders::{Order, OrderStatus};
 pub use pricing::{PriceBreakdown, ShippingRule};
 pub use strategies::{PaymentMethodConfig, PaymentMethodKind};

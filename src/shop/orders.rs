@@ -8,8 +8,11 @@
 //! - a transition is checked and applied under the order's map entry, so two
 //!   admins cancelling the same order concurrently cannot both succeed (and
 //!   both refund);
-//! - every transition appends `(status, now)` to the history; counts per
-//!   status are kept in atomics for the business report;
+//! - every transition appends `(status, at)` to the history, where `at` is
+//!   `now` or, if `now` is earlier than the previous entry, the previous
+//!   entry's time: callers on different threads read their clock before
+//!   taking the order's lock, and a history must never go back in time;
+//! - counts per status are kept in atomics for the business report;
 //! - `created` is transient (only inside a checkout); every other state is
 //!   stable, so after a drain no order may be `created` (invariant I12).
 //!
@@ -214,7 +217,10 @@ impl Orders {
             id,
             details,
             status: OrderStatus::Created,
-            history: vec![StatusChange { status: OrderStatus::Created, at: now }],
+            history: vec![StatusChange {
+                status: OrderStatus::Created,
+                at: now,
+            }],
             stock_held: false,
         };
         self.orders.insert(id, order);
@@ -226,15 +232,25 @@ impl Orders {
     /// Moves `order` to `to` if the edge exists and `f` agrees. `f` runs under
     /// the order's lock before the change: it must either fail without
     /// touching the order or succeed (it may update `stock_held`).
-    pub fn transition<R>(&self, order: OrderId, to: OrderStatus, now: Nanos, f: impl FnOnce(&mut Order) -> Result<R, OrderError>) -> Result<R, OrderError> {
-        let mut o = self.orders.get_mut(&order).ok_or(OrderError::UnknownOrder { order })?;
+    pub fn transition<R>(
+        &self,
+        order: OrderId,
+        to: OrderStatus,
+        now: Nanos,
+        f: impl FnOnce(&mut Order) -> Result<R, OrderError>,
+    ) -> Result<R, OrderError> {
+        let mut o = self
+            .orders
+            .get_mut(&order)
+            .ok_or(OrderError::UnknownOrder { order })?;
         let from = o.status;
         if !from.can_become(to) {
             return Err(OrderError::IllegalTransition { order, from, to });
         }
         let r = f(&mut o)?;
+        let at = o.history.last().map_or(now, |last| now.max(last.at));
         o.status = to;
-        o.history.push(StatusChange { status: to, at: now });
+        o.history.push(StatusChange { status: to, at });
         self.counts[from.index()].fetch_sub(1, Ordering::Relaxed);
         self.counts[to.index()].fetch_add(1, Ordering::Relaxed);
         Ok(r)
@@ -242,17 +258,27 @@ impl Orders {
 
     /// A copy of the order.
     pub fn get(&self, order: OrderId) -> Result<Order, OrderError> {
-        self.orders.get(&order).map(|o| o.clone()).ok_or(OrderError::UnknownOrder { order })
+        self.orders
+            .get(&order)
+            .map(|o| o.clone())
+            .ok_or(OrderError::UnknownOrder { order })
     }
 
     /// The order's state. Allocation-free.
     pub fn status(&self, order: OrderId) -> Result<OrderStatus, OrderError> {
-        self.orders.get(&order).map(|o| o.status).ok_or(OrderError::UnknownOrder { order })
+        self.orders
+            .get(&order)
+            .map(|o| o.status)
+            .ok_or(OrderError::UnknownOrder { order })
     }
 
     /// A customer's orders, oldest first.
     pub fn of_customer(&self, customer: CustomerId) -> Vec<OrderId> {
-        let mut ids = self.by_customer.get(&customer).map(|v| v.clone()).unwrap_or_default();
+        let mut ids = self
+            .by_customer
+            .get(&customer)
+            .map(|v| v.clone())
+            .unwrap_or_default();
         ids.sort_unstable();
         ids
     }
@@ -303,9 +329,16 @@ mod tests {
             .filter(|&(a, b)| a.can_become(b))
             .collect();
         assert_eq!(legal.len(), 12);
-        assert!(OrderStatus::ALL.iter().filter(|s| s.is_terminal()).all(|&t| OrderStatus::ALL.iter().all(|&n| !t.can_become(n))));
+        assert!(
+            OrderStatus::ALL
+                .iter()
+                .filter(|s| s.is_terminal())
+                .all(|&t| OrderStatus::ALL.iter().all(|&n| !t.can_become(n)))
+        );
         assert!(!Created.is_stable() && Delivered.is_stable() && !Delivered.is_terminal());
-        assert!(!Delivered.can_become(Cancelled) && !Paid.can_become(Created) && !Paid.can_become(Paid));
+        assert!(
+            !Delivered.can_become(Cancelled) && !Paid.can_become(Created) && !Paid.can_become(Paid)
+        );
     }
 
     #[test]
@@ -315,11 +348,24 @@ mod tests {
         orders.transition(id, Paid, 11, |_| Ok(())).unwrap();
         orders.transition(id, Shipped, 12, |_| Ok(())).unwrap();
         let err = orders.transition(id, Paid, 13, |_| Ok(())).unwrap_err();
-        assert_eq!(err, OrderError::IllegalTransition { order: id, from: Shipped, to: Paid });
+        assert_eq!(
+            err,
+            OrderError::IllegalTransition {
+                order: id,
+                from: Shipped,
+                to: Paid
+            }
+        );
         assert_eq!(err.kind(), "illegal_transition");
         assert_eq!(err.to_string(), "order 1 cannot go from shipped to paid");
         let o = orders.get(id).unwrap();
-        assert_eq!(o.history.iter().map(|h| (h.status, h.at)).collect::<Vec<_>>(), vec![(Created, 10), (Paid, 11), (Shipped, 12)]);
+        assert_eq!(
+            o.history
+                .iter()
+                .map(|h| (h.status, h.at))
+                .collect::<Vec<_>>(),
+            vec![(Created, 10), (Paid, 11), (Shipped, 12)]
+        );
         let counts = orders.status_counts();
         assert_eq!((counts[0], counts[3]), ((Created, 0), (Shipped, 1)));
     }
@@ -329,12 +375,32 @@ mod tests {
         let orders = Orders::default();
         let id = orders.create(new_order(4), 10);
         let err = orders
-            .transition(id, Cancelled, 11, |_| -> Result<(), _> { Err(OrderError::NotAllowed { order: id, to: Cancelled, reason: "test" }) })
+            .transition(id, Cancelled, 11, |_| -> Result<(), _> {
+                Err(OrderError::NotAllowed {
+                    order: id,
+                    to: Cancelled,
+                    reason: "test",
+                })
+            })
             .unwrap_err();
         assert_eq!(err.kind(), "illegal_transition");
         assert_eq!(orders.status(id).unwrap(), Created);
         assert_eq!(orders.get(id).unwrap().history.len(), 1);
         assert_eq!(orders.status(OrderId(99)).unwrap_err().kind(), "not_found");
+    }
+
+    #[test]
+    fn a_late_clock_reading_never_rewinds_the_history() {
+        let orders = Orders::default();
+        let id = orders.create(new_order(4), 50);
+        orders.transition(id, Paid, 40, |_| Ok(())).unwrap();
+        assert_eq!(
+            orders.get(id).unwrap().history[1],
+            StatusChange {
+                status: Paid,
+                at: 50
+            }
+        );
     }
 
     #[test]

@@ -20,7 +20,9 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 use super::ids::{Cents, CustomerId, FxDashMap, Nanos, OrderId, PaymentId};
 use super::ledger::{Ledger, LedgerEntry, MovementKind};
-pub use super::strategies::{DeclineReason, GatewayDecision, PaymentMethodConfig, PaymentMethodKind, PaymentStrategy};
+pub use super::strategies::{
+    DeclineReason, GatewayDecision, PaymentMethodConfig, PaymentMethodKind, PaymentStrategy,
+};
 
 /// Where a payment stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -91,7 +93,9 @@ pub enum PaymentError {
         method: PaymentMethodKind,
     },
     /// The key was used for another amount, or is in use right now.
-    #[error("idempotency key {key} was first used for {first_cents} cents, not {amount_cents}: use a new key for a new payment")]
+    #[error(
+        "idempotency key {key} was first used for {first_cents} cents, not {amount_cents}: use a new key for a new payment"
+    )]
     IdempotencyConflict {
         /// The key.
         key: u64,
@@ -225,7 +229,9 @@ impl Payments {
 
     /// Whether `method` takes the money at checkout (false: on delivery).
     pub fn captures_at_checkout(&self, method: PaymentMethodKind) -> bool {
-        self.strategies[method.index()].as_ref().is_none_or(|s| s.captures_at_checkout())
+        self.strategies[method.index()]
+            .as_ref()
+            .is_none_or(|s| s.captures_at_checkout())
     }
 
     /// The completed result stored under a key, counted as a replay.
@@ -242,29 +248,64 @@ impl Payments {
 
     /// Checks a key before any side effect: free, or a stored decline for
     /// the same amount (returned as the replayed decline), or a conflict.
-    pub fn check_key(&self, customer: CustomerId, key: u64, amount: Cents) -> Result<(), PaymentError> {
-        let Some(rec) = self.keys.get(&(customer, key)).map(|r| *r) else { return Ok(()) };
+    pub fn check_key(
+        &self,
+        customer: CustomerId,
+        key: u64,
+        amount: Cents,
+    ) -> Result<(), PaymentError> {
+        let Some(rec) = self.keys.get(&(customer, key)).map(|r| *r) else {
+            return Ok(());
+        };
         self.replay_record(key, rec, amount).map(|_| ())
     }
 
-    fn replay_record(&self, key: u64, rec: KeyRecord, amount: Cents) -> Result<Authorization, PaymentError> {
-        let conflict = PaymentError::IdempotencyConflict { key, first_cents: rec.amount, amount_cents: amount };
+    fn replay_record(
+        &self,
+        key: u64,
+        rec: KeyRecord,
+        amount: Cents,
+    ) -> Result<Authorization, PaymentError> {
+        let conflict = PaymentError::IdempotencyConflict {
+            key,
+            first_cents: rec.amount,
+            amount_cents: amount,
+        };
         if rec.amount != amount {
             return Err(conflict);
         }
         self.replays.fetch_add(1, Ordering::Relaxed);
         match rec.state {
-            KeyState::Declined(reason) => Err(PaymentError::Declined { method: rec.method, reason, replayed: true }),
-            KeyState::Authorized(payment) | KeyState::Completed(payment, _) => Ok(Authorization { payment, replayed: true }),
+            KeyState::Declined(reason) => Err(PaymentError::Declined {
+                method: rec.method,
+                reason,
+                replayed: true,
+            }),
+            KeyState::Authorized(payment) | KeyState::Completed(payment, _) => Ok(Authorization {
+                payment,
+                replayed: true,
+            }),
         }
     }
 
     /// Authorizes `amount` under an idempotency key (see the module docs).
-    pub fn authorize(&self, customer: CustomerId, key: u64, method: PaymentMethodKind, amount: Cents, roll: f64, now: Nanos) -> Result<Authorization, PaymentError> {
+    pub fn authorize(
+        &self,
+        customer: CustomerId,
+        key: u64,
+        method: PaymentMethodKind,
+        amount: Cents,
+        roll: f64,
+        now: Nanos,
+    ) -> Result<Authorization, PaymentError> {
         if amount < 0 {
-            return Err(PaymentError::InvalidAmount { amount_cents: amount });
+            return Err(PaymentError::InvalidAmount {
+                amount_cents: amount,
+            });
         }
-        let strategy = self.strategies[method.index()].as_ref().ok_or(PaymentError::MethodDisabled { method })?;
+        let strategy = self.strategies[method.index()]
+            .as_ref()
+            .ok_or(PaymentError::MethodDisabled { method })?;
         match self.keys.entry((customer, key)) {
             dashmap::Entry::Occupied(e) => self.replay_record(key, *e.get(), amount),
             dashmap::Entry::Vacant(e) => match strategy.decide(amount, roll) {
@@ -274,8 +315,16 @@ impl Payments {
                 }
                 GatewayDecision::Declined(reason) => {
                     self.declines.fetch_add(1, Ordering::Relaxed);
-                    e.insert(KeyRecord { amount, method, state: KeyState::Declined(reason) });
-                    Err(PaymentError::Declined { method, reason, replayed: false })
+                    e.insert(KeyRecord {
+                        amount,
+                        method,
+                        state: KeyState::Declined(reason),
+                    });
+                    Err(PaymentError::Declined {
+                        method,
+                        reason,
+                        replayed: false,
+                    })
                 }
                 GatewayDecision::Approved => {
                     let id = PaymentId(self.next_id.fetch_add(1, Ordering::Relaxed));
@@ -293,9 +342,16 @@ impl Payments {
                         authorized_at: now,
                     };
                     self.payments.insert(id, payment);
-                    e.insert(KeyRecord { amount, method, state: KeyState::Authorized(id) });
+                    e.insert(KeyRecord {
+                        amount,
+                        method,
+                        state: KeyState::Authorized(id),
+                    });
                     self.authorizations.fetch_add(1, Ordering::Relaxed);
-                    Ok(Authorization { payment: id, replayed: false })
+                    Ok(Authorization {
+                        payment: id,
+                        replayed: false,
+                    })
                 }
             },
         }
@@ -323,25 +379,40 @@ impl Payments {
     /// Takes the authorized money; returns the amount captured.
     pub fn capture(&self, payment: PaymentId, now: Nanos) -> Result<Cents, PaymentError> {
         let (customer, order, amount) = {
-            let mut p = self.payments.get_mut(&payment).ok_or(PaymentError::UnknownPayment { payment })?;
+            let mut p = self
+                .payments
+                .get_mut(&payment)
+                .ok_or(PaymentError::UnknownPayment { payment })?;
             if p.status != PaymentStatus::Authorized {
-                return Err(PaymentError::InvalidState { payment, status: p.status, action: "capture" });
+                return Err(PaymentError::InvalidState {
+                    payment,
+                    status: p.status,
+                    action: "capture",
+                });
             }
             p.status = PaymentStatus::Captured;
             p.captured_cents = p.amount_cents;
             p.captures += 1;
             (p.customer, p.order, p.amount_cents)
         };
-        self.ledger.record(MovementKind::Capture, customer, payment, order, amount, now);
+        self.ledger
+            .record(MovementKind::Capture, customer, payment, order, amount, now);
         self.captured.fetch_add(amount, Ordering::Relaxed);
         Ok(amount)
     }
 
     /// Cancels an authorization; no money moves.
     pub fn void(&self, payment: PaymentId) -> Result<(), PaymentError> {
-        let mut p = self.payments.get_mut(&payment).ok_or(PaymentError::UnknownPayment { payment })?;
+        let mut p = self
+            .payments
+            .get_mut(&payment)
+            .ok_or(PaymentError::UnknownPayment { payment })?;
         if p.status != PaymentStatus::Authorized {
-            return Err(PaymentError::InvalidState { payment, status: p.status, action: "void" });
+            return Err(PaymentError::InvalidState {
+                payment,
+                status: p.status,
+                action: "void",
+            });
         }
         p.status = PaymentStatus::Voided;
         Ok(())
@@ -350,15 +421,23 @@ impl Payments {
     /// Gives captured money back in full; returns the amount refunded.
     pub fn refund(&self, payment: PaymentId, now: Nanos) -> Result<Cents, PaymentError> {
         let (customer, order, amount) = {
-            let mut p = self.payments.get_mut(&payment).ok_or(PaymentError::UnknownPayment { payment })?;
+            let mut p = self
+                .payments
+                .get_mut(&payment)
+                .ok_or(PaymentError::UnknownPayment { payment })?;
             if p.status != PaymentStatus::Captured {
-                return Err(PaymentError::InvalidState { payment, status: p.status, action: "refund" });
+                return Err(PaymentError::InvalidState {
+                    payment,
+                    status: p.status,
+                    action: "refund",
+                });
             }
             p.status = PaymentStatus::Refunded;
             p.refunded_cents = p.captured_cents;
             (p.customer, p.order, p.captured_cents)
         };
-        self.ledger.record(MovementKind::Refund, customer, payment, order, amount, now);
+        self.ledger
+            .record(MovementKind::Refund, customer, payment, order, amount, now);
         self.refunded.fetch_add(amount, Ordering::Relaxed);
         Ok(amount)
     }
@@ -421,9 +500,17 @@ mod tests {
     const C: CustomerId = CustomerId(3);
 
     fn payments() -> Payments {
-        let m = |kind, decline_rate, timeout_rate| PaymentMethodConfig { kind, decline_rate, timeout_rate, max_amount_cents: Some(10_000) };
+        let m = |kind, decline_rate, timeout_rate| PaymentMethodConfig {
+            kind,
+            decline_rate,
+            timeout_rate,
+            max_amount_cents: Some(10_000),
+        };
         Payments::new(
-            &[m(PaymentMethodKind::Card, 0.2, 0.1), m(PaymentMethodKind::CashOnDelivery, 0.5, 0.0)],
+            &[
+                m(PaymentMethodKind::Card, 0.2, 0.1),
+                m(PaymentMethodKind::CashOnDelivery, 0.5, 0.0),
+            ],
             4,
         )
     }
@@ -431,33 +518,75 @@ mod tests {
     #[test]
     fn authorize_capture_refund_with_ledger() {
         let p = payments();
-        let a = p.authorize(C, 1, PaymentMethodKind::Card, 2_500, 0.9, 0).unwrap();
+        let a = p
+            .authorize(C, 1, PaymentMethodKind::Card, 2_500, 0.9, 0)
+            .unwrap();
         assert!(!a.replayed);
         p.link(a.payment, OrderId(7));
         assert_eq!(p.capture(a.payment, 1).unwrap(), 2_500);
-        assert_eq!(p.capture(a.payment, 2).unwrap_err().kind(), "illegal_transition");
+        assert_eq!(
+            p.capture(a.payment, 2).unwrap_err().kind(),
+            "illegal_transition"
+        );
         assert_eq!(p.refund(a.payment, 3).unwrap(), 2_500);
-        assert_eq!(p.refund(a.payment, 4).unwrap_err().kind(), "illegal_transition");
+        assert_eq!(
+            p.refund(a.payment, 4).unwrap_err().kind(),
+            "illegal_transition"
+        );
         let pay = p.get(a.payment).unwrap();
-        assert_eq!((pay.status, pay.captures, pay.captured_cents, pay.refunded_cents), (PaymentStatus::Refunded, 1, 2_500, 2_500));
+        assert_eq!(
+            (
+                pay.status,
+                pay.captures,
+                pay.captured_cents,
+                pay.refunded_cents
+            ),
+            (PaymentStatus::Refunded, 1, 2_500, 2_500)
+        );
         let ledger = p.ledger();
         assert_eq!(ledger.len(), 4);
         assert!(ledger.iter().all(|e| e.order == Some(OrderId(7))));
         let c = p.counters();
-        assert_eq!((c.captured_cents, c.refunded_cents, c.authorizations), (2_500, 2_500, 1));
+        assert_eq!(
+            (c.captured_cents, c.refunded_cents, c.authorizations),
+            (2_500, 2_500, 1)
+        );
     }
 
     #[test]
     fn same_key_replays_first_result() {
         let p = payments();
-        let a = p.authorize(C, 5, PaymentMethodKind::Card, 100, 0.9, 0).unwrap();
-        let b = p.authorize(C, 5, PaymentMethodKind::Card, 100, 0.0, 0).unwrap();
-        assert_eq!(b, Authorization { payment: a.payment, replayed: true });
-        let err = p.authorize(C, 5, PaymentMethodKind::Card, 101, 0.9, 0).unwrap_err();
-        assert_eq!(err, PaymentError::IdempotencyConflict { key: 5, first_cents: 100, amount_cents: 101 });
+        let a = p
+            .authorize(C, 5, PaymentMethodKind::Card, 100, 0.9, 0)
+            .unwrap();
+        let b = p
+            .authorize(C, 5, PaymentMethodKind::Card, 100, 0.0, 0)
+            .unwrap();
+        assert_eq!(
+            b,
+            Authorization {
+                payment: a.payment,
+                replayed: true
+            }
+        );
+        let err = p
+            .authorize(C, 5, PaymentMethodKind::Card, 101, 0.9, 0)
+            .unwrap_err();
+        assert_eq!(
+            err,
+            PaymentError::IdempotencyConflict {
+                key: 5,
+                first_cents: 100,
+                amount_cents: 101
+            }
+        );
         assert_eq!(err.kind(), "idempotency_conflict");
         // Keys are per customer.
-        assert!(!p.authorize(CustomerId(4), 5, PaymentMethodKind::Card, 101, 0.9, 0).unwrap().replayed);
+        assert!(
+            !p.authorize(CustomerId(4), 5, PaymentMethodKind::Card, 101, 0.9, 0)
+                .unwrap()
+                .replayed
+        );
         assert_eq!(p.counters().idempotent_replays, 1);
         assert_eq!(p.all().len(), 2);
     }
@@ -466,30 +595,75 @@ mod tests {
     fn decline_is_replayed_timeout_is_not() {
         let p = payments();
         // Card: roll < 0.1 times out, < 0.3 declines.
-        let err = p.authorize(C, 1, PaymentMethodKind::Card, 100, 0.15, 0).unwrap_err();
+        let err = p
+            .authorize(C, 1, PaymentMethodKind::Card, 100, 0.15, 0)
+            .unwrap_err();
         assert_eq!(err.kind(), "payment_declined");
-        let again = p.authorize(C, 1, PaymentMethodKind::Card, 100, 0.99, 0).unwrap_err();
-        assert!(matches!(again, PaymentError::Declined { replayed: true, .. }));
-        assert_eq!(p.check_key(C, 1, 100).unwrap_err().kind(), "payment_declined");
-        assert_eq!(p.check_key(C, 1, 99).unwrap_err().kind(), "idempotency_conflict");
-        let err = p.authorize(C, 2, PaymentMethodKind::Card, 100, 0.05, 0).unwrap_err();
+        let again = p
+            .authorize(C, 1, PaymentMethodKind::Card, 100, 0.99, 0)
+            .unwrap_err();
+        assert!(matches!(
+            again,
+            PaymentError::Declined { replayed: true, .. }
+        ));
+        assert_eq!(
+            p.check_key(C, 1, 100).unwrap_err().kind(),
+            "payment_declined"
+        );
+        assert_eq!(
+            p.check_key(C, 1, 99).unwrap_err().kind(),
+            "idempotency_conflict"
+        );
+        let err = p
+            .authorize(C, 2, PaymentMethodKind::Card, 100, 0.05, 0)
+            .unwrap_err();
         assert_eq!(err.kind(), "gateway_timeout");
         assert!(err.to_string().contains("nothing was charged"));
-        assert!(p.check_key(C, 2, 100).is_ok(), "a timeout leaves the key free");
-        assert!(!p.authorize(C, 2, PaymentMethodKind::Card, 100, 0.5, 0).unwrap().replayed);
+        assert!(
+            p.check_key(C, 2, 100).is_ok(),
+            "a timeout leaves the key free"
+        );
+        assert!(
+            !p.authorize(C, 2, PaymentMethodKind::Card, 100, 0.5, 0)
+                .unwrap()
+                .replayed
+        );
         let c = p.counters();
-        assert_eq!((c.declines, c.gateway_timeouts, c.idempotent_replays), (1, 1, 2));
+        assert_eq!(
+            (c.declines, c.gateway_timeouts, c.idempotent_replays),
+            (1, 1, 2)
+        );
     }
 
     #[test]
     fn method_limits_and_errors() {
         let p = payments();
-        let err = p.authorize(C, 1, PaymentMethodKind::Card, 10_001, 0.9, 0).unwrap_err();
-        assert!(matches!(err, PaymentError::Declined { reason: DeclineReason::OverLimit, .. }));
-        assert_eq!(p.authorize(C, 2, PaymentMethodKind::Wallet, 1, 0.9, 0).unwrap_err().kind(), "invalid_input");
-        assert_eq!(p.authorize(C, 3, PaymentMethodKind::Card, -1, 0.9, 0).unwrap_err().kind(), "invalid_input");
+        let err = p
+            .authorize(C, 1, PaymentMethodKind::Card, 10_001, 0.9, 0)
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            PaymentError::Declined {
+                reason: DeclineReason::OverLimit,
+                ..
+            }
+        ));
+        assert_eq!(
+            p.authorize(C, 2, PaymentMethodKind::Wallet, 1, 0.9, 0)
+                .unwrap_err()
+                .kind(),
+            "invalid_input"
+        );
+        assert_eq!(
+            p.authorize(C, 3, PaymentMethodKind::Card, -1, 0.9, 0)
+                .unwrap_err()
+                .kind(),
+            "invalid_input"
+        );
         assert!(!p.captures_at_checkout(PaymentMethodKind::CashOnDelivery));
-        let a = p.authorize(C, 4, PaymentMethodKind::CashOnDelivery, 50, 0.7, 0).unwrap();
+        let a = p
+            .authorize(C, 4, PaymentMethodKind::CashOnDelivery, 50, 0.7, 0)
+            .unwrap();
         p.void(a.payment).unwrap();
         assert_eq!(p.void(a.payment).unwrap_err().kind(), "illegal_transition");
         assert_eq!(p.capture(PaymentId(99), 0).unwrap_err().kind(), "not_found");
@@ -498,11 +672,16 @@ mod tests {
     #[test]
     fn completed_keys_replay_the_order() {
         let p = payments();
-        let a = p.authorize(C, 9, PaymentMethodKind::Card, 100, 0.9, 0).unwrap();
+        let a = p
+            .authorize(C, 9, PaymentMethodKind::Card, 100, 0.9, 0)
+            .unwrap();
         assert_eq!(p.replay(C, 9), None);
         p.complete_key(C, 9, a.payment, OrderId(3));
         assert_eq!(p.replay(C, 9), Some((a.payment, OrderId(3))));
-        assert_eq!(p.keys(), vec![((C, 9), KeyState::Completed(a.payment, OrderId(3)))]);
+        assert_eq!(
+            p.keys(),
+            vec![((C, 9), KeyState::Completed(a.payment, OrderId(3)))]
+        );
         p.forget_key(C, 9);
         assert!(p.keys().is_empty());
     }
@@ -513,7 +692,10 @@ mod tests {
         let results: Vec<Authorization> = (0..8)
             .map(|_| {
                 let p = std::sync::Arc::clone(&p);
-                std::thread::spawn(move || p.authorize(C, 77, PaymentMethodKind::Card, 500, 0.9, 0).unwrap())
+                std::thread::spawn(move || {
+                    p.authorize(C, 77, PaymentMethodKind::Card, 500, 0.9, 0)
+                        .unwrap()
+                })
             })
             .collect::<Vec<_>>()
             .into_iter()

@@ -73,9 +73,15 @@ impl PriceBreakdown {
         let p = self;
         let expected = p.subtotal_cents - p.discount_cents + p.shipping_cents + p.tax_cents;
         if p.total_cents != expected {
-            Some(format!("total {} != subtotal - discount + shipping + tax = {expected}", p.total_cents))
+            Some(format!(
+                "total {} != subtotal - discount + shipping + tax = {expected}",
+                p.total_cents
+            ))
         } else if p.discount_cents < 0 || p.discount_cents > p.subtotal_cents {
-            Some(format!("discount {} outside 0..={}", p.discount_cents, p.subtotal_cents))
+            Some(format!(
+                "discount {} outside 0..={}",
+                p.discount_cents, p.subtotal_cents
+            ))
         } else if p.total_cents < 0 || p.shipping_cents < 0 || p.tax_cents < 0 {
             Some(format!("negative amount in {p:?}"))
         } else {
@@ -90,7 +96,12 @@ pub fn subtotal(lines: &[PricedLine]) -> Cents {
 }
 
 /// Prices `lines` with an optional coupon effect.
-pub fn price(lines: &[PricedLine], effect: CouponEffect, shipping: ShippingRule, tax_bps: u32) -> PriceBreakdown {
+pub fn price(
+    lines: &[PricedLine],
+    effect: CouponEffect,
+    shipping: ShippingRule,
+    tax_bps: u32,
+) -> PriceBreakdown {
     let subtotal_cents = subtotal(lines);
     let discount_cents = effect.discount_cents.clamp(0, subtotal_cents.max(0));
     let goods = subtotal_cents - discount_cents;
@@ -116,16 +127,38 @@ pub fn tax(amount: Cents, bps: u32) -> Cents {
 mod tests {
     use super::*;
 
-    const SHIP: ShippingRule = ShippingRule { flat_fee_cents: 499, free_over_cents: Some(5_000) };
+    const SHIP: ShippingRule = ShippingRule {
+        flat_fee_cents: 499,
+        free_over_cents: Some(5_000),
+    };
 
     fn line(price: Cents, qty: u32) -> PricedLine {
-        PricedLine { product: ProductId(0), qty, unit_price_cents: price, category: CategoryId(0) }
+        PricedLine {
+            product: ProductId(0),
+            qty,
+            unit_price_cents: price,
+            category: CategoryId(0),
+        }
     }
 
     #[test]
     fn flat_shipping_and_tax() {
-        let p = price(&[line(1_000, 2), line(250, 1)], CouponEffect::default(), SHIP, 2_000);
-        assert_eq!(p, PriceBreakdown { subtotal_cents: 2_250, discount_cents: 0, shipping_cents: 499, tax_cents: 450, total_cents: 3_199 });
+        let p = price(
+            &[line(1_000, 2), line(250, 1)],
+            CouponEffect::default(),
+            SHIP,
+            2_000,
+        );
+        assert_eq!(
+            p,
+            PriceBreakdown {
+                subtotal_cents: 2_250,
+                discount_cents: 0,
+                shipping_cents: 499,
+                tax_cents: 450,
+                total_cents: 3_199
+            }
+        );
         assert_eq!(p.arithmetic_error(), None);
     }
 
@@ -133,16 +166,43 @@ mod tests {
     fn threshold_is_judged_after_discount() {
         let at = price(&[line(5_000, 1)], CouponEffect::default(), SHIP, 0);
         assert_eq!(at.shipping_cents, 0);
-        let below = price(&[line(5_000, 1)], CouponEffect { discount_cents: 1, free_shipping: false }, SHIP, 0);
+        let below = price(
+            &[line(5_000, 1)],
+            CouponEffect {
+                discount_cents: 1,
+                free_shipping: false,
+            },
+            SHIP,
+            0,
+        );
         assert_eq!((below.shipping_cents, below.total_cents), (499, 5_498));
-        let coupon = price(&[line(10, 1)], CouponEffect { discount_cents: 0, free_shipping: true }, SHIP, 0);
+        let coupon = price(
+            &[line(10, 1)],
+            CouponEffect {
+                discount_cents: 0,
+                free_shipping: true,
+            },
+            SHIP,
+            0,
+        );
         assert_eq!(coupon.total_cents, 10);
     }
 
     #[test]
     fn discount_is_capped_to_subtotal() {
-        let p = price(&[line(300, 1)], CouponEffect { discount_cents: 1_000, free_shipping: false }, SHIP, 1_000);
-        assert_eq!((p.discount_cents, p.tax_cents, p.total_cents), (300, 0, 499));
+        let p = price(
+            &[line(300, 1)],
+            CouponEffect {
+                discount_cents: 1_000,
+                free_shipping: false,
+            },
+            SHIP,
+            1_000,
+        );
+        assert_eq!(
+            (p.discount_cents, p.tax_cents, p.total_cents),
+            (300, 0, 499)
+        );
     }
 
     #[test]

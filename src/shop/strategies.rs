@@ -33,7 +33,12 @@ pub enum PaymentMethodKind {
 
 impl PaymentMethodKind {
     /// Every method, in a fixed order.
-    pub const ALL: [Self; 4] = [Self::Card, Self::Wallet, Self::BankTransfer, Self::CashOnDelivery];
+    pub const ALL: [Self; 4] = [
+        Self::Card,
+        Self::Wallet,
+        Self::BankTransfer,
+        Self::CashOnDelivery,
+    ];
 
     /// Stable snake_case name.
     pub fn as_str(self) -> &'static str {
@@ -118,7 +123,11 @@ pub struct PaymentMethodConfig {
 impl PaymentMethodConfig {
     /// The strategy implementing this configuration.
     pub fn strategy(&self) -> Box<dyn PaymentStrategy> {
-        let rates = Rates { decline: self.decline_rate, timeout: self.timeout_rate, limit: self.max_amount_cents };
+        let rates = Rates {
+            decline: self.decline_rate,
+            timeout: self.timeout_rate,
+            limit: self.max_amount_cents,
+        };
         match self.kind {
             PaymentMethodKind::Card => Box::new(Card(rates)),
             PaymentMethodKind::Wallet => Box::new(Wallet(rates)),
@@ -131,20 +140,34 @@ impl PaymentMethodConfig {
     pub fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
         let name = self.kind.as_str();
-        for (what, rate) in [("decline_rate", self.decline_rate), ("timeout_rate", self.timeout_rate)] {
+        for (what, rate) in [
+            ("decline_rate", self.decline_rate),
+            ("timeout_rate", self.timeout_rate),
+        ] {
             if !(0.0..=1.0).contains(&rate) {
-                problems.push(format!("payment method {name}: {what} {rate} is outside 0..=1"));
+                problems.push(format!(
+                    "payment method {name}: {what} {rate} is outside 0..=1"
+                ));
             }
         }
         if self.decline_rate + self.timeout_rate > 1.0 {
-            problems.push(format!("payment method {name}: decline_rate + timeout_rate exceeds 1"));
+            problems.push(format!(
+                "payment method {name}: decline_rate + timeout_rate exceeds 1"
+            ));
         }
-        let never_times_out = matches!(self.kind, PaymentMethodKind::Wallet | PaymentMethodKind::CashOnDelivery);
+        let never_times_out = matches!(
+            self.kind,
+            PaymentMethodKind::Wallet | PaymentMethodKind::CashOnDelivery
+        );
         if never_times_out && self.timeout_rate != 0.0 {
-            problems.push(format!("payment method {name} never times out: set timeout_rate to 0"));
+            problems.push(format!(
+                "payment method {name} never times out: set timeout_rate to 0"
+            ));
         }
         if self.max_amount_cents.is_some_and(|m| m < 0) {
-            problems.push(format!("payment method {name}: max_amount_cents must not be negative"));
+            problems.push(format!(
+                "payment method {name}: max_amount_cents must not be negative"
+            ));
         }
         problems
     }
@@ -163,7 +186,13 @@ impl Rates {
     }
 
     /// The shared partition of the draw: timeout, then decline, then approve.
-    fn decide(&self, amount: Cents, roll: f64, times_out: bool, reason: DeclineReason) -> GatewayDecision {
+    fn decide(
+        &self,
+        amount: Cents,
+        roll: f64,
+        times_out: bool,
+        reason: DeclineReason,
+    ) -> GatewayDecision {
         let timeout = if times_out { self.timeout } else { 0.0 };
         if roll < timeout {
             GatewayDecision::Timeout
@@ -198,8 +227,13 @@ impl PaymentStrategy for Wallet {
     }
     fn decide(&self, amount: Cents, roll: f64) -> GatewayDecision {
         // A wallet over its cap simply lacks the balance.
-        match self.0.decide(amount, roll, false, DeclineReason::InsufficientFunds) {
-            GatewayDecision::Declined(_) => GatewayDecision::Declined(DeclineReason::InsufficientFunds),
+        match self
+            .0
+            .decide(amount, roll, false, DeclineReason::InsufficientFunds)
+        {
+            GatewayDecision::Declined(_) => {
+                GatewayDecision::Declined(DeclineReason::InsufficientFunds)
+            }
             other => other,
         }
     }
@@ -213,7 +247,8 @@ impl PaymentStrategy for BankTransfer {
         PaymentMethodKind::BankTransfer
     }
     fn decide(&self, amount: Cents, roll: f64) -> GatewayDecision {
-        self.0.decide(amount, roll, true, DeclineReason::BankRejected)
+        self.0
+            .decide(amount, roll, true, DeclineReason::BankRejected)
     }
 }
 
@@ -226,8 +261,13 @@ impl PaymentStrategy for CashOnDelivery {
     }
     fn decide(&self, amount: Cents, roll: f64) -> GatewayDecision {
         // Couriers carry limited cash: over the limit is a courier refusal.
-        match self.0.decide(amount, roll, false, DeclineReason::CourierRefused) {
-            GatewayDecision::Declined(_) => GatewayDecision::Declined(DeclineReason::CourierRefused),
+        match self
+            .0
+            .decide(amount, roll, false, DeclineReason::CourierRefused)
+        {
+            GatewayDecision::Declined(_) => {
+                GatewayDecision::Declined(DeclineReason::CourierRefused)
+            }
             other => other,
         }
     }
@@ -242,7 +282,12 @@ mod tests {
     use GatewayDecision::*;
 
     fn cfg(kind: PaymentMethodKind, decline_rate: f64, timeout_rate: f64) -> PaymentMethodConfig {
-        PaymentMethodConfig { kind, decline_rate, timeout_rate, max_amount_cents: Some(1_000) }
+        PaymentMethodConfig {
+            kind,
+            decline_rate,
+            timeout_rate,
+            max_amount_cents: Some(1_000),
+        }
     }
 
     #[test]
@@ -259,14 +304,26 @@ mod tests {
     #[test]
     fn each_method_declines_its_own_way() {
         let wallet = cfg(PaymentMethodKind::Wallet, 0.5, 0.0).strategy();
-        assert_eq!(wallet.decide(10, 0.0), Declined(DeclineReason::InsufficientFunds));
-        assert_eq!(wallet.decide(5_000, 0.9), Declined(DeclineReason::InsufficientFunds));
+        assert_eq!(
+            wallet.decide(10, 0.0),
+            Declined(DeclineReason::InsufficientFunds)
+        );
+        assert_eq!(
+            wallet.decide(5_000, 0.9),
+            Declined(DeclineReason::InsufficientFunds)
+        );
         let bank = cfg(PaymentMethodKind::BankTransfer, 0.5, 0.25).strategy();
         assert_eq!(bank.decide(10, 0.1), Timeout);
         assert_eq!(bank.decide(10, 0.5), Declined(DeclineReason::BankRejected));
         let cod = cfg(PaymentMethodKind::CashOnDelivery, 0.1, 0.0).strategy();
-        assert_eq!(cod.decide(10, 0.05), Declined(DeclineReason::CourierRefused));
-        assert_eq!(cod.decide(2_000, 0.5), Declined(DeclineReason::CourierRefused));
+        assert_eq!(
+            cod.decide(10, 0.05),
+            Declined(DeclineReason::CourierRefused)
+        );
+        assert_eq!(
+            cod.decide(2_000, 0.5),
+            Declined(DeclineReason::CourierRefused)
+        );
         assert_eq!(cod.decide(10, 0.5), Approved);
         assert!(!cod.captures_at_checkout());
     }
@@ -274,7 +331,11 @@ mod tests {
     #[test]
     fn config_problems_are_listed() {
         assert!(cfg(PaymentMethodKind::Card, 0.2, 0.1).problems().is_empty());
-        let p = PaymentMethodConfig { max_amount_cents: Some(-1), ..cfg(PaymentMethodKind::Wallet, 1.5, 0.1) }.problems();
+        let p = PaymentMethodConfig {
+            max_amount_cents: Some(-1),
+            ..cfg(PaymentMethodKind::Wallet, 1.5, 0.1)
+        }
+        .problems();
         assert_eq!(p.len(), 4, "{p:?}");
         assert!(p.iter().all(|m| m.starts_with("payment method wallet")));
     }

@@ -181,14 +181,22 @@ impl Users {
             self.sessions.insert(token, session);
             session
         });
-        let counter = if result.is_ok() { &self.logins } else { &self.login_failures };
+        let counter = if result.is_ok() {
+            &self.logins
+        } else {
+            &self.login_failures
+        };
         counter.fetch_add(1, Ordering::Relaxed);
         result
     }
 
     fn verify(&self, email: &str, password: &str) -> Result<(UserId, Role), UserError> {
         let email = normalize_email(email).map_err(|_| UserError::BadCredentials)?;
-        let id = self.by_email.get(email.as_str()).map(|r| *r).ok_or(UserError::BadCredentials)?;
+        let id = self
+            .by_email
+            .get(email.as_str())
+            .map(|r| *r)
+            .ok_or(UserError::BadCredentials)?;
         let (salt, stored, role) = {
             let user = self.by_id.get(&id).ok_or(UserError::BadCredentials)?;
             (user.salt, user.hash, user.role)
@@ -198,8 +206,15 @@ impl Users {
         }
         let computed = self.hash(password, &salt);
         // Constant-time comparison: fold the differences, then test once.
-        let diff = computed.iter().zip(stored.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b));
-        if diff == 0 { Ok((id, role)) } else { Err(UserError::BadCredentials) }
+        let diff = computed
+            .iter()
+            .zip(stored.iter())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b));
+        if diff == 0 {
+            Ok((id, role))
+        } else {
+            Err(UserError::BadCredentials)
+        }
     }
 
     /// Ends a session; returns whether it existed.
@@ -209,7 +224,11 @@ impl Users {
 
     /// The live session behind `token`; expired sessions are removed.
     pub fn authenticate(&self, token: Token, now: Nanos) -> Result<Session, UserError> {
-        let session = self.sessions.get(&token).map(|s| *s).ok_or(UserError::InvalidSession)?;
+        let session = self
+            .sessions
+            .get(&token)
+            .map(|s| *s)
+            .ok_or(UserError::InvalidSession)?;
         if now >= session.expires_at {
             self.sessions.remove(&token);
             return Err(UserError::InvalidSession);
@@ -292,13 +311,17 @@ pub fn normalize_email(email: &str) -> Result<String, UserError> {
         && !local.starts_with('.')
         && !local.ends_with('.')
         && !local.contains("..")
-        && local.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+/=?^_`{|}~-.".contains(&b));
+        && local
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+/=?^_`{|}~-.".contains(&b));
     let domain_ok = domain.contains('.')
         && domain.split('.').all(|label| {
             !label.is_empty()
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
         });
     if local_ok && domain_ok {
         Ok(trimmed.to_ascii_lowercase())
@@ -327,7 +350,9 @@ mod tests {
     #[test]
     fn register_then_login_and_authenticate() {
         let u = users();
-        let id = u.register("Ada@Example.com ", "correct horse", Role::Customer).unwrap();
+        let id = u
+            .register("Ada@Example.com ", "correct horse", Role::Customer)
+            .unwrap();
         let s = u.login("ada@example.com", "correct horse", 10).unwrap();
         assert_eq!((s.user, s.role, s.expires_at), (id, Role::Customer, 1_010));
         assert_eq!(u.authenticate(s.token, 500).unwrap(), s);
@@ -337,7 +362,16 @@ mod tests {
     #[test]
     fn rejects_bad_emails_and_passwords() {
         let u = users();
-        for bad in ["", "a@b", "no-at.example.com", "a@@b.com", "a@b..com", ".a@b.com", "a@-b.com", "é@x.fr"] {
+        for bad in [
+            "",
+            "a@b",
+            "no-at.example.com",
+            "a@@b.com",
+            "a@b..com",
+            ".a@b.com",
+            "a@-b.com",
+            "é@x.fr",
+        ] {
             let err = u.register(bad, "long enough", Role::Customer).unwrap_err();
             assert_eq!(err.kind(), "invalid_input", "{bad:?}");
         }
@@ -349,8 +383,11 @@ mod tests {
     #[test]
     fn emails_are_unique_after_normalisation() {
         let u = users();
-        u.register("bob@shop.io", "password1", Role::Customer).unwrap();
-        let err = u.register(" BOB@shop.io", "password2", Role::Customer).unwrap_err();
+        u.register("bob@shop.io", "password1", Role::Customer)
+            .unwrap();
+        let err = u
+            .register(" BOB@shop.io", "password2", Role::Customer)
+            .unwrap_err();
         assert_eq!(err.kind(), "email_taken");
         assert!(err.to_string().contains("log in instead"));
     }
@@ -359,8 +396,14 @@ mod tests {
     fn wrong_password_and_unknown_email_look_the_same() {
         let u = users();
         u.register("c@d.org", "password1", Role::Customer).unwrap();
-        assert_eq!(u.login("c@d.org", "password2", 0), Err(UserError::BadCredentials));
-        assert_eq!(u.login("x@d.org", "password1", 0), Err(UserError::BadCredentials));
+        assert_eq!(
+            u.login("c@d.org", "password2", 0),
+            Err(UserError::BadCredentials)
+        );
+        assert_eq!(
+            u.login("x@d.org", "password1", 0),
+            Err(UserError::BadCredentials)
+        );
         assert_eq!(u.counters(), (1, 0, 2));
     }
 
@@ -368,13 +411,30 @@ mod tests {
     fn hashes_are_salted_per_user_and_deterministic() {
         let a = users();
         let b = users();
-        let ia = a.register("same@pw.com", "password1", Role::Customer).unwrap();
-        let ja = a.register("other@pw.com", "password1", Role::Customer).unwrap();
-        let ib = b.register("same@pw.com", "password1", Role::Customer).unwrap();
+        let ia = a
+            .register("same@pw.com", "password1", Role::Customer)
+            .unwrap();
+        let ja = a
+            .register("other@pw.com", "password1", Role::Customer)
+            .unwrap();
+        let ib = b
+            .register("same@pw.com", "password1", Role::Customer)
+            .unwrap();
         let ha = a.by_id.get(&ia).unwrap().hash;
-        assert_ne!(ha, a.by_id.get(&ja).unwrap().hash, "same password, different salt");
-        assert_eq!(ha, b.by_id.get(&ib).unwrap().hash, "same seed and email, same hash");
-        assert_ne!(Users::new(2, 43, 1).hash("password1", &[0; 16]), Users::new(3, 43, 1).hash("password1", &[0; 16]));
+        assert_ne!(
+            ha,
+            a.by_id.get(&ja).unwrap().hash,
+            "same password, different salt"
+        );
+        assert_eq!(
+            ha,
+            b.by_id.get(&ib).unwrap().hash,
+            "same seed and email, same hash"
+        );
+        assert_ne!(
+            Users::new(2, 43, 1).hash("password1", &[0; 16]),
+            Users::new(3, 43, 1).hash("password1", &[0; 16])
+        );
     }
 
     #[test]
@@ -382,11 +442,17 @@ mod tests {
         let u = users();
         u.register("e@f.net", "password1", Role::Customer).unwrap();
         let s = u.login("e@f.net", "password1", 0).unwrap();
-        assert_eq!(u.authenticate(s.token, 1_000), Err(UserError::InvalidSession));
+        assert_eq!(
+            u.authenticate(s.token, 1_000),
+            Err(UserError::InvalidSession)
+        );
         let s2 = u.login("e@f.net", "password1", 0).unwrap();
         assert_ne!(s.token, s2.token);
         assert!(u.logout(s2.token));
-        assert_eq!(u.authenticate(s2.token, 1).unwrap_err().kind(), "unauthorized");
+        assert_eq!(
+            u.authenticate(s2.token, 1).unwrap_err().kind(),
+            "unauthorized"
+        );
         let _s3 = u.login("e@f.net", "password1", 0).unwrap();
         assert_eq!(u.purge_sessions(5_000), 1);
     }
@@ -394,8 +460,11 @@ mod tests {
     #[test]
     fn admin_check_refuses_customers() {
         let u = users();
-        u.register("admin@shop.io", "password1", Role::Admin).unwrap();
-        let c = u.register("cust@shop.io", "password1", Role::Customer).unwrap();
+        u.register("admin@shop.io", "password1", Role::Admin)
+            .unwrap();
+        let c = u
+            .register("cust@shop.io", "password1", Role::Customer)
+            .unwrap();
         let admin = u.login("admin@shop.io", "password1", 0).unwrap();
         let cust = u.login("cust@shop.io", "password1", 0).unwrap();
         assert!(u.require_admin(admin.token, 1).is_ok());

@@ -13,19 +13,35 @@ pub(super) fn idempotent_payments(s: &Snapshot) -> InvariantRow {
     let mut row = InvariantRow::new("I6", "idempotent_payments");
     let mut by_key: BTreeMap<(CustomerId, u64), Vec<usize>> = BTreeMap::new();
     for (i, p) in s.payments.iter().enumerate() {
-        by_key.entry((p.customer, p.idempotency_key)).or_default().push(i);
+        by_key
+            .entry((p.customer, p.idempotency_key))
+            .or_default()
+            .push(i);
     }
-    let keys: BTreeSet<(CustomerId, u64)> = by_key.keys().copied().chain(s.keys.iter().map(|&(k, _)| k)).collect();
+    let keys: BTreeSet<(CustomerId, u64)> = by_key
+        .keys()
+        .copied()
+        .chain(s.keys.iter().map(|&(k, _)| k))
+        .collect();
     for key @ (customer, k) in keys {
         row.check();
-        let payments: Vec<_> = by_key.get(&key).map(|v| v.iter().map(|&i| &s.payments[i]).collect()).unwrap_or_default();
+        let payments: Vec<_> = by_key
+            .get(&key)
+            .map(|v| v.iter().map(|&i| &s.payments[i]).collect())
+            .unwrap_or_default();
         let captures: u32 = payments.iter().map(|p| p.captures).sum();
         if captures > 1 {
             row.fail(|| format!("customer {customer} key {k}: {captures} captures"));
         }
-        let amounts: BTreeSet<Cents> = payments.iter().filter(|p| p.status != PaymentStatus::Voided).map(|p| p.amount_cents).collect();
+        let amounts: BTreeSet<Cents> = payments
+            .iter()
+            .filter(|p| p.status != PaymentStatus::Voided)
+            .map(|p| p.amount_cents)
+            .collect();
         if amounts.len() > 1 {
-            row.fail(|| format!("customer {customer} key {k}: payments for different amounts {amounts:?}"));
+            row.fail(|| {
+                format!("customer {customer} key {k}: payments for different amounts {amounts:?}")
+            });
         }
         let state = s.keys.iter().find(|&&(kk, _)| kk == key).map(|&(_, st)| st);
         let pointed = match state {
@@ -52,7 +68,12 @@ pub(super) fn no_double_charge(s: &Snapshot) -> InvariantRow {
                 e.0 += p.captures;
                 e.1 += p.captured_cents - p.refunded_cents;
             }
-            None if p.captured_cents != 0 => row.fail(|| format!("payment {} captured {} cents without an order", p.id, p.captured_cents)),
+            None if p.captured_cents != 0 => row.fail(|| {
+                format!(
+                    "payment {} captured {} cents without an order",
+                    p.id, p.captured_cents
+                )
+            }),
             None => {}
         }
     }
@@ -63,7 +84,12 @@ pub(super) fn no_double_charge(s: &Snapshot) -> InvariantRow {
             row.fail(|| format!("order {}: captured {captures} times", o.id));
         }
         if net > o.details.pricing.total_cents || net < 0 {
-            row.fail(|| format!("order {}: net charge {net} cents outside 0..={}", o.id, o.details.pricing.total_cents));
+            row.fail(|| {
+                format!(
+                    "order {}: net charge {net} cents outside 0..={}",
+                    o.id, o.details.pricing.total_cents
+                )
+            });
         }
     }
     row
@@ -98,7 +124,11 @@ pub(super) fn conservation(s: &Snapshot) -> InvariantRow {
         }
     }
     if merchant + customers != 0 {
-        row.fail(|| format!("ledger: customers' net {customers} cents does not mirror the merchant's {merchant}"));
+        row.fail(|| {
+            format!(
+                "ledger: customers' net {customers} cents does not mirror the merchant's {merchant}"
+            )
+        });
     }
     for p in &s.payments {
         row.check();
@@ -112,9 +142,16 @@ pub(super) fn conservation(s: &Snapshot) -> InvariantRow {
             });
         }
     }
-    let paid: Cents = s.orders.iter().filter(|o| s.is_paid(o)).map(|o| o.details.pricing.total_cents).sum();
+    let paid: Cents = s
+        .orders
+        .iter()
+        .filter(|o| s.is_paid(o))
+        .map(|o| o.details.pricing.total_cents)
+        .sum();
     if merchant != paid {
-        row.fail(|| format!("merchant balance {merchant} cents != total of paid orders {paid} cents"));
+        row.fail(|| {
+            format!("merchant balance {merchant} cents != total of paid orders {paid} cents")
+        });
     }
     row
 }

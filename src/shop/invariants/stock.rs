@@ -26,13 +26,23 @@ pub(super) fn no_oversell(s: &Snapshot) -> InvariantRow {
     let mut row = InvariantRow::new("I2", "no_oversell");
     for (sku, r) in &s.stock {
         row.check();
-        for (what, n) in [("on hand", r.on_hand), ("reserved", r.reserved), ("sold", r.sold)] {
+        for (what, n) in [
+            ("on hand", r.on_hand),
+            ("reserved", r.reserved),
+            ("sold", r.sold),
+        ] {
             if n < 0 {
                 row.fail(|| format!("SKU {sku}: {what} is negative ({n})"));
             }
         }
         if r.sold > r.initial + r.restocked {
-            row.fail(|| format!("SKU {sku}: sold {} exceeds initial + restocked {}", r.sold, r.initial + r.restocked));
+            row.fail(|| {
+                format!(
+                    "SKU {sku}: sold {} exceeds initial + restocked {}",
+                    r.sold,
+                    r.initial + r.restocked
+                )
+            });
         }
     }
     row
@@ -47,7 +57,12 @@ pub(super) fn no_leaked_reservations(s: &Snapshot) -> InvariantRow {
     for (sku, r) in &s.stock {
         row.check();
         if r.reserved != 0 {
-            row.fail(|| format!("SKU {sku}: {} unit(s) still reserved with no checkout in flight", r.reserved));
+            row.fail(|| {
+                format!(
+                    "SKU {sku}: {} unit(s) still reserved with no checkout in flight",
+                    r.reserved
+                )
+            });
         }
     }
     row

@@ -35,18 +35,47 @@ fn config() -> ShopConfig {
     };
     ShopConfig {
         categories: vec!["a".into(), "b".into()],
-        products: vec![product("alpha", 0, 1_000, 0), product("beta", 1, 2_500, 1), product("gamma", 0, 700, 2), product("delta", 1, 4_000, 3)],
+        products: vec![
+            product("alpha", 0, 1_000, 0),
+            product("beta", 1, 2_500, 1),
+            product("gamma", 0, 700, 2),
+            product("delta", 1, 4_000, 3),
+        ],
         inventory_shards: 2,
-        shipping: ShippingRule { flat_fee_cents: 500, free_over_cents: Some(6_000) },
+        shipping: ShippingRule {
+            flat_fee_cents: 500,
+            free_over_cents: Some(6_000),
+        },
         tax_bps: 1_000,
         coupons: vec![
-            CouponSpec { global_limit: Some(3), per_customer_limit: Some(1), ..coupon("P10", CouponKind::Percent(10)) },
-            CouponSpec { category: Some(CategoryId(1)), min_order_cents: 2_000, ..coupon("CAT", CouponKind::FixedAmount(1_500)) },
-            CouponSpec { valid_until: 1_000, ..coupon("OLD", CouponKind::FreeShipping) },
+            CouponSpec {
+                global_limit: Some(3),
+                per_customer_limit: Some(1),
+                ..coupon("P10", CouponKind::Percent(10))
+            },
+            CouponSpec {
+                category: Some(CategoryId(1)),
+                min_order_cents: 2_000,
+                ..coupon("CAT", CouponKind::FixedAmount(1_500))
+            },
+            CouponSpec {
+                valid_until: 1_000,
+                ..coupon("OLD", CouponKind::FreeShipping)
+            },
         ],
         payment_methods: vec![
-            PaymentMethodConfig { kind: PaymentMethodKind::Card, timeout_rate: CARD.0, decline_rate: CARD.1, max_amount_cents: None },
-            PaymentMethodConfig { kind: PaymentMethodKind::CashOnDelivery, timeout_rate: 0.0, decline_rate: COD_DECLINE, max_amount_cents: Some(COD_LIMIT) },
+            PaymentMethodConfig {
+                kind: PaymentMethodKind::Card,
+                timeout_rate: CARD.0,
+                decline_rate: CARD.1,
+                max_amount_cents: None,
+            },
+            PaymentMethodConfig {
+                kind: PaymentMethodKind::CashOnDelivery,
+                timeout_rate: 0.0,
+                decline_rate: COD_DECLINE,
+                max_amount_cents: Some(COD_LIMIT),
+            },
         ],
         max_cart_lines: MAX_LINES,
         max_line_qty: MAX_QTY,
@@ -56,12 +85,34 @@ fn config() -> ShopConfig {
 
 #[derive(Clone, Debug)]
 enum Op {
-    Add { c: usize, p: usize, qty: u32 },
-    Remove { c: usize, p: usize },
-    Checkout { c: usize, coupon: Option<usize>, cod: bool, roll: f64, reuse_key: bool },
-    Restock { p: usize, qty: u32 },
-    Price { p: usize, cents: Cents },
-    Admin { pick: usize, action: u8 },
+    Add {
+        c: usize,
+        p: usize,
+        qty: u32,
+    },
+    Remove {
+        c: usize,
+        p: usize,
+    },
+    Checkout {
+        c: usize,
+        coupon: Option<usize>,
+        cod: bool,
+        roll: f64,
+        reuse_key: bool,
+    },
+    Restock {
+        p: usize,
+        qty: u32,
+    },
+    Price {
+        p: usize,
+        cents: Cents,
+    },
+    Admin {
+        pick: usize,
+        action: u8,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -112,7 +163,11 @@ type Outcome = Result<(), &'static str>;
 
 impl Model {
     fn new() -> Self {
-        Self { on_hand: [6; 4], prices: [1_000, 2_500, 700, 4_000], ..Self::default() }
+        Self {
+            on_hand: [6; 4],
+            prices: [1_000, 2_500, 700, 4_000],
+            ..Self::default()
+        }
     }
 
     fn add(&mut self, c: usize, p: usize, qty: u32) -> Outcome {
@@ -134,13 +189,24 @@ impl Model {
     }
 
     fn remove(&mut self, c: usize, p: usize) -> Outcome {
-        let at = self.carts[c].iter().position(|l| l.0 == p).ok_or("not_found")?;
+        let at = self.carts[c]
+            .iter()
+            .position(|l| l.0 == p)
+            .ok_or("not_found")?;
         self.carts[c].remove(at);
         Ok(())
     }
 
     /// Returns the outcome and, on success, the order index.
-    fn checkout(&mut self, c: usize, coupon: Option<usize>, cod: bool, roll: f64, key: u64, now: Nanos) -> Result<usize, &'static str> {
+    fn checkout(
+        &mut self,
+        c: usize,
+        coupon: Option<usize>,
+        cod: bool,
+        roll: f64,
+        key: u64,
+        now: Nanos,
+    ) -> Result<usize, &'static str> {
         if let Some(KeyMemo::Completed(i)) = self.keys.get(&(c, key)) {
             return Ok(*i);
         }
@@ -157,7 +223,11 @@ impl Model {
                     if subtotal < 2_000 {
                         return Err("coupon_invalid");
                     }
-                    let eligible: Cents = self.carts[c].iter().filter(|l| l.0 % 2 == 1).map(|&(p, q)| amount(p, q)).sum();
+                    let eligible: Cents = self.carts[c]
+                        .iter()
+                        .filter(|l| l.0 % 2 == 1)
+                        .map(|&(p, q)| amount(p, q))
+                        .sum();
                     if !self.carts[c].iter().any(|l| l.0 % 2 == 1) {
                         return Err("coupon_invalid");
                     }
@@ -178,14 +248,21 @@ impl Model {
             }
         }
         let goods = subtotal - discount;
-        let shipping = if free_shipping || goods >= 6_000 { 0 } else { 500 };
+        let shipping = if free_shipping || goods >= 6_000 {
+            0
+        } else {
+            500
+        };
         let total = goods + shipping + (goods * 1_000 + 5_000).div_euclid(10_000);
         match self.keys.get(&(c, key)) {
             Some(KeyMemo::Declined(a)) if *a == total => return Err("payment_declined"),
             Some(_) => return Err("idempotency_conflict"),
             None => {}
         }
-        if self.carts[c].iter().any(|&(p, q)| i64::from(q) > self.on_hand[p]) {
+        if self.carts[c]
+            .iter()
+            .any(|&(p, q)| i64::from(q) > self.on_hand[p])
+        {
             return Err("out_of_stock");
         }
         let declined = if cod {
@@ -212,9 +289,21 @@ impl Model {
         if !cod {
             self.revenue += total;
         }
-        let status = if cod { OrderStatus::AwaitingPayment } else { OrderStatus::Paid };
-        self.orders.push(ModelOrder { customer: c, lines, total, cod, coupon, status });
-        self.keys.insert((c, key), KeyMemo::Completed(self.orders.len() - 1));
+        let status = if cod {
+            OrderStatus::AwaitingPayment
+        } else {
+            OrderStatus::Paid
+        };
+        self.orders.push(ModelOrder {
+            customer: c,
+            lines,
+            total,
+            cod,
+            coupon,
+            status,
+        });
+        self.keys
+            .insert((c, key), KeyMemo::Completed(self.orders.len() - 1));
         Ok(self.orders.len() - 1)
     }
 
