@@ -1,0 +1,157 @@
+//! I6–I8: idempotent payments, no double charge, money conservation.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{InvariantRow, Snapshot};
+use crate::shop::ids::{Cents, CustomerId, OrderId};
+use crate::shop::ledger::{Account, MovementKind};
+use crate::shop::payments::{KeyState, PaymentStatus};
+
+/// I6: per idempotency key, at most one capture, one amount among the
+/// payments not voided, and the key's record points at a payment of that key.
+pub(super) fn idempotent_payments(s: &Snapshot) -> InvariantRow {
+    let mut row = InvariantRow::new("I6", "idempotent_payments");
+    let mut by_key: BTreeMap<(CustomerId, u64), Vec<usize>> = BTreeMap::new();
+    for (i, p) in s.payments.iter().enumerate() {
+        by_key
+            .entry((p.customer, p.idempotency_key))
+            .or_default()
+            .push(i);
+    }
+    let keys: BTreeSet<(CustomerId, u64)> = by_key
+        .keys()
+        .copied()
+        .chain(s.keys.iter().map(|&(k, _)| k))
+        .collect();
+    for key @ (customer, k) in keys {
+        row.check();
+        let payments: Vec<_> = by_key
+            .get(&key)
+            .map(|v| v.iter().map(|&i| &s.payments[i]).collect())
+            .unwrap_or_default();
+        let captures: u32 = payments.iter().map(|p| p.captures).sum();
+        if captures > 1 {
+            row.fail(|| format!("customer {customer} key {k}: {captures} captures"));
+        }
+        let amounts: BTreeSet<Cents> = payments
+            .iter()
+            .filter(|p| p.status != PaymentStatus::Voided)
+            .map(|p| p.amount_cents)
+            .collect();
+        if amounts.len() > 1 {
+            row.fail(|| {
+                format!("customer {customer} key {k}: payments for different amounts {amounts:?}")
+            });
+        }
+        let state = s.keys.iter().find(|&&(kk, _)| kk == key).map(|&(_, st)| st);
+        let pointed = match state {
+            Some(KeyState::Authorized(p) | KeyState::Completed(p, _)) => Some(p),
+            _ => None,
+        };
+        if let Some(p) = pointed
+            && !payments.iter().any(|q| q.id == p)
+        {
+            row.fail(|| format!("customer {customer} key {k}: remembers payment {p}, which is not a payment of this key"));
+        }
+    }
+    row
+}
+
+/// I7: per order, at most one capture and captured − refunded ≤ total.
+pub(super) fn no_double_charge(s: &Snapshot) -> InvariantRow {
+    let mut row = InvariantRow::new("I7", "no_double_charge");
+    let mut by_order: BTreeMap<OrderId, (u32, Cents)> = BTreeMap::new();
+    for p in &s.payments {
+        match p.order {
+            Some(o) => {
+                let e = by_order.entry(o).or_insert((0, 0));
+                e.0 += p.captures;
+                e.1 += p.captured_cents - p.refunded_cents;
+            }
+            None if p.captured_cents != 0 => row.fail(|| {
+                format!(
+                    "payment {} captured {} cents without an order",
+                    p.id, p.captured_cents
+                )
+            }),
+            None => {}
+        }
+    }
+    for o in &s.orders {
+        row.check();
+        let (captures, net) = by_order.get(&o.id).copied().unwrap_or((0, 0));
+        if captures > 1 {
+            row.fail(|| format!("order {}: captured {captures} times", o.id));
+        }
+        if net > o.details.pricing.total_cents || net < 0 {
+            row.fail(|| {
+                format!(
+                    "order {}: net charge {net} cents outside 0..={}",
+                    o.id, o.details.pricing.total_cents
+                )
+            });
+        }
+    }
+    row
+}
+
+/// I8: the ledger sums to zero movement by movement, customers' net debits
+/// equal the merchant's balance, each payment's ledger matches its record,
+/// and the merchant's balance equals the totals of paid orders.
+pub(super) fn conservation(s: &Snapshot) -> InvariantRow {
+    let mut row = InvariantRow::new("I8", "money_conservation");
+    let mut movements: BTreeMap<u64, Cents> = BTreeMap::new();
+    let mut per_payment: BTreeMap<_, (Cents, Cents)> = BTreeMap::new();
+    let (mut merchant, mut customers) = (0, 0);
+    for e in &s.ledger {
+        *movements.entry(e.seq).or_insert(0) += e.amount_cents;
+        match e.account {
+            Account::Merchant => {
+                merchant += e.amount_cents;
+                let t = per_payment.entry(e.payment).or_insert((0, 0));
+                match e.kind {
+                    MovementKind::Capture => t.0 += e.amount_cents,
+                    MovementKind::Refund => t.1 -= e.amount_cents,
+                }
+            }
+            Account::Customer(_) => customers += e.amount_cents,
+        }
+    }
+    for (seq, sum) in &movements {
+        row.check();
+        if *sum != 0 {
+            row.fail(|| format!("ledger movement {seq}: legs sum to {sum} cents, not 0"));
+        }
+    }
+    if merchant + customers != 0 {
+        row.fail(|| {
+            format!(
+                "ledger: customers' net {customers} cents does not mirror the merchant's {merchant}"
+            )
+        });
+    }
+    for p in &s.payments {
+        row.check();
+        let (captured, refunded) = per_payment.get(&p.id).copied().unwrap_or((0, 0));
+        if (captured, refunded) != (p.captured_cents, p.refunded_cents) {
+            row.fail(|| {
+                format!(
+                    "payment {}: ledger shows {captured} captured / {refunded} refunded, the payment {} / {}",
+                    p.id, p.captured_cents, p.refunded_cents
+                )
+            });
+        }
+    }
+    let paid: Cents = s
+        .orders
+        .iter()
+        .filter(|o| s.is_paid(o))
+        .map(|o| o.details.pricing.total_cents)
+        .sum();
+    if merchant != paid {
+        row.fail(|| {
+            format!("merchant balance {merchant} cents != total of paid orders {paid} cents")
+        });
+    }
+    row
+}
