@@ -9,7 +9,8 @@
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::agent::business::{Business, ModelOnly};
+use crate::agent::business::Business;
+use crate::agent::shopper::{SetupError, ShopBusiness};
 use crate::scenario::Scenario;
 use crate::sim::engine::{Engine, Progress};
 use crate::sim::result::RunResult;
@@ -64,32 +65,35 @@ pub fn parallel_map<T: Send>(n: usize, threads: usize, f: impl Fn(usize) -> T + 
 /// Runs `replications` worlds of `sc` on up to `threads` threads. `make`
 /// builds each world's business layer from its scenario (seed set);
 /// `control(i, progress)` is called from replication `i`'s thread and
-/// stops it when it returns false.
-pub fn run_replications<B, F>(
+/// stops it when it returns false. The first setup error wins.
+pub fn run_replications<B, E, F>(
     sc: &Scenario,
     replications: u32,
     threads: usize,
     make: F,
     control: &(dyn Fn(u32, &Progress) -> bool + Sync),
-) -> Vec<RunResult>
+) -> Result<Vec<RunResult>, E>
 where
     B: Business,
-    F: Fn(&Scenario) -> B + Sync,
+    E: Send,
+    F: Fn(&Scenario) -> Result<B, E> + Sync,
 {
     parallel_map(replications.max(1) as usize, threads, |i| {
         let mut world = sc.clone();
         world.seed = replication_seed(sc.seed, i as u32);
-        let business = make(&world);
-        Engine::new(&world, business).run(&mut |p| control(i as u32, p))
+        let business = make(&world)?;
+        Ok(Engine::new(&world, business).run(&mut |p| control(i as u32, p)))
     })
+    .into_iter()
+    .collect()
 }
 
-/// Runs `sc` with the business layer its scenario calls for, all its
-/// replications on up to `threads` threads.
+/// Runs `sc`, all its replications on up to `threads` threads, with
+/// customers and admins using the real shop.
 pub fn simulate(
     sc: &Scenario,
     threads: usize,
     control: &(dyn Fn(u32, &Progress) -> bool + Sync),
-) -> Vec<RunResult> {
-    run_replications(sc, sc.replications, threads, |_| ModelOnly, control)
+) -> Result<Vec<RunResult>, SetupError> {
+    run_replications(sc, sc.replications, threads, ShopBusiness::new, control)
 }

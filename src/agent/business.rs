@@ -37,6 +37,9 @@ pub struct Cx<'a> {
     pub picker: &'a dyn Picker,
     /// The catalog cache, to invalidate what an admin operation changed.
     pub cache: Option<&'a mut Cache>,
+    /// True when the operation was answered from the cache (its lookup hit),
+    /// so the backing service was not called.
+    pub cached: bool,
 }
 
 impl Cx<'_> {
@@ -54,14 +57,58 @@ pub fn shard_of(sku: u32, shards: u16) -> u16 {
     (mix64(sku as u64) % shards.max(1) as u64) as u16
 }
 
-/// Business facts of a run, for `business.csv`: `(metric, value)` rows in
-/// a fixed order, and the invariant checks (`invariants.csv`).
+/// Business facts of a run, for `business.csv`: metrics in a fixed order,
+/// and the invariant checks (`invariants.csv`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BusinessOutcome {
-    /// Rows of `business.csv`, each with how replications combine it.
-    pub metrics: Vec<(String, f64, Combine)>,
+    /// Rows of `business.csv`.
+    pub metrics: Vec<BusinessMetric>,
     /// Rows of `invariants.csv`: id, name, items checked, violations.
     pub invariants: Vec<InvariantResult>,
+}
+
+/// One row of `business.csv`, and how replications combine it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BusinessMetric {
+    /// Metric name.
+    pub name: String,
+    /// Value (for `Mean`, the sum over the `weight` runs that had it).
+    pub value: f64,
+    /// How replications combine.
+    pub combine: Combine,
+    /// Runs summed into `value`.
+    pub weight: u32,
+}
+
+impl BusinessMetric {
+    /// A count or amount: replications add up.
+    pub fn sum(name: impl Into<String>, value: f64) -> Self {
+        BusinessMetric {
+            name: name.into(),
+            value,
+            combine: Combine::Sum,
+            weight: 1,
+        }
+    }
+
+    /// A rate, average or time: replications average (over those that
+    /// have the row).
+    pub fn mean(name: impl Into<String>, value: f64) -> Self {
+        BusinessMetric {
+            name: name.into(),
+            value,
+            combine: Combine::Mean,
+            weight: 1,
+        }
+    }
+
+    /// The value to report.
+    pub fn reported(&self) -> f64 {
+        match self.combine {
+            Combine::Sum => self.value,
+            Combine::Mean => self.value / self.weight.max(1) as f64,
+        }
+    }
 }
 
 /// How a business metric of several replications combines.
@@ -69,7 +116,7 @@ pub struct BusinessOutcome {
 pub enum Combine {
     /// Counts and money: add.
     Sum,
-    /// Rates, averages and times: the mean over replications.
+    /// Rates, averages and times: the mean over the runs that have it.
     Mean,
 }
 

@@ -3,3 +3,4 @@
 pub mod action;
 pub mod business;
 pub mod route;
+pub mod shopper;

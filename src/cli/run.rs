@@ -32,6 +32,13 @@ pub fn run(args: &RunArgs) -> u8 {
     let reporter = Reporter::new(sc.duration, reps, args.opts.quiet);
     let runs = simulate(sc, args.opts.threads.get(), &|i, p| reporter.tick(i, p));
     reporter.finish();
+    let runs = match runs {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{}: {e}", sa.scenario.display());
+            return exit::USAGE;
+        }
+    };
     let interrupted = runs.iter().any(|r| r.interrupted);
     let report = Report::build(
         sc,

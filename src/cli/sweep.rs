@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use super::progress::Reporter;
 use super::run::{report_violations, with_replications};
 use super::{SweepArgs, print_stdout};
+use crate::agent::shopper::SetupError;
 use crate::exit;
 use crate::report::atomic::{ReportFile, write_report};
 use crate::report::sweep::{self, Point, SWEEP_METRICS};
@@ -136,17 +137,19 @@ pub fn sweep(args: &SweepArgs) -> u8 {
         .unwrap_or_else(|| PathBuf::from("reports").join(format!("{}-sweep", first.name)));
     let reps = first.replications;
     let reporter = Reporter::new(first.duration, points.len() as u32 * reps, args.opts.quiet);
-    let reports: Vec<Report> = parallel_map(points.len(), args.opts.threads.get(), |i| {
+    let reports = parallel_map(points.len(), args.opts.threads.get(), |i| {
         let sc = &points[i].2.scenario;
-        let runs = simulate(sc, 1, &|r, p| reporter.tick(i as u32 * reps + r, p));
-        Report::build(
-            sc,
-            &runs,
-            points[i].2.resolved_toml.clone(),
-            reporter.elapsed_s(),
-        )
+        let runs = simulate(sc, 1, &|r, p| reporter.tick(i as u32 * reps + r, p))?;
+        Ok(Report::build(sc, &runs, points[i].2.resolved_toml.clone(), reporter.elapsed_s()))
     });
     reporter.finish();
+    let reports: Vec<Report> = match reports.into_iter().collect::<Result<_, SetupError>>() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{}: {e}", sa.scenario.display());
+            return exit::USAGE;
+        }
+    };
 
     let mut rows = Vec::new();
     for (i, ((values, _, _, cost), rep)) in points.iter().zip(&reports).enumerate() {

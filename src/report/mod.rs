@@ -239,6 +239,7 @@ pub fn metric_names(sc: &Scenario) -> Vec<String> {
         }
     }
     names.push("business.sessions".to_owned());
+    names.extend(crate::agent::shopper::metric_names(sc).into_iter().map(|n| format!("business.{n}")));
     names
 }
 

@@ -312,6 +312,12 @@ impl Shop {
         self.orders.of_customer(customer)
     }
 
+    /// Starts (`rate` > 0) or ends (0) a payment-gateway fault: the share
+    /// `rate` of otherwise approved payments is declined.
+    pub fn set_extra_declines(&self, rate: f64) {
+        self.payments.set_extra_declines(rate);
+    }
+
     // ---- report counters --------------------------------------------------
 
     /// All cheap counters at once.

@@ -373,14 +373,21 @@ impl Catalog {
 
     /// Candidate ids before filtering, sorted and unique.
     fn candidates(&self, q: &SearchQuery<'_>) -> Vec<ProductId> {
-        let mut result: Option<Vec<ProductId>> = None;
+        let mut lists = Vec::new();
         for token in tokenize(q.text) {
             let Some(postings) = self.tokens.get(token.as_str()) else {
                 return Vec::new();
             };
+            lists.push(postings);
+        }
+        // Query plan: start from the rarest token, so the work is bounded
+        // by the smallest posting list rather than the first one typed.
+        lists.sort_by_key(|l| l.len());
+        let mut result: Option<Vec<ProductId>> = None;
+        for postings in &lists {
             result = Some(match result {
-                None => postings.clone(),
-                Some(acc) => intersect(&acc, &postings),
+                None => postings.to_vec(),
+                Some(acc) => intersect(&acc, postings),
             });
         }
         match (result, q.category) {
@@ -434,17 +441,20 @@ fn insert_sorted(ids: &mut Vec<ProductId>, id: ProductId) {
 }
 
 fn intersect(a: &[ProductId], b: &[ProductId]) -> Vec<ProductId> {
+    // Much shorter `a`: probe `b` by binary search instead of merging.
+    if a.len() * 16 < b.len() {
+        return a.iter().copied().filter(|id| b.binary_search(id).is_ok()).collect();
+    }
+    // Branch-free merge: both cursors advance by comparison results, so
+    // the loop does not mispredict on interleaved ids; matches are rare.
     let (mut i, mut j, mut out) = (0, 0, Vec::new());
     while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                out.push(a[i]);
-                i += 1;
-                j += 1;
-            }
+        let (x, y) = (a[i], b[j]);
+        if x == y {
+            out.push(x);
         }
+        i += usize::from(x <= y);
+        j += usize::from(y <= x);
     }
     out
 }

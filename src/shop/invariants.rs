@@ -134,6 +134,14 @@ impl Snapshot {
             .map(|i| &self.orders[i])
     }
 
+    /// The state remembered under an idempotency key (`keys` is sorted).
+    fn key_state(&self, key: (CustomerId, u64)) -> Option<KeyState> {
+        self.keys
+            .binary_search_by_key(&key, |&(k, _)| k)
+            .ok()
+            .map(|i| self.keys[i].1)
+    }
+
     fn payment(&self, id: PaymentId) -> Option<&Payment> {
         self.payments
             .binary_search_by_key(&id, |p| p.id)

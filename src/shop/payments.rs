@@ -197,6 +197,8 @@ pub struct Payments {
     replays: AtomicU64,
     captured: AtomicI64,
     refunded: AtomicI64,
+    /// `f64` bits of the extra decline share of a gateway fault (0: none).
+    extra_declines: AtomicU64,
 }
 
 impl Payments {
@@ -219,6 +221,7 @@ impl Payments {
             replays: AtomicU64::new(0),
             captured: AtomicI64::new(0),
             refunded: AtomicI64::new(0),
+            extra_declines: AtomicU64::new(0),
         }
     }
 
@@ -288,6 +291,22 @@ impl Payments {
         }
     }
 
+    /// While a gateway fault lasts, the share `rate` of otherwise approved
+    /// payments is declined (the top `rate` of the draw, so the same seed
+    /// still gives the same verdicts); 0 ends the fault.
+    pub fn set_extra_declines(&self, rate: f64) {
+        self.extra_declines.store(rate.clamp(0.0, 1.0).to_bits(), Ordering::Relaxed);
+    }
+
+    fn degrade(&self, decision: GatewayDecision, roll: f64) -> GatewayDecision {
+        let extra = f64::from_bits(self.extra_declines.load(Ordering::Relaxed));
+        if decision == GatewayDecision::Approved && extra > 0.0 && roll >= 1.0 - extra {
+            GatewayDecision::Declined(DeclineReason::GatewayDegraded)
+        } else {
+            decision
+        }
+    }
+
     /// Authorizes `amount` under an idempotency key (see the module docs).
     pub fn authorize(
         &self,
@@ -308,7 +327,7 @@ impl Payments {
             .ok_or(PaymentError::MethodDisabled { method })?;
         match self.keys.entry((customer, key)) {
             dashmap::Entry::Occupied(e) => self.replay_record(key, *e.get(), amount),
-            dashmap::Entry::Vacant(e) => match strategy.decide(amount, roll) {
+            dashmap::Entry::Vacant(e) => match self.degrade(strategy.decide(amount, roll), roll) {
                 GatewayDecision::Timeout => {
                     self.timeouts.fetch_add(1, Ordering::Relaxed);
                     Err(PaymentError::GatewayTimeout { method })

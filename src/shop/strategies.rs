@@ -69,6 +69,8 @@ pub enum DeclineReason {
     BankRejected,
     /// The courier will not collect cash for this order.
     CourierRefused,
+    /// A degraded gateway refused it (a payment-decline fault).
+    GatewayDegraded,
 }
 
 impl fmt::Display for DeclineReason {
@@ -79,6 +81,7 @@ impl fmt::Display for DeclineReason {
             Self::InsufficientFunds => "insufficient wallet balance",
             Self::BankRejected => "refused by the bank",
             Self::CourierRefused => "cash on delivery is not available for this order",
+            Self::GatewayDegraded => "refused by a degraded payment gateway",
         })
     }
 }

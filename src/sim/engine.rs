@@ -79,6 +79,8 @@ struct Agent<S> {
     /// Token of the queue entry the agent waits in; 0 when not waiting.
     waiting: u64,
     error: Option<ErrorKind>,
+    /// The current operation's cache lookup hit.
+    cached: bool,
 }
 
 /// Progress, as reported to the caller's control callback.
@@ -321,6 +323,7 @@ impl<'s, B: Business> Engine<'s, B> {
             start: self.now,
             waiting: 0,
             error: None,
+            cached: false,
         };
         self.active += 1;
         match self.free.pop() {
@@ -348,6 +351,7 @@ impl<'s, B: Business> Engine<'s, B> {
             rng: &mut a.rng,
             picker: &self.picker,
             cache: self.cache.as_mut(),
+            cached: false,
         };
         self.business.start_session(&mut a.session, &mut cx);
         match choose(&self.sc.behavior.start, &mut a.rng) {
@@ -367,11 +371,13 @@ impl<'s, B: Business> Engine<'s, B> {
         a.step = 0;
         a.line = 0;
         a.error = None;
+        a.cached = false;
         let mut cx = Cx {
             now: self.now,
             rng: &mut a.rng,
             picker: &self.picker,
             cache: self.cache.as_mut(),
+            cached: false,
         };
         a.subject = self.business.subject(a.action, &mut a.session, &mut cx);
         self.advance(id);
@@ -431,6 +437,7 @@ impl<'s, B: Business> Engine<'s, B> {
                         rng: &mut a.rng,
                         picker: &self.picker,
                         cache: self.cache.as_mut(),
+                        cached: false,
                     };
                     match self.business.effect(effect, &mut a.session, &mut cx) {
                         EffectOutcome::Continue => a.step += 1,
@@ -552,6 +559,7 @@ impl<'s, B: Business> Engine<'s, B> {
                 if a.start >= self.warmup {
                     self.series.cache_lookup(now, hit);
                 }
+                a.cached = hit;
                 a.step += 1 + if hit { skip } else { 0 };
             }
             // Stay on the step: the next line's shard comes next.
@@ -640,6 +648,7 @@ impl<'s, B: Business> Engine<'s, B> {
             rng: &mut a.rng,
             picker: &self.picker,
             cache: self.cache.as_mut(),
+            cached: a.cached,
         };
         let error = match a.error {
             Some(e) => Some(e),
@@ -687,6 +696,7 @@ impl<'s, B: Business> Engine<'s, B> {
             rng: &mut a.rng,
             picker: &self.picker,
             cache: self.cache.as_mut(),
+            cached: false,
         };
         self.business.end_session(&mut a.session, &mut cx);
         let user = a.user;

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::time::SimTime;
-use crate::agent::business::{BusinessOutcome, Combine};
+use crate::agent::business::BusinessOutcome;
 use crate::metrics::series::SeriesRow;
 use crate::metrics::{OpStats, StationStats};
 use crate::shop::cache::CacheStats;
@@ -33,8 +33,7 @@ pub struct RunResult {
     pub cache_problems: Vec<String>,
     /// The time series.
     pub series: Vec<SeriesRow>,
-    /// Business facts and invariant checks. After a merge, `Mean` metrics
-    /// hold the sum over runs (divide by `runs`).
+    /// Business facts and invariant checks.
     pub business: BusinessOutcome,
     /// Sessions started in the measured window.
     pub sessions: u64,
@@ -89,37 +88,25 @@ impl RunResult {
         self.interrupted |= other.interrupted;
     }
 
-    /// Business metrics with `Mean` ones averaged over the merged runs.
+    /// Business metrics as reported (`Mean` ones averaged over the runs).
     pub fn business_metrics(&self) -> Vec<(String, f64)> {
-        self.business
-            .metrics
-            .iter()
-            .map(|(k, v, how)| {
-                let v = match how {
-                    Combine::Sum => *v,
-                    Combine::Mean => *v / self.runs.max(1) as f64,
-                };
-                (k.clone(), v)
-            })
-            .collect()
+        self.business.metrics.iter().map(|m| (m.name.clone(), m.reported())).collect()
     }
 }
 
 fn merge_business(a: &mut BusinessOutcome, b: &BusinessOutcome) {
     // Metrics by name: a replication may lack a row another has (a coupon
     // that was never redeemed); keep the union in first-seen order.
-    let mut index: BTreeMap<String, usize> = a
-        .metrics
-        .iter()
-        .enumerate()
-        .map(|(i, m)| (m.0.clone(), i))
-        .collect();
-    for (k, v, how) in &b.metrics {
-        match index.get(k) {
-            Some(&i) => a.metrics[i].1 += v,
+    let mut index: BTreeMap<String, usize> = a.metrics.iter().enumerate().map(|(i, m)| (m.name.clone(), i)).collect();
+    for m in &b.metrics {
+        match index.get(&m.name) {
+            Some(&i) => {
+                a.metrics[i].value += m.value;
+                a.metrics[i].weight += m.weight;
+            }
             None => {
-                index.insert(k.clone(), a.metrics.len());
-                a.metrics.push((k.clone(), *v, *how));
+                index.insert(m.name.clone(), a.metrics.len());
+                a.metrics.push(m.clone());
             }
         }
     }

@@ -43,7 +43,7 @@ pub(super) fn idempotent_payments(s: &Snapshot) -> InvariantRow {
                 format!("customer {customer} key {k}: payments for different amounts {amounts:?}")
             });
         }
-        let state = s.keys.iter().find(|&&(kk, _)| kk == key).map(|&(_, st)| st);
+        let state = s.key_state(key);
         let pointed = match state {
             Some(KeyState::Authorized(p) | KeyState::Completed(p, _)) => Some(p),
             _ => None,

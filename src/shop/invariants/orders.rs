@@ -213,7 +213,7 @@ pub(super) fn services_agree(s: &Snapshot) -> InvariantRow {
             .is_some_and(|c| c.status == OrderStatus::Cancelled);
         if o.status.is_stable() && !failed_in_checkout {
             let key = (d.customer, d.idempotency_key);
-            let state_of_key = s.keys.iter().find(|&&(k, _)| k == key).map(|&(_, st)| st);
+            let state_of_key = s.key_state(key);
             if state_of_key != Some(KeyState::Completed(d.payment, o.id)) {
                 row.fail(|| {
                     format!(

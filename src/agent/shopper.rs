@@ -1,0 +1,800 @@
+//! Customers and admins driving the real shop.
+//!
+//! [`ShopBusiness`] is the [`Business`] of a full run: every action calls
+//! the shop services of `crate::shop` with real state, and a failure of the
+//! shop is a failed request of that kind, never a crash.
+//!
+//! - A session is a **returning** customer (drawn uniformly from the
+//!   registered pool; their cart persists in the shop between sessions) or
+//!   a **new** visitor, whose cart lives in the session until checkout
+//!   registers them. A share of sessions holds a coupon code (drawn by the
+//!   coupons' weights); each session pays with one method (drawn by share).
+//! - `view_product` reads the product (from the catalog on a cache miss);
+//!   `browse` lists a category page and `search` runs a two-word text
+//!   search; `add_to_cart` adds a recently viewed product (or one drawn by
+//!   popularity) after checking stock; `view_cart` prices the cart;
+//!   `order_status` reads the customer's last order.
+//! - `checkout` logs in (registering a new visitor first, and moving their
+//!   cart into the shop), checks the cart, passes the payment gateway's
+//!   station, then runs the shop's checkout transaction. A gateway timeout
+//!   is retried through the gateway with the same idempotency key, up to
+//!   `payments.max_retries` times.
+//! - Admins restock (preferring SKUs seen sold out), change prices and
+//!   create coupons through the role-checked admin operations; restocks and
+//!   price changes invalidate the product's cache entry.
+
+use std::collections::BTreeSet;
+
+use rand::RngExt;
+
+use super::action::Action;
+use super::business::{
+    Business, BusinessMetric, BusinessOutcome, Cx, InvariantResult, category_key, home_key,
+};
+use super::route::{Condition, Effect, EffectOutcome};
+use crate::metrics::ErrorKind;
+use crate::scenario::model::{CouponValue, FaultKind, MethodKind, Scenario};
+use crate::shop::catalog::{SearchQuery, SortOrder};
+use crate::shop::{
+    AccountSpec, CategoryId, CheckoutRequest, CouponKind, CouponSpec, CustomerId,
+    PaymentMethodConfig, PaymentMethodKind, ProductId, ProductSpec, Shop, ShopConfig, ShopError,
+    ShippingRule, Token,
+};
+use crate::sim::dist::Sampler;
+use crate::sim::rng::{SimRng, StreamKind, stream};
+use crate::sim::time::SimTime;
+
+/// The password of every simulated account.
+const PASSWORD: &str = "ecsim-password";
+/// The admin account.
+const ADMIN_EMAIL: &str = "admin@ecsim.test";
+/// Products listed on a category page or a search result page.
+const PAGE_SIZE: u32 = 24;
+/// Recently viewed products a session remembers.
+const RECENT: usize = 4;
+/// Words of product names: `"{brand} {colour} {thing} m{id}"`. Brands are
+/// two syllables (1024 of them); a search asks for a brand's thing, a
+/// handful of products in a catalog of tens of thousands.
+const BRAND_HEADS: [&str; 32] = [
+    "ar", "bel", "cor", "dal", "el", "fen", "gar", "hal", "is", "jor", "kel", "lum", "mar", "nor",
+    "or", "pel", "quin", "ros", "sol", "tor", "ul", "vel", "wil", "xan", "yor", "zel", "bri", "cla",
+    "dro", "fla", "glo", "pra",
+];
+const BRAND_TAILS: [&str; 32] = [
+    "ix", "on", "a", "ex", "is", "or", "um", "ar", "io", "en", "yn", "ax", "el", "ine", "us", "ova",
+    "ant", "ora", "ent", "ide", "ock", "ane", "ust", "ire", "eon", "ith", "ado", "ero", "ise", "ola",
+    "une", "ette",
+];
+
+/// Brand `i` of 1024.
+fn brand(i: usize) -> String {
+    format!("{}{}", BRAND_HEADS[i % 32], BRAND_TAILS[(i / 32) % 32])
+}
+
+const COLOURS: [&str; 16] = [
+    "red", "blue", "green", "black", "white", "grey", "navy", "teal", "amber", "ivory", "olive",
+    "coral", "plum", "sand", "slate", "rose",
+];
+const THINGS: [&str; 32] = [
+    "lamp", "chair", "kettle", "jacket", "sneaker", "backpack", "watch", "headphones", "blender",
+    "mug", "rug", "pillow", "blanket", "speaker", "camera", "tablet", "scarf", "boots", "vase",
+    "planter", "wrench", "drill", "novel", "puzzle", "console", "keyboard", "monitor", "router",
+    "toaster", "skillet", "candle", "mirror",
+];
+
+fn email_registered(i: u32) -> String {
+    format!("c{i}@ecsim.test")
+}
+
+fn email_new(n: u64) -> String {
+    format!("n{n}@ecsim.test")
+}
+
+/// The name of product `id`: a brand, a colour, a thing, a model number.
+fn product_name(id: u32) -> String {
+    let h = crate::sim::rng::mix64(id as u64 ^ 0x5EED);
+    format!(
+        "{} {} {} m{id}",
+        brand((h % 1024) as usize),
+        COLOURS[((h >> 10) % 16) as usize],
+        THINGS[((h >> 16) % 32) as usize]
+    )
+}
+
+/// Why a shop could not be built from a scenario.
+#[derive(Debug, thiserror::Error)]
+#[error("the shop rejected the scenario's setup: {0}")]
+pub struct SetupError(String);
+
+/// The per-session state of a customer.
+#[derive(Clone, Debug, Default)]
+pub struct ShopSession {
+    customer: Option<CustomerId>,
+    /// Registered-pool index (returning customers).
+    pool_index: Option<u32>,
+    /// Email of a new visitor's account once registered.
+    new_email: Option<u64>,
+    logged_in: bool,
+    guest_cart: Vec<(u32, u32)>,
+    recent: [u32; RECENT],
+    n_recent: u8,
+    coupon: Option<u16>,
+    method: u8,
+    /// `(sku, qty)` of the cart being checked out.
+    lines: Vec<(u32, u32)>,
+    key: u64,
+    retries: u32,
+    added: bool,
+    bought: bool,
+}
+
+/// How sessions are drawn, compiled from the scenario.
+struct Mix {
+    returning: f64,
+    registered: u32,
+    coupon_share: f64,
+    /// Cumulative coupon weights, normalised.
+    coupon_cdf: Vec<f64>,
+    /// Cumulative method shares, normalised.
+    method_cdf: Vec<f64>,
+    methods: Vec<(PaymentMethodKind, Option<u16>)>,
+    quantity: Sampler,
+    recently_viewed: f64,
+    max_retries: u32,
+}
+
+fn cdf(weights: impl Iterator<Item = f64>) -> Vec<f64> {
+    let w: Vec<f64> = weights.collect();
+    let total: f64 = w.iter().sum();
+    let mut acc = 0.0;
+    w.iter()
+        .map(|x| {
+            acc += x / total;
+            acc
+        })
+        .collect()
+}
+
+fn pick(cdf: &[f64], rng: &mut SimRng) -> usize {
+    let u: f64 = rng.random();
+    cdf.iter().position(|&c| u < c).unwrap_or(cdf.len().saturating_sub(1))
+}
+
+/// Counters the shop does not keep itself.
+#[derive(Clone, Debug, Default)]
+struct Tally {
+    sessions_with_cart: u64,
+    abandoned: u64,
+    payment_retries: u64,
+    new_visitors: u64,
+    admin_coupons: u64,
+    /// Shop counters at the start (accounts created by the setup).
+    registrations_at_start: u64,
+    logins_at_start: u64,
+}
+
+/// The business of a full run: customers and admins using the real shop.
+pub struct ShopBusiness {
+    shop: Shop,
+    mix: Mix,
+    coupon_codes: Vec<String>,
+    pool: Vec<CustomerId>,
+    admin: Token,
+    next_new: u64,
+    next_key: u64,
+    sold_out_seen: BTreeSet<u32>,
+    doorbusters: u32,
+    restock_quantity: u32,
+    price_change_pct: f64,
+    coupon_percent: u8,
+    coupon_limit: u32,
+    tally: Tally,
+}
+
+/// Builds the shop configuration a scenario describes; prices and stock
+/// are drawn from the scenario's distributions with their own stream.
+pub fn shop_config(sc: &Scenario) -> ShopConfig {
+    let mut rng = stream(sc.seed, StreamKind::Background, 0);
+    let price = sc.catalog.price.sampler().unwrap_or(Sampler::Constant(25.0));
+    let stock = sc.catalog.stock.sampler().unwrap_or(Sampler::Constant(100.0));
+    let door = &sc.catalog.doorbusters;
+    let products = (0..sc.catalog.products)
+        .map(|i| {
+            let mut cents = (price.sample(&mut rng) * 100.0).round().clamp(1.0, 1e9) as i64;
+            let mut units = stock.sample(&mut rng).round().clamp(0.0, u32::MAX as f64) as u32;
+            if i < door.count {
+                cents = ((cents as f64) * (1.0 - door.discount_pct / 100.0)).round().max(1.0) as i64;
+                units = door.stock;
+            }
+            ProductSpec {
+                name: product_name(i),
+                category: CategoryId((i % sc.catalog.categories) as u16),
+                price_cents: cents,
+                initial_stock: units,
+                popularity_rank: i,
+            }
+        })
+        .collect();
+    let inventory_shards = sc.group("inventory").map_or(16, |g| g.shards as usize);
+    ShopConfig {
+        categories: (0..sc.catalog.categories).map(|k| format!("category-{k}")).collect(),
+        products,
+        inventory_shards,
+        shipping: ShippingRule {
+            flat_fee_cents: sc.shop.shipping_fee_cents,
+            free_over_cents: sc.shop.free_shipping_over_cents,
+        },
+        tax_bps: sc.shop.tax_bps,
+        coupons: sc
+            .coupons
+            .iter()
+            .map(|c| CouponSpec {
+                code: c.code.clone(),
+                kind: match c.value {
+                    CouponValue::Percent(p) => CouponKind::Percent(p),
+                    CouponValue::Fixed(v) => CouponKind::FixedAmount(v),
+                    CouponValue::FreeShipping => CouponKind::FreeShipping,
+                },
+                min_order_cents: c.min_order_cents,
+                valid_from: c.valid_from.as_nanos(),
+                valid_until: c.valid_until.map_or(u64::MAX, |d| d.as_nanos()),
+                category: c.category.map(CategoryId),
+                global_limit: c.global_limit,
+                per_customer_limit: c.per_customer_limit,
+            })
+            .collect(),
+        payment_methods: sc
+            .payments
+            .methods
+            .iter()
+            .map(|m| PaymentMethodConfig {
+                kind: method_kind(m.kind),
+                decline_rate: m.decline_rate,
+                timeout_rate: m.timeout_rate,
+                max_amount_cents: None,
+            })
+            .collect(),
+        password_iterations: sc.shop.password_iterations,
+        salt_seed: sc.seed,
+        // Sessions outlive any run: logins happen once per visit.
+        session_ttl: u64::MAX / 4,
+        admins: vec![AccountSpec {
+            email: ADMIN_EMAIL.into(),
+            password: PASSWORD.into(),
+        }],
+        max_cart_lines: sc.shop.max_cart_lines as usize,
+        ..ShopConfig::default()
+    }
+}
+
+fn method_kind(k: MethodKind) -> PaymentMethodKind {
+    match k {
+        MethodKind::Card => PaymentMethodKind::Card,
+        MethodKind::Wallet => PaymentMethodKind::Wallet,
+        MethodKind::BankTransfer => PaymentMethodKind::BankTransfer,
+        MethodKind::CashOnDelivery => PaymentMethodKind::CashOnDelivery,
+    }
+}
+
+fn kind(e: &ShopError) -> ErrorKind {
+    // Every shop label has an ErrorKind (a unit test checks the lists).
+    ErrorKind::from_label(e.kind()).unwrap_or(ErrorKind::InvalidInput)
+}
+
+impl ShopBusiness {
+    /// The shop of `sc`, its registered customers and its admin, ready.
+    pub fn new(sc: &Scenario) -> Result<ShopBusiness, SetupError> {
+        Self::with_config(sc, shop_config(sc))
+    }
+
+    /// As [`ShopBusiness::new`] with an explicit shop configuration (tests
+    /// use it to inject a bug).
+    pub fn with_config(sc: &Scenario, config: ShopConfig) -> Result<ShopBusiness, SetupError> {
+        let shop = Shop::new(config).map_err(|e| SetupError(e.to_string()))?;
+        let pool = (0..sc.customers.registered)
+            .map(|i| shop.register(&email_registered(i), PASSWORD))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| SetupError(e.to_string()))?;
+        let admin = shop
+            .login(ADMIN_EMAIL, PASSWORD, 0)
+            .map_err(|e| SetupError(e.to_string()))?
+            .token;
+        let c = shop.counters();
+        let tally = Tally {
+            registrations_at_start: c.registrations,
+            logins_at_start: c.logins,
+            ..Tally::default()
+        };
+        let mix = Mix {
+            returning: sc.customers.returning,
+            registered: sc.customers.registered,
+            coupon_share: if sc.coupons.is_empty() { 0.0 } else { sc.customers.coupon_share },
+            coupon_cdf: cdf(sc.coupons.iter().map(|c| c.weight)),
+            method_cdf: cdf(sc.payments.methods.iter().map(|m| m.share)),
+            methods: sc
+                .payments
+                .methods
+                .iter()
+                .map(|m| (method_kind(m.kind), m.station.map(|g| sc.groups[g as usize].first)))
+                .collect(),
+            quantity: sc.customers.quantity.sampler().unwrap_or(Sampler::Constant(1.0)),
+            recently_viewed: sc.customers.recently_viewed,
+            max_retries: sc.payments.max_retries,
+        };
+        Ok(ShopBusiness {
+            shop,
+            mix,
+            coupon_codes: sc.coupons.iter().map(|c| c.code.clone()).collect(),
+            pool,
+            admin,
+            next_new: 0,
+            next_key: 1,
+            sold_out_seen: BTreeSet::new(),
+            doorbusters: sc.catalog.doorbusters.count,
+            restock_quantity: sc.admin.restock_quantity,
+            price_change_pct: sc.admin.price_change_pct,
+            coupon_percent: sc.admin.coupon_percent.min(100) as u8,
+            coupon_limit: sc.admin.coupon_limit,
+            tally,
+        })
+    }
+
+    /// The shop, to inspect its state after a run.
+    pub fn shop(&self) -> &Shop {
+        &self.shop
+    }
+
+    fn coupon_code(&self, s: &ShopSession) -> Option<&str> {
+        s.coupon.and_then(|i| self.coupon_codes.get(i as usize)).map(String::as_str)
+    }
+
+    fn remember_viewed(s: &mut ShopSession, product: u32) {
+        s.recent[s.n_recent as usize % RECENT] = product;
+        s.n_recent = s.n_recent.wrapping_add(1);
+    }
+
+    fn in_stock(&mut self, product: u32, qty: u32) -> Result<(), ErrorKind> {
+        match self.shop.stock(ProductId(product)) {
+            Ok(on_hand) if on_hand >= qty as i64 => Ok(()),
+            Ok(_) => {
+                self.sold_out_seen.insert(product);
+                Err(ErrorKind::OutOfStock)
+            }
+            Err(e) => Err(kind(&e)),
+        }
+    }
+
+    fn login(&mut self, s: &mut ShopSession, now: u64) -> Result<(), ErrorKind> {
+        if !s.logged_in {
+            let email = match (s.pool_index, s.new_email) {
+                (Some(i), _) => email_registered(i),
+                (None, Some(n)) => email_new(n),
+                (None, None) => {
+                    let n = self.next_new;
+                    self.next_new += 1;
+                    let email = email_new(n);
+                    let id = self.shop.register(&email, PASSWORD).map_err(|e| kind(&e))?;
+                    s.customer = Some(id);
+                    s.new_email = Some(n);
+                    email
+                }
+            };
+            self.shop.login(&email, PASSWORD, now).map_err(|e| kind(&e))?;
+            s.logged_in = true;
+        }
+        let Some(customer) = s.customer else {
+            return Err(ErrorKind::Unauthorized);
+        };
+        // A new visitor's cart moves into the shop once they have an account.
+        for (product, qty) in std::mem::take(&mut s.guest_cart) {
+            // A line the shop refuses (cart full) stays out; the checkout
+            // goes on with what the cart holds.
+            let _ = self.shop.add_to_cart(customer, ProductId(product), qty, now);
+        }
+        s.lines = self.shop.cart(customer).iter().map(|l| (l.product.0, l.qty)).collect();
+        Ok(())
+    }
+
+    fn validate(&mut self, s: &mut ShopSession, now: u64) -> Result<(), ErrorKind> {
+        let customer = s.customer.ok_or(ErrorKind::Unauthorized)?;
+        if s.lines.is_empty() {
+            return Err(ErrorKind::EmptyCart);
+        }
+        for i in 0..s.lines.len() {
+            let (sku, qty) = s.lines[i];
+            self.in_stock(sku, qty)?;
+        }
+        if let Some(code) = self.coupon_code(s).map(str::to_owned) {
+            if let Err(e) = self.shop.price_cart(customer, Some(&code), now) {
+                // The customer learns the coupon does not apply and drops it.
+                s.coupon = None;
+                return Err(kind(&e));
+            }
+        }
+        s.key = self.next_key;
+        self.next_key += 1;
+        s.retries = 0;
+        Ok(())
+    }
+
+    fn checkout(&mut self, s: &mut ShopSession, cx: &mut Cx<'_>) -> EffectOutcome {
+        let Some(customer) = s.customer else {
+            return EffectOutcome::Fail(ErrorKind::Unauthorized);
+        };
+        let code = self.coupon_code(s).map(str::to_owned);
+        let method = self.mix.methods[s.method as usize].0;
+        let req = CheckoutRequest {
+            coupon: code.as_deref(),
+            method,
+            idempotency_key: s.key,
+            payment_roll: cx.rng.random(),
+        };
+        match self.shop.checkout(customer, req, cx.now.as_nanos()) {
+            Ok(_) => {
+                s.bought = true;
+                s.lines.clear();
+                EffectOutcome::Continue
+            }
+            Err(e) => {
+                let k = kind(&e);
+                if k == ErrorKind::GatewayTimeout && s.retries < self.mix.max_retries {
+                    // Back through the gateway's station, same key.
+                    s.retries += 1;
+                    self.tally.payment_retries += 1;
+                    return EffectOutcome::Repeat(1);
+                }
+                if k == ErrorKind::OutOfStock {
+                    self.sold_out_seen.extend(s.lines.iter().map(|l| l.0));
+                }
+                EffectOutcome::Fail(k)
+            }
+        }
+    }
+
+    fn search(&self, cx: &mut Cx<'_>) -> Result<(), ErrorKind> {
+        let text = format!(
+            "{} {}",
+            brand(cx.rng.random_range(0..1024)),
+            THINGS[cx.rng.random_range(0..THINGS.len())]
+        );
+        let sort = match cx.rng.random_range(0..4u8) {
+            0 => SortOrder::PriceAsc,
+            1 => SortOrder::PriceDesc,
+            _ => SortOrder::Popularity,
+        };
+        let q = SearchQuery {
+            text: &text,
+            category: None,
+            min_price_cents: None,
+            max_price_cents: None,
+            in_stock_only: cx.rng.random::<f64>() < 0.3,
+            sort,
+            page: 0,
+            page_size: PAGE_SIZE,
+        };
+        self.shop.search(&q).map(|_| ()).map_err(|e| kind(&e))
+    }
+
+    fn admin_op(&mut self, action: Action, product: u32, cx: &mut Cx<'_>) -> Result<(), ErrorKind> {
+        let now = cx.now.as_nanos();
+        let id = ProductId(product);
+        match action {
+            Action::Restock => {
+                self.shop.restock(self.admin, id, self.restock_quantity, now).map_err(|e| kind(&e))?;
+                self.sold_out_seen.remove(&product);
+                cx.invalidate(product);
+            }
+            Action::PriceChange => {
+                let old = self.shop.product(id).map_err(|e| kind(&e))?.price_cents;
+                let change = cx.rng.random_range(-1.0..=1.0) * self.price_change_pct / 100.0;
+                let new = ((old as f64) * (1.0 + change)).round().max(1.0) as i64;
+                self.shop.set_price(self.admin, id, new, now).map_err(|e| kind(&e))?;
+                cx.invalidate(product);
+            }
+            Action::CreateCoupon => {
+                self.tally.admin_coupons += 1;
+                let spec = CouponSpec {
+                    code: format!("ADMIN{}", self.tally.admin_coupons),
+                    kind: CouponKind::Percent(self.coupon_percent),
+                    min_order_cents: 0,
+                    valid_from: now,
+                    valid_until: u64::MAX,
+                    category: None,
+                    global_limit: Some(self.coupon_limit),
+                    per_customer_limit: Some(1),
+                };
+                self.shop.create_coupon(self.admin, spec, now).map_err(|e| kind(&e))?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+impl Business for ShopBusiness {
+    type Session = ShopSession;
+
+    fn start_session(&mut self, s: &mut ShopSession, cx: &mut Cx<'_>) {
+        *s = ShopSession::default();
+        let m = &self.mix;
+        if m.registered > 0 && cx.rng.random::<f64>() < m.returning {
+            let i = cx.rng.random_range(0..m.registered);
+            s.pool_index = Some(i);
+            s.customer = Some(self.pool[i as usize]);
+        } else {
+            self.tally.new_visitors += 1;
+        }
+        if m.coupon_share > 0.0 && cx.rng.random::<f64>() < m.coupon_share {
+            s.coupon = Some(pick(&m.coupon_cdf, cx.rng) as u16);
+        }
+        s.method = pick(&m.method_cdf, cx.rng) as u8;
+    }
+
+    fn subject(&mut self, action: Action, s: &mut ShopSession, cx: &mut Cx<'_>) -> u32 {
+        match action {
+            Action::ViewProduct => cx.picker.product(cx.rng),
+            Action::AddToCart => {
+                let seen = (s.n_recent as usize).min(RECENT);
+                if seen > 0 && cx.rng.random::<f64>() < self.mix.recently_viewed {
+                    s.recent[cx.rng.random_range(0..seen)]
+                } else {
+                    cx.picker.product(cx.rng)
+                }
+            }
+            Action::Browse => category_key(cx.picker, cx.picker.category(cx.rng)),
+            Action::Home => home_key(cx.picker),
+            Action::Restock => match self.sold_out_seen.iter().next() {
+                Some(&sku) => sku,
+                None => cx.picker.product(cx.rng),
+            },
+            Action::PriceChange => cx.picker.product(cx.rng),
+            _ => 0,
+        }
+    }
+
+    fn condition(&self, condition: Condition, s: &ShopSession) -> bool {
+        match condition {
+            Condition::NeedsLogin => !s.logged_in,
+            Condition::HasCoupon => s.coupon.is_some(),
+        }
+    }
+
+    fn lines(&self, s: &ShopSession) -> u32 {
+        s.lines.len() as u32
+    }
+
+    fn line_shard(&self, s: &ShopSession, i: u32, shards: u16) -> u16 {
+        self.sku_shard(s.lines[i as usize].0, shards)
+    }
+
+    fn sku_shard(&self, sku: u32, shards: u16) -> u16 {
+        // The shop's own lock shard, so the modelled lock is the real one.
+        (self.shop.inventory_shard(ProductId(sku)) % shards.max(1) as usize) as u16
+    }
+
+    fn payment_station(&self, s: &ShopSession) -> Option<u16> {
+        self.mix.methods.get(s.method as usize).and_then(|m| m.1)
+    }
+
+    fn effect(&mut self, effect: Effect, s: &mut ShopSession, cx: &mut Cx<'_>) -> EffectOutcome {
+        let now = cx.now.as_nanos();
+        let done = |r: Result<(), ErrorKind>| match r {
+            Ok(()) => EffectOutcome::Continue,
+            Err(k) => EffectOutcome::Fail(k),
+        };
+        match effect {
+            Effect::Login => done(self.login(s, now)),
+            Effect::Validate => done(self.validate(s, now)),
+            Effect::Checkout => self.checkout(s, cx),
+        }
+    }
+
+    fn complete(&mut self, action: Action, subject: u32, s: &mut ShopSession, cx: &mut Cx<'_>) -> Result<(), ErrorKind> {
+        let now = cx.now.as_nanos();
+        match action {
+            Action::Home | Action::Checkout => Ok(()),
+            Action::Browse if cx.cached => Ok(()),
+            Action::Browse => {
+                let category = subject.saturating_sub(cx.picker.products());
+                let q = SearchQuery {
+                    text: "",
+                    category: Some(CategoryId(category as u16)),
+                    min_price_cents: None,
+                    max_price_cents: None,
+                    in_stock_only: false,
+                    sort: SortOrder::Popularity,
+                    page: 0,
+                    page_size: PAGE_SIZE,
+                };
+                self.shop.search(&q).map(|_| ()).map_err(|e| kind(&e))
+            }
+            Action::Search => self.search(cx),
+            Action::ViewProduct => {
+                Self::remember_viewed(s, subject);
+                if cx.cached {
+                    return Ok(());
+                }
+                self.shop.product(ProductId(subject)).map(|_| ()).map_err(|e| kind(&e))
+            }
+            Action::AddToCart => {
+                let qty = (self.mix.quantity.sample(cx.rng).round() as u32).max(1);
+                self.in_stock(subject, qty)?;
+                s.added = true;
+                match s.customer {
+                    Some(c) => self.shop.add_to_cart(c, ProductId(subject), qty, now).map(|_| ()).map_err(|e| kind(&e)),
+                    None => {
+                        match s.guest_cart.iter_mut().find(|l| l.0 == subject) {
+                            Some(line) => line.1 += qty,
+                            None => s.guest_cart.push((subject, qty)),
+                        }
+                        Ok(())
+                    }
+                }
+            }
+            Action::ViewCart => match s.customer {
+                Some(c) => {
+                    let code = self.coupon_code(s).map(str::to_owned);
+                    // A coupon that does not apply is shown as such; the cart
+                    // is priced without it.
+                    if self.shop.price_cart(c, code.as_deref(), now).is_err() {
+                        self.shop.price_cart(c, None, now).map_err(|e| kind(&e))?;
+                    }
+                    Ok(())
+                }
+                None => Ok(()),
+            },
+            Action::OrderStatus => {
+                let c = s.customer.ok_or(ErrorKind::Unauthorized)?;
+                if let Some(&last) = self.shop.orders_of(c).last() {
+                    self.shop.order_status(last).map_err(|e| kind(&e))?;
+                }
+                Ok(())
+            }
+            Action::Restock | Action::PriceChange | Action::CreateCoupon => self.admin_op(action, subject, cx),
+        }
+    }
+
+    fn end_session(&mut self, s: &mut ShopSession, _cx: &mut Cx<'_>) {
+        if s.added {
+            self.tally.sessions_with_cart += 1;
+            if !s.bought {
+                self.tally.abandoned += 1;
+            }
+        }
+    }
+
+    fn fault(&mut self, fault: &FaultKind, active: bool) {
+        if let FaultKind::PaymentDeclines { rate } = fault {
+            self.shop.set_extra_declines(if active { *rate } else { 0.0 });
+        }
+    }
+
+    fn finish(&mut self, _now: SimTime) -> BusinessOutcome {
+        BusinessOutcome {
+            metrics: self.metrics(),
+            invariants: crate::shop::invariants::check(&self.shop)
+                .rows
+                .into_iter()
+                .map(|r| InvariantResult {
+                    id: r.id.to_owned(),
+                    name: r.name.to_owned(),
+                    checked: r.checked,
+                    violations: r.violations,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl ShopBusiness {
+    fn metrics(&self) -> Vec<BusinessMetric> {
+        use crate::shop::OrderStatus;
+        let c = self.shop.counters();
+        let status = |st: OrderStatus| c.orders_by_status.iter().find(|(s, _)| *s == st).map_or(0, |x| x.1) as f64;
+        let paid_like = status(OrderStatus::Paid) + status(OrderStatus::Shipped) + status(OrderStatus::Delivered);
+        let orders = c.checkouts_ok as f64;
+        let revenue = c.revenue_cents as f64 / 100.0;
+        let mut m = vec![
+            BusinessMetric::sum("registrations", (c.registrations - self.tally.registrations_at_start) as f64),
+            BusinessMetric::sum("logins", (c.logins - self.tally.logins_at_start) as f64),
+            BusinessMetric::sum("new_visitors", self.tally.new_visitors as f64),
+            BusinessMetric::sum("orders_placed", orders),
+            BusinessMetric::sum("orders_paid", paid_like),
+            BusinessMetric::sum("orders_awaiting_payment", status(OrderStatus::AwaitingPayment)),
+            BusinessMetric::sum("orders_cancelled", status(OrderStatus::Cancelled)),
+            BusinessMetric::sum("orders_refunded", status(OrderStatus::Refunded)),
+            BusinessMetric::sum("checkouts_failed", c.checkouts_failed as f64),
+            BusinessMetric::sum("revenue", revenue),
+            BusinessMetric::mean("average_order_value", if paid_like > 0.0 { revenue / paid_like } else { 0.0 }),
+            BusinessMetric::sum("sessions_with_cart", self.tally.sessions_with_cart as f64),
+            BusinessMetric::sum("carts_abandoned", self.tally.abandoned as f64),
+            BusinessMetric::mean(
+                "cart_abandonment",
+                if self.tally.sessions_with_cart > 0 { self.tally.abandoned as f64 / self.tally.sessions_with_cart as f64 } else { 0.0 },
+            ),
+        ];
+        let sold_out = self.shop.sold_out();
+        m.push(BusinessMetric::sum("skus_sold_out", sold_out.len() as f64));
+        if self.doorbusters > 0 {
+            let doors: Vec<u64> = sold_out.iter().filter(|(id, _)| id.0 < self.doorbusters).map(|(_, t)| *t).collect();
+            m.push(BusinessMetric::sum("doorbusters_sold_out", doors.len() as f64));
+            if let Some(first) = doors.iter().min() {
+                m.push(BusinessMetric::mean("first_doorbuster_sold_out_s", *first as f64 / 1e9));
+            }
+        }
+        let redemptions = self.shop.coupon_redemptions();
+        let total: u32 = redemptions.iter().map(|r| r.1).sum();
+        m.push(BusinessMetric::sum("coupon_redemptions", total as f64));
+        for (code, n) in redemptions {
+            m.push(BusinessMetric::sum(format!("coupon_redemptions.{code}"), n as f64));
+        }
+        m.extend([
+            BusinessMetric::sum("payment_declines", c.payments.declines as f64),
+            BusinessMetric::sum("gateway_timeouts", c.payments.gateway_timeouts as f64),
+            BusinessMetric::sum("payment_retries", self.tally.payment_retries as f64),
+            BusinessMetric::sum("idempotent_replays", c.payments.idempotent_replays as f64),
+            BusinessMetric::sum("refunded", c.payments.refunded_cents as f64 / 100.0),
+        ]);
+        m
+    }
+}
+
+/// The business metric names a run of `sc` reports (after `sessions`).
+pub fn metric_names(sc: &Scenario) -> Vec<String> {
+    let mut n: Vec<String> = [
+        "registrations",
+        "logins",
+        "new_visitors",
+        "orders_placed",
+        "orders_paid",
+        "orders_awaiting_payment",
+        "orders_cancelled",
+        "orders_refunded",
+        "checkouts_failed",
+        "revenue",
+        "average_order_value",
+        "sessions_with_cart",
+        "carts_abandoned",
+        "cart_abandonment",
+        "skus_sold_out",
+    ]
+    .map(String::from)
+    .to_vec();
+    if sc.catalog.doorbusters.count > 0 {
+        n.extend(["doorbusters_sold_out".to_owned(), "first_doorbuster_sold_out_s".to_owned()]);
+    }
+    n.push("coupon_redemptions".into());
+    n.extend(sc.coupons.iter().map(|c| format!("coupon_redemptions.{}", c.code)));
+    n.extend(["payment_declines", "gateway_timeouts", "payment_retries", "idempotent_replays", "refunded"].map(String::from));
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shop::ERROR_KINDS;
+
+    #[test]
+    fn every_shop_error_label_is_a_report_error_kind() {
+        for label in ERROR_KINDS {
+            assert!(ErrorKind::from_label(label).is_some(), "{label} has no ErrorKind");
+        }
+    }
+
+    #[test]
+    fn product_names_have_a_brand_a_colour_a_thing_and_a_model() {
+        let n = product_name(7);
+        let words: Vec<&str> = n.split(' ').collect();
+        assert_eq!(words.len(), 4);
+        assert!((0..1024).any(|i| brand(i) == words[0]), "{n}");
+        assert!(COLOURS.contains(&words[1]) && THINGS.contains(&words[2]));
+        assert_eq!(words[3], "m7");
+    }
+
+    #[test]
+    fn brands_are_distinct_words() {
+        let all: std::collections::BTreeSet<String> = (0..1024).map(brand).collect();
+        assert_eq!(all.len(), 1024);
+        assert!(all.iter().all(|b| !COLOURS.contains(&b.as_str()) && !THINGS.contains(&b.as_str())));
+    }
+}
