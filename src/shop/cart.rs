@@ -14,7 +14,7 @@
 //! The cart does not know products or stock: the shop validates those before
 //! calling in, passing the units currently on hand.
 
-use super::ids::{CustomerId, FxDashMap, Nanos, ProductId};
+use super::ids::{CustomerId, FxDashMap, Nanos, ProductId, new_map};
 
 /// Hard upper bound on distinct products in a cart (pricing copies a cart
 /// into a stack buffer of this size to avoid allocating).
@@ -103,7 +103,7 @@ impl Carts {
     /// of `max_qty` units each.
     pub fn new(max_lines: usize, max_qty: u32) -> Self {
         Self {
-            carts: FxDashMap::default(),
+            carts: new_map(),
             max_lines: max_lines.clamp(1, MAX_CART_LINES),
             max_qty: max_qty.max(1),
         }

@@ -14,7 +14,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
-use super::ids::{CategoryId, Cents, FxDashMap, ProductId};
+use super::ids::{CategoryId, Cents, FxDashMap, ProductId, new_map};
 
 /// Highest accepted price: ten million currency units.
 pub const MAX_PRICE_CENTS: Cents = 1_000_000_000;
@@ -177,11 +177,11 @@ impl Catalog {
     /// A catalog with these categories and no products.
     pub fn new(categories: &[String]) -> Self {
         Self {
-            products: FxDashMap::default(),
+            products: new_map(),
             next_id: AtomicU32::new(0),
             categories: RwLock::new(categories.iter().map(|c| c.as_str().into()).collect()),
-            tokens: FxDashMap::default(),
-            by_category: FxDashMap::default(),
+            tokens: new_map(),
+            by_category: new_map(),
         }
     }
 

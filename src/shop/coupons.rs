@@ -16,7 +16,9 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use super::ids::{CategoryId, Cents, CouponId, CustomerId, FxDashMap, FxHashMap, Nanos, OrderId};
+use super::ids::{
+    CategoryId, Cents, CouponId, CustomerId, FxDashMap, FxHashMap, Nanos, OrderId, new_map,
+};
 use super::pricing::{CouponEffect, PricedLine};
 
 /// What a coupon gives.
@@ -252,11 +254,21 @@ pub struct CouponUsage {
 }
 
 /// The coupon service. `Send + Sync`.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Coupons {
     by_code: FxDashMap<Box<str>, CouponId>,
     by_id: FxDashMap<CouponId, Coupon>,
     next_id: AtomicU32,
+}
+
+impl Default for Coupons {
+    fn default() -> Self {
+        Self {
+            by_code: new_map(),
+            by_id: new_map(),
+            next_id: AtomicU32::new(0),
+        }
+    }
 }
 
 impl Coupons {

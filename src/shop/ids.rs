@@ -30,6 +30,16 @@ pub type FxBuild = BuildHasherDefault<FxHasher>;
 /// A concurrent map with the fixed hasher.
 pub type FxDashMap<K, V> = dashmap::DashMap<K, V, FxBuild>;
 
+/// Shards of every concurrent map: fixed (dashmap's default depends on the
+/// machine's core count) and large enough that threads working on different
+/// keys rarely share a shard lock.
+pub const MAP_SHARDS: usize = 8;
+
+/// An empty concurrent map with the fixed hasher and [`MAP_SHARDS`] shards.
+pub(crate) fn new_map<K: Eq + std::hash::Hash, V>() -> FxDashMap<K, V> {
+    dashmap::DashMap::with_hasher_and_shard_amount(FxBuild::default(), MAP_SHARDS)
+}
+
 /// A single-threaded map with the fixed hasher.
 pub type FxHashMap<K, V> = std::collections::HashMap<K, V, FxBuild>;
 

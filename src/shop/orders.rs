@@ -28,7 +28,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::coupons::RedemptionTicket;
-use super::ids::{CustomerId, FxDashMap, Nanos, OrderId, PaymentId};
+use super::ids::{CustomerId, FxDashMap, Nanos, OrderId, PaymentId, new_map};
 use super::pricing::{PriceBreakdown, PricedLine};
 use super::strategies::PaymentMethodKind;
 
@@ -200,8 +200,8 @@ pub struct Orders {
 impl Default for Orders {
     fn default() -> Self {
         Self {
-            orders: FxDashMap::default(),
-            by_customer: FxDashMap::default(),
+            orders: new_map(),
+            by_customer: new_map(),
             next_id: AtomicU64::new(1),
             counts: Default::default(),
         }

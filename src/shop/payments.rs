@@ -18,7 +18,7 @@
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
-use super::ids::{Cents, CustomerId, FxDashMap, Nanos, OrderId, PaymentId};
+use super::ids::{Cents, CustomerId, FxDashMap, Nanos, OrderId, PaymentId, new_map};
 use super::ledger::{Ledger, LedgerEntry, MovementKind};
 pub use super::strategies::{
     DeclineReason, GatewayDecision, PaymentMethodConfig, PaymentMethodKind, PaymentStrategy,
@@ -211,8 +211,8 @@ impl Payments {
         }
         Self {
             strategies,
-            payments: FxDashMap::default(),
-            keys: FxDashMap::default(),
+            payments: new_map(),
+            keys: new_map(),
             ledger: Ledger::new(ledger_shards),
             next_id: AtomicU64::new(1),
             authorizations: AtomicU64::new(0),

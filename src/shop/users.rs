@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use sha2::{Digest, Sha256};
 
-use super::ids::{FxDashMap, Nanos, Token, UserId, mix64};
+use super::ids::{FxDashMap, Nanos, Token, UserId, mix64, new_map};
 
 /// Longest accepted email, in bytes (RFC 5321 path limit).
 pub const MAX_EMAIL_LEN: usize = 254;
@@ -132,9 +132,9 @@ impl Users {
     /// An empty user base. `iterations` is the PBKDF2 cost (at least 1).
     pub fn new(iterations: u32, salt_seed: u64, session_ttl: Nanos) -> Self {
         Self {
-            by_id: FxDashMap::default(),
-            by_email: FxDashMap::default(),
-            sessions: FxDashMap::default(),
+            by_id: new_map(),
+            by_email: new_map(),
+            sessions: new_map(),
             next_id: AtomicU32::new(0),
             next_token: AtomicU64::new(0),
             iterations: iterations.max(1),

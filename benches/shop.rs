@@ -1,0 +1,138 @@
+//! Shop throughput in operations per second.
+//!
+//! Three operations, each on 1 thread and on 2 threads, on *hot* SKUs (every
+//! thread hits the same product, hence the same catalog entry and inventory
+//! shard) and on *spread* SKUs (each call a different product of 1 000):
+//! - `product_lookup`: [`Shop::product`] + [`Shop::stock`] (a product page);
+//! - `add_to_cart`: one unit into one of 512 carts per thread;
+//! - `checkout`: `add_to_cart` of one unit then a full card checkout (price,
+//!   reserve, authorize, order, capture, commit, ledger); the add costs a few
+//!   percent of the total.
+//!
+//! Every call succeeds (stock and line limits are set high, the payment draw
+//! approves). Checkout samples start from a fresh shop, so state does not
+//! grow across samples. Run with `cargo bench --bench shop`; criterion
+//! reports time per operation and, through `Throughput::Elements`, ops/s
+//! (for 2 threads: operations of both threads per wall-clock second).
+
+use std::hint::black_box;
+use std::sync::Barrier;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use ecsim::shop::{CheckoutRequest, CustomerId, PaymentMethodKind, ProductId, Shop, ShopConfig};
+
+const PRODUCTS: u32 = 1_000;
+const CUSTOMERS_PER_THREAD: u32 = 512;
+
+/// A 1 000-product sample shop with practically unlimited stock and line
+/// quantities, and `CUSTOMERS_PER_THREAD` customers per thread.
+fn shop(threads: u32) -> (Shop, Vec<Vec<CustomerId>>) {
+    let mut config = ShopConfig::sample(PRODUCTS);
+    config.password_iterations = 1;
+    config.max_line_qty = u32::MAX;
+    for p in &mut config.products {
+        p.initial_stock = u32::MAX;
+    }
+    let shop = Shop::new(config).expect("sample config is valid");
+    let customers = (0..threads)
+        .map(|t| {
+            (0..CUSTOMERS_PER_THREAD)
+                .map(|i| {
+                    shop.register(&format!("c{t}x{i}@bench.io"), "password1")
+                        .expect("fresh email")
+                })
+                .collect()
+        })
+        .collect();
+    (shop, customers)
+}
+
+/// The product thread `t` uses for its `i`-th call.
+fn sku(hot: bool, t: u32, i: u64) -> ProductId {
+    if hot {
+        ProductId(0)
+    } else {
+        ProductId(((i * 7_919 + u64::from(t) * 104_729) % u64::from(PRODUCTS)) as u32)
+    }
+}
+
+/// Runs `op(thread, i)` for `iters` calls split over `threads` threads that
+/// start together; returns the wall-clock time.
+fn timed(threads: u32, iters: u64, op: &(dyn Fn(u32, u64) + Sync)) -> Duration {
+    let barrier = Barrier::new(threads as usize + 1);
+    let per_thread = iters.div_ceil(u64::from(threads));
+    std::thread::scope(|s| {
+        for t in 0..threads {
+            let barrier = &barrier;
+            s.spawn(move || {
+                barrier.wait();
+                for i in 0..per_thread {
+                    op(t, i);
+                }
+                barrier.wait();
+            });
+        }
+        barrier.wait();
+        let start = Instant::now();
+        barrier.wait();
+        start.elapsed()
+    })
+}
+
+fn bench(c: &mut Criterion) {
+    let mut group = c.benchmark_group("shop");
+    group.throughput(Throughput::Elements(1));
+    for threads in [1u32, 2] {
+        for hot in [true, false] {
+            let name = |op: &str| format!("{op}/{threads}t/{}", if hot { "hot" } else { "spread" });
+
+            let (shared, customers) = shop(threads);
+            group.bench_function(name("product_lookup"), |b| {
+                b.iter_custom(|iters| {
+                    timed(threads, iters, &|t, i| {
+                        let p = sku(hot, t, i);
+                        black_box(shared.product(p).expect("active product"));
+                        black_box(shared.stock(p).expect("stocked product"));
+                    })
+                })
+            });
+
+            group.bench_function(name("add_to_cart"), |b| {
+                b.iter_custom(|iters| {
+                    timed(threads, iters, &|t, i| {
+                        let customer =
+                            customers[t as usize][(i % u64::from(CUSTOMERS_PER_THREAD)) as usize];
+                        // 512 customers × 16 products: carts stay within their line limit.
+                        let p = sku(hot, t, i / u64::from(CUSTOMERS_PER_THREAD) % 16);
+                        black_box(shared.add_to_cart(customer, p, 1, i).expect("add succeeds"));
+                    })
+                })
+            });
+
+            group.bench_function(name("checkout"), |b| {
+                b.iter_custom(|iters| {
+                    let (fresh, customers) = shop(threads);
+                    timed(threads, iters, &|t, i| {
+                        let customer =
+                            customers[t as usize][(i % u64::from(CUSTOMERS_PER_THREAD)) as usize];
+                        fresh
+                            .add_to_cart(customer, sku(hot, t, i), 1, i)
+                            .expect("add succeeds");
+                        let req = CheckoutRequest {
+                            coupon: None,
+                            method: PaymentMethodKind::Card,
+                            idempotency_key: i,
+                            payment_roll: 0.99,
+                        };
+                        black_box(fresh.checkout(customer, req, i).expect("checkout succeeds"));
+                    })
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
