@@ -3,11 +3,16 @@
 //! `mm8_rho09`: the M/M/8 model at utilization 0.9 with 1M customers
 //! (the reference workload), metrics recording included.
 //! `shop_mix`: a browsing/checkout mix touching every default station and
-//! the cache. Run with `cargo bench --bench engine`; criterion reports
-//! time per run and, through `Throughput::Elements`, events per second.
+//! the cache. `black_friday_20m`: the full shop model (customers and
+//! admins using the real shop services) on the first 20 minutes of the
+//! bundled Black Friday, doors opening at 5 minutes; the shop's setup is
+//! outside the timing. Run with `cargo bench --bench engine`; criterion
+//! reports time per run and, through `Throughput::Elements`, events per
+//! second.
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use ecsim::agent::business::ModelOnly;
+use ecsim::agent::shopper::ShopBusiness;
 use ecsim::scenario::{Scenario, load_str};
 use ecsim::sim::engine::Engine;
 
@@ -79,6 +84,29 @@ fn bench(c: &mut Criterion) {
         g.throughput(Throughput::Elements(events(&sc)));
         g.bench_function(name, |b| b.iter(|| events(&sc)));
     }
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/black_friday.toml");
+    let sets = [
+        "scenario.duration=\"20m\"",
+        "scenario.warmup=\"1m\"",
+        "load.stages.1.at=\"5m\"",
+        "load.stages.2.at=\"6m\"",
+        "load.stages.3.at=\"20m\"",
+    ]
+    .map(String::from);
+    let bf = match ecsim::scenario::load(&path, &sets, None) {
+        Ok(l) => l.scenario,
+        Err(e) => panic!("{e}"),
+    };
+    let shop = || ShopBusiness::new(&bf).unwrap_or_else(|e| panic!("{e}"));
+    let n = Engine::new(&bf, shop()).run(&mut |_| true).events;
+    g.throughput(Throughput::Elements(n));
+    g.bench_function("black_friday_20m", |b| {
+        b.iter_batched(
+            shop,
+            |business| Engine::new(&bf, business).run(&mut |_| true).events,
+            BatchSize::PerIteration,
+        )
+    });
     g.finish();
 }
 

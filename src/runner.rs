@@ -10,8 +10,9 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::agent::business::Business;
-use crate::agent::shopper::{SetupError, ShopBusiness};
+use crate::agent::shopper::{SetupError, ShopBusiness, shop_config};
 use crate::scenario::Scenario;
+use crate::shop::InjectedBug;
 use crate::sim::engine::{Engine, Progress};
 use crate::sim::result::RunResult;
 use crate::sim::rng::{StreamKind, mix64};
@@ -89,11 +90,18 @@ where
 }
 
 /// Runs `sc`, all its replications on up to `threads` threads, with
-/// customers and admins using the real shop.
+/// customers and admins using the real shop (broken on purpose by `bug`,
+/// for tests of the invariant check).
 pub fn simulate(
     sc: &Scenario,
     threads: usize,
+    bug: Option<InjectedBug>,
     control: &(dyn Fn(u32, &Progress) -> bool + Sync),
 ) -> Result<Vec<RunResult>, SetupError> {
-    run_replications(sc, sc.replications, threads, ShopBusiness::new, control)
+    let make = |world: &Scenario| {
+        let mut config = shop_config(world);
+        config.inject_bug = bug;
+        ShopBusiness::with_config(world, config)
+    };
+    run_replications(sc, sc.replications, threads, make, control)
 }

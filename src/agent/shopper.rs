@@ -37,8 +37,8 @@ use crate::scenario::model::{CouponValue, FaultKind, MethodKind, Scenario};
 use crate::shop::catalog::{SearchQuery, SortOrder};
 use crate::shop::{
     AccountSpec, CategoryId, CheckoutRequest, CouponKind, CouponSpec, CustomerId,
-    PaymentMethodConfig, PaymentMethodKind, ProductId, ProductSpec, Shop, ShopConfig, ShopError,
-    ShippingRule, Token,
+    PaymentMethodConfig, PaymentMethodKind, ProductId, ProductSpec, ShippingRule, Shop, ShopConfig,
+    ShopError, Token,
 };
 use crate::sim::dist::Sampler;
 use crate::sim::rng::{SimRng, StreamKind, stream};
@@ -57,13 +57,13 @@ const RECENT: usize = 4;
 /// handful of products in a catalog of tens of thousands.
 const BRAND_HEADS: [&str; 32] = [
     "ar", "bel", "cor", "dal", "el", "fen", "gar", "hal", "is", "jor", "kel", "lum", "mar", "nor",
-    "or", "pel", "quin", "ros", "sol", "tor", "ul", "vel", "wil", "xan", "yor", "zel", "bri", "cla",
-    "dro", "fla", "glo", "pra",
+    "or", "pel", "quin", "ros", "sol", "tor", "ul", "vel", "wil", "xan", "yor", "zel", "bri",
+    "cla", "dro", "fla", "glo", "pra",
 ];
 const BRAND_TAILS: [&str; 32] = [
-    "ix", "on", "a", "ex", "is", "or", "um", "ar", "io", "en", "yn", "ax", "el", "ine", "us", "ova",
-    "ant", "ora", "ent", "ide", "ock", "ane", "ust", "ire", "eon", "ith", "ado", "ero", "ise", "ola",
-    "une", "ette",
+    "ix", "on", "a", "ex", "is", "or", "um", "ar", "io", "en", "yn", "ax", "el", "ine", "us",
+    "ova", "ant", "ora", "ent", "ide", "ock", "ane", "ust", "ire", "eon", "ith", "ado", "ero",
+    "ise", "ola", "une", "ette",
 ];
 
 /// Brand `i` of 1024.
@@ -76,10 +76,38 @@ const COLOURS: [&str; 16] = [
     "coral", "plum", "sand", "slate", "rose",
 ];
 const THINGS: [&str; 32] = [
-    "lamp", "chair", "kettle", "jacket", "sneaker", "backpack", "watch", "headphones", "blender",
-    "mug", "rug", "pillow", "blanket", "speaker", "camera", "tablet", "scarf", "boots", "vase",
-    "planter", "wrench", "drill", "novel", "puzzle", "console", "keyboard", "monitor", "router",
-    "toaster", "skillet", "candle", "mirror",
+    "lamp",
+    "chair",
+    "kettle",
+    "jacket",
+    "sneaker",
+    "backpack",
+    "watch",
+    "headphones",
+    "blender",
+    "mug",
+    "rug",
+    "pillow",
+    "blanket",
+    "speaker",
+    "camera",
+    "tablet",
+    "scarf",
+    "boots",
+    "vase",
+    "planter",
+    "wrench",
+    "drill",
+    "novel",
+    "puzzle",
+    "console",
+    "keyboard",
+    "monitor",
+    "router",
+    "toaster",
+    "skillet",
+    "candle",
+    "mirror",
 ];
 
 fn email_registered(i: u32) -> String {
@@ -157,7 +185,9 @@ fn cdf(weights: impl Iterator<Item = f64>) -> Vec<f64> {
 
 fn pick(cdf: &[f64], rng: &mut SimRng) -> usize {
     let u: f64 = rng.random();
-    cdf.iter().position(|&c| u < c).unwrap_or(cdf.len().saturating_sub(1))
+    cdf.iter()
+        .position(|&c| u < c)
+        .unwrap_or(cdf.len().saturating_sub(1))
 }
 
 /// Counters the shop does not keep itself.
@@ -195,15 +225,25 @@ pub struct ShopBusiness {
 /// are drawn from the scenario's distributions with their own stream.
 pub fn shop_config(sc: &Scenario) -> ShopConfig {
     let mut rng = stream(sc.seed, StreamKind::Background, 0);
-    let price = sc.catalog.price.sampler().unwrap_or(Sampler::Constant(25.0));
-    let stock = sc.catalog.stock.sampler().unwrap_or(Sampler::Constant(100.0));
+    let price = sc
+        .catalog
+        .price
+        .sampler()
+        .unwrap_or(Sampler::Constant(25.0));
+    let stock = sc
+        .catalog
+        .stock
+        .sampler()
+        .unwrap_or(Sampler::Constant(100.0));
     let door = &sc.catalog.doorbusters;
     let products = (0..sc.catalog.products)
         .map(|i| {
             let mut cents = (price.sample(&mut rng) * 100.0).round().clamp(1.0, 1e9) as i64;
             let mut units = stock.sample(&mut rng).round().clamp(0.0, u32::MAX as f64) as u32;
             if i < door.count {
-                cents = ((cents as f64) * (1.0 - door.discount_pct / 100.0)).round().max(1.0) as i64;
+                cents = ((cents as f64) * (1.0 - door.discount_pct / 100.0))
+                    .round()
+                    .max(1.0) as i64;
                 units = door.stock;
             }
             ProductSpec {
@@ -217,7 +257,9 @@ pub fn shop_config(sc: &Scenario) -> ShopConfig {
         .collect();
     let inventory_shards = sc.group("inventory").map_or(16, |g| g.shards as usize);
     ShopConfig {
-        categories: (0..sc.catalog.categories).map(|k| format!("category-{k}")).collect(),
+        categories: (0..sc.catalog.categories)
+            .map(|k| format!("category-{k}"))
+            .collect(),
         products,
         inventory_shards,
         shipping: ShippingRule {
@@ -308,16 +350,29 @@ impl ShopBusiness {
         let mix = Mix {
             returning: sc.customers.returning,
             registered: sc.customers.registered,
-            coupon_share: if sc.coupons.is_empty() { 0.0 } else { sc.customers.coupon_share },
+            coupon_share: if sc.coupons.is_empty() {
+                0.0
+            } else {
+                sc.customers.coupon_share
+            },
             coupon_cdf: cdf(sc.coupons.iter().map(|c| c.weight)),
             method_cdf: cdf(sc.payments.methods.iter().map(|m| m.share)),
             methods: sc
                 .payments
                 .methods
                 .iter()
-                .map(|m| (method_kind(m.kind), m.station.map(|g| sc.groups[g as usize].first)))
+                .map(|m| {
+                    (
+                        method_kind(m.kind),
+                        m.station.map(|g| sc.groups[g as usize].first),
+                    )
+                })
                 .collect(),
-            quantity: sc.customers.quantity.sampler().unwrap_or(Sampler::Constant(1.0)),
+            quantity: sc
+                .customers
+                .quantity
+                .sampler()
+                .unwrap_or(Sampler::Constant(1.0)),
             recently_viewed: sc.customers.recently_viewed,
             max_retries: sc.payments.max_retries,
         };
@@ -345,7 +400,9 @@ impl ShopBusiness {
     }
 
     fn coupon_code(&self, s: &ShopSession) -> Option<&str> {
-        s.coupon.and_then(|i| self.coupon_codes.get(i as usize)).map(String::as_str)
+        s.coupon
+            .and_then(|i| self.coupon_codes.get(i as usize))
+            .map(String::as_str)
     }
 
     fn remember_viewed(s: &mut ShopSession, product: u32) {
@@ -379,7 +436,9 @@ impl ShopBusiness {
                     email
                 }
             };
-            self.shop.login(&email, PASSWORD, now).map_err(|e| kind(&e))?;
+            self.shop
+                .login(&email, PASSWORD, now)
+                .map_err(|e| kind(&e))?;
             s.logged_in = true;
         }
         let Some(customer) = s.customer else {
@@ -389,9 +448,16 @@ impl ShopBusiness {
         for (product, qty) in std::mem::take(&mut s.guest_cart) {
             // A line the shop refuses (cart full) stays out; the checkout
             // goes on with what the cart holds.
-            let _ = self.shop.add_to_cart(customer, ProductId(product), qty, now);
+            let _ = self
+                .shop
+                .add_to_cart(customer, ProductId(product), qty, now);
         }
-        s.lines = self.shop.cart(customer).iter().map(|l| (l.product.0, l.qty)).collect();
+        s.lines = self
+            .shop
+            .cart(customer)
+            .iter()
+            .map(|l| (l.product.0, l.qty))
+            .collect();
         Ok(())
     }
 
@@ -404,12 +470,12 @@ impl ShopBusiness {
             let (sku, qty) = s.lines[i];
             self.in_stock(sku, qty)?;
         }
-        if let Some(code) = self.coupon_code(s).map(str::to_owned) {
-            if let Err(e) = self.shop.price_cart(customer, Some(&code), now) {
-                // The customer learns the coupon does not apply and drops it.
-                s.coupon = None;
-                return Err(kind(&e));
-            }
+        if let Some(code) = self.coupon_code(s).map(str::to_owned)
+            && let Err(e) = self.shop.price_cart(customer, Some(&code), now)
+        {
+            // The customer learns the coupon does not apply and drops it.
+            s.coupon = None;
+            return Err(kind(&e));
         }
         s.key = self.next_key;
         self.next_key += 1;
@@ -480,7 +546,9 @@ impl ShopBusiness {
         let id = ProductId(product);
         match action {
             Action::Restock => {
-                self.shop.restock(self.admin, id, self.restock_quantity, now).map_err(|e| kind(&e))?;
+                self.shop
+                    .restock(self.admin, id, self.restock_quantity, now)
+                    .map_err(|e| kind(&e))?;
                 self.sold_out_seen.remove(&product);
                 cx.invalidate(product);
             }
@@ -488,7 +556,9 @@ impl ShopBusiness {
                 let old = self.shop.product(id).map_err(|e| kind(&e))?.price_cents;
                 let change = cx.rng.random_range(-1.0..=1.0) * self.price_change_pct / 100.0;
                 let new = ((old as f64) * (1.0 + change)).round().max(1.0) as i64;
-                self.shop.set_price(self.admin, id, new, now).map_err(|e| kind(&e))?;
+                self.shop
+                    .set_price(self.admin, id, new, now)
+                    .map_err(|e| kind(&e))?;
                 cx.invalidate(product);
             }
             Action::CreateCoupon => {
@@ -503,7 +573,9 @@ impl ShopBusiness {
                     global_limit: Some(self.coupon_limit),
                     per_customer_limit: Some(1),
                 };
-                self.shop.create_coupon(self.admin, spec, now).map_err(|e| kind(&e))?;
+                self.shop
+                    .create_coupon(self.admin, spec, now)
+                    .map_err(|e| kind(&e))?;
             }
             _ => {}
         }
@@ -543,9 +615,17 @@ impl Business for ShopBusiness {
             }
             Action::Browse => category_key(cx.picker, cx.picker.category(cx.rng)),
             Action::Home => home_key(cx.picker),
-            Action::Restock => match self.sold_out_seen.iter().next() {
+            // Doorbusters are limited by design: never restocked.
+            Action::Restock => match self
+                .sold_out_seen
+                .iter()
+                .find(|&&sku| sku >= self.doorbusters)
+            {
                 Some(&sku) => sku,
-                None => cx.picker.product(cx.rng),
+                None => cx
+                    .picker
+                    .product(cx.rng)
+                    .max(self.doorbusters.min(cx.picker.products() - 1)),
             },
             Action::PriceChange => cx.picker.product(cx.rng),
             _ => 0,
@@ -589,7 +669,13 @@ impl Business for ShopBusiness {
         }
     }
 
-    fn complete(&mut self, action: Action, subject: u32, s: &mut ShopSession, cx: &mut Cx<'_>) -> Result<(), ErrorKind> {
+    fn complete(
+        &mut self,
+        action: Action,
+        subject: u32,
+        s: &mut ShopSession,
+        cx: &mut Cx<'_>,
+    ) -> Result<(), ErrorKind> {
         let now = cx.now.as_nanos();
         match action {
             Action::Home | Action::Checkout => Ok(()),
@@ -614,14 +700,21 @@ impl Business for ShopBusiness {
                 if cx.cached {
                     return Ok(());
                 }
-                self.shop.product(ProductId(subject)).map(|_| ()).map_err(|e| kind(&e))
+                self.shop
+                    .product(ProductId(subject))
+                    .map(|_| ())
+                    .map_err(|e| kind(&e))
             }
             Action::AddToCart => {
                 let qty = (self.mix.quantity.sample(cx.rng).round() as u32).max(1);
                 self.in_stock(subject, qty)?;
                 s.added = true;
                 match s.customer {
-                    Some(c) => self.shop.add_to_cart(c, ProductId(subject), qty, now).map(|_| ()).map_err(|e| kind(&e)),
+                    Some(c) => self
+                        .shop
+                        .add_to_cart(c, ProductId(subject), qty, now)
+                        .map(|_| ())
+                        .map_err(|e| kind(&e)),
                     None => {
                         match s.guest_cart.iter_mut().find(|l| l.0 == subject) {
                             Some(line) => line.1 += qty,
@@ -650,7 +743,9 @@ impl Business for ShopBusiness {
                 }
                 Ok(())
             }
-            Action::Restock | Action::PriceChange | Action::CreateCoupon => self.admin_op(action, subject, cx),
+            Action::Restock | Action::PriceChange | Action::CreateCoupon => {
+                self.admin_op(action, subject, cx)
+            }
         }
     }
 
@@ -665,7 +760,8 @@ impl Business for ShopBusiness {
 
     fn fault(&mut self, fault: &FaultKind, active: bool) {
         if let FaultKind::PaymentDeclines { rate } = fault {
-            self.shop.set_extra_declines(if active { *rate } else { 0.0 });
+            self.shop
+                .set_extra_declines(if active { *rate } else { 0.0 });
         }
     }
 
@@ -690,43 +786,83 @@ impl ShopBusiness {
     fn metrics(&self) -> Vec<BusinessMetric> {
         use crate::shop::OrderStatus;
         let c = self.shop.counters();
-        let status = |st: OrderStatus| c.orders_by_status.iter().find(|(s, _)| *s == st).map_or(0, |x| x.1) as f64;
-        let paid_like = status(OrderStatus::Paid) + status(OrderStatus::Shipped) + status(OrderStatus::Delivered);
+        let status = |st: OrderStatus| {
+            c.orders_by_status
+                .iter()
+                .find(|(s, _)| *s == st)
+                .map_or(0, |x| x.1) as f64
+        };
+        let paid_like = status(OrderStatus::Paid)
+            + status(OrderStatus::Shipped)
+            + status(OrderStatus::Delivered);
         let orders = c.checkouts_ok as f64;
         let revenue = c.revenue_cents as f64 / 100.0;
         let mut m = vec![
-            BusinessMetric::sum("registrations", (c.registrations - self.tally.registrations_at_start) as f64),
+            BusinessMetric::sum(
+                "registrations",
+                (c.registrations - self.tally.registrations_at_start) as f64,
+            ),
             BusinessMetric::sum("logins", (c.logins - self.tally.logins_at_start) as f64),
             BusinessMetric::sum("new_visitors", self.tally.new_visitors as f64),
             BusinessMetric::sum("orders_placed", orders),
             BusinessMetric::sum("orders_paid", paid_like),
-            BusinessMetric::sum("orders_awaiting_payment", status(OrderStatus::AwaitingPayment)),
+            BusinessMetric::sum(
+                "orders_awaiting_payment",
+                status(OrderStatus::AwaitingPayment),
+            ),
             BusinessMetric::sum("orders_cancelled", status(OrderStatus::Cancelled)),
             BusinessMetric::sum("orders_refunded", status(OrderStatus::Refunded)),
             BusinessMetric::sum("checkouts_failed", c.checkouts_failed as f64),
             BusinessMetric::sum("revenue", revenue),
-            BusinessMetric::mean("average_order_value", if paid_like > 0.0 { revenue / paid_like } else { 0.0 }),
+            BusinessMetric::mean(
+                "average_order_value",
+                if paid_like > 0.0 {
+                    revenue / paid_like
+                } else {
+                    0.0
+                },
+            ),
             BusinessMetric::sum("sessions_with_cart", self.tally.sessions_with_cart as f64),
             BusinessMetric::sum("carts_abandoned", self.tally.abandoned as f64),
             BusinessMetric::mean(
                 "cart_abandonment",
-                if self.tally.sessions_with_cart > 0 { self.tally.abandoned as f64 / self.tally.sessions_with_cart as f64 } else { 0.0 },
+                if self.tally.sessions_with_cart > 0 {
+                    self.tally.abandoned as f64 / self.tally.sessions_with_cart as f64
+                } else {
+                    0.0
+                },
             ),
         ];
         let sold_out = self.shop.sold_out();
         m.push(BusinessMetric::sum("skus_sold_out", sold_out.len() as f64));
         if self.doorbusters > 0 {
-            let doors: Vec<u64> = sold_out.iter().filter(|(id, _)| id.0 < self.doorbusters).map(|(_, t)| *t).collect();
-            m.push(BusinessMetric::sum("doorbusters_sold_out", doors.len() as f64));
+            let doors: Vec<u64> = sold_out
+                .iter()
+                .filter(|(id, _)| id.0 < self.doorbusters)
+                .map(|(_, t)| *t)
+                .collect();
+            m.push(BusinessMetric::sum(
+                "doorbusters_sold_out",
+                doors.len() as f64,
+            ));
             if let Some(first) = doors.iter().min() {
-                m.push(BusinessMetric::mean("first_doorbuster_sold_out_s", *first as f64 / 1e9));
+                m.push(BusinessMetric::mean(
+                    "first_doorbuster_sold_out_s",
+                    *first as f64 / 1e9,
+                ));
             }
         }
         let redemptions = self.shop.coupon_redemptions();
         let total: u32 = redemptions.iter().map(|r| r.1).sum();
         m.push(BusinessMetric::sum("coupon_redemptions", total as f64));
-        for (code, n) in redemptions {
-            m.push(BusinessMetric::sum(format!("coupon_redemptions.{code}"), n as f64));
+        // One row per scenario coupon, in file order (admin-created coupons
+        // count in the total only, so the rows are known before the run).
+        for code in &self.coupon_codes {
+            let n = redemptions.iter().find(|r| &r.0 == code).map_or(0, |r| r.1);
+            m.push(BusinessMetric::sum(
+                format!("coupon_redemptions.{code}"),
+                n as f64,
+            ));
         }
         m.extend([
             BusinessMetric::sum("payment_declines", c.payments.declines as f64),
@@ -761,11 +897,27 @@ pub fn metric_names(sc: &Scenario) -> Vec<String> {
     .map(String::from)
     .to_vec();
     if sc.catalog.doorbusters.count > 0 {
-        n.extend(["doorbusters_sold_out".to_owned(), "first_doorbuster_sold_out_s".to_owned()]);
+        n.extend([
+            "doorbusters_sold_out".to_owned(),
+            "first_doorbuster_sold_out_s".to_owned(),
+        ]);
     }
     n.push("coupon_redemptions".into());
-    n.extend(sc.coupons.iter().map(|c| format!("coupon_redemptions.{}", c.code)));
-    n.extend(["payment_declines", "gateway_timeouts", "payment_retries", "idempotent_replays", "refunded"].map(String::from));
+    n.extend(
+        sc.coupons
+            .iter()
+            .map(|c| format!("coupon_redemptions.{}", c.code)),
+    );
+    n.extend(
+        [
+            "payment_declines",
+            "gateway_timeouts",
+            "payment_retries",
+            "idempotent_replays",
+            "refunded",
+        ]
+        .map(String::from),
+    );
     n
 }
 
@@ -774,10 +926,51 @@ mod tests {
     use super::*;
     use crate::shop::ERROR_KINDS;
 
+    fn smoke() -> (Scenario, ShopBusiness, crate::sim::result::RunResult) {
+        let text = include_str!("../../scenarios/ci_smoke.toml");
+        let sc = crate::scenario::load_str("ci_smoke.toml", "ci_smoke", text, &[], None)
+            .expect("valid")
+            .scenario;
+        let business = ShopBusiness::new(&sc).expect("the shop builds");
+        let mut engine = crate::sim::engine::Engine::new(&sc, business);
+        let result = engine.run(&mut |_| true);
+        let business = engine.into_business();
+        (sc, business, result)
+    }
+
+    #[test]
+    fn revenue_equals_the_paid_orders_totals() {
+        use crate::shop::OrderStatus;
+        let (_, b, result) = smoke();
+        let orders = b.shop.orders.all();
+        let paid: i64 = orders
+            .iter()
+            .filter(|o| {
+                matches!(
+                    o.status,
+                    OrderStatus::Paid | OrderStatus::Shipped | OrderStatus::Delivered
+                )
+            })
+            .map(|o| o.details.pricing.total_cents)
+            .sum();
+        assert!(paid > 0, "the smoke run sells");
+        let revenue = result
+            .business_metrics()
+            .into_iter()
+            .find(|m| m.0 == "revenue")
+            .expect("revenue row")
+            .1;
+        assert_eq!((revenue * 100.0).round() as i64, paid);
+        assert_eq!(b.shop.counters().revenue_cents, paid);
+    }
+
     #[test]
     fn every_shop_error_label_is_a_report_error_kind() {
         for label in ERROR_KINDS {
-            assert!(ErrorKind::from_label(label).is_some(), "{label} has no ErrorKind");
+            assert!(
+                ErrorKind::from_label(label).is_some(),
+                "{label} has no ErrorKind"
+            );
         }
     }
 
@@ -795,6 +988,9 @@ mod tests {
     fn brands_are_distinct_words() {
         let all: std::collections::BTreeSet<String> = (0..1024).map(brand).collect();
         assert_eq!(all.len(), 1024);
-        assert!(all.iter().all(|b| !COLOURS.contains(&b.as_str()) && !THINGS.contains(&b.as_str())));
+        assert!(
+            all.iter()
+                .all(|b| !COLOURS.contains(&b.as_str()) && !THINGS.contains(&b.as_str()))
+        );
     }
 }

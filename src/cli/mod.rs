@@ -112,6 +112,31 @@ pub struct RunOpts {
     /// cores]. Reports do not depend on it.
     #[arg(long, value_name = "T", default_value_t = default_threads())]
     pub threads: std::num::NonZeroUsize,
+    /// Test only: break the shop on purpose (`keep-reservation-on-decline`,
+    /// `keep-coupon-on-decline`) to prove the invariant check catches it.
+    #[arg(long, value_name = "BUG", hide = true)]
+    pub inject_bug: Option<InjectBug>,
+}
+
+/// Bugs that `--inject-bug` can put into the shop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum InjectBug {
+    /// A declined checkout keeps its stock reservation.
+    KeepReservationOnDecline,
+    /// A declined checkout keeps its coupon redemption.
+    KeepCouponOnDecline,
+}
+
+impl InjectBug {
+    /// The shop's switch.
+    pub fn shop_bug(self) -> crate::shop::InjectedBug {
+        match self {
+            InjectBug::KeepReservationOnDecline => {
+                crate::shop::InjectedBug::KeepReservationOnDecline
+            }
+            InjectBug::KeepCouponOnDecline => crate::shop::InjectedBug::KeepCouponOnDecline,
+        }
+    }
 }
 
 /// Arguments of `ecsim sweep`.

@@ -30,7 +30,12 @@ pub fn run(args: &RunArgs) -> u8 {
 
     let reps = sc.replications;
     let reporter = Reporter::new(sc.duration, reps, args.opts.quiet);
-    let runs = simulate(sc, args.opts.threads.get(), &|i, p| reporter.tick(i, p));
+    let runs = simulate(
+        sc,
+        args.opts.threads.get(),
+        args.opts.inject_bug.map(|b| b.shop_bug()),
+        &|i, p| reporter.tick(i, p),
+    );
     reporter.finish();
     let runs = match runs {
         Ok(r) => r,
@@ -89,8 +94,19 @@ pub fn with_replications(sets: &[String], opts: &super::RunOpts) -> Vec<String> 
 
 /// Prints invariant violations with the seed and the command to replay.
 pub fn report_violations(report: &Report, scenario: &str, seed: u64, sets: &[String]) {
+    let mut shown: std::collections::BTreeMap<String, usize> = Default::default();
     for (id, msg) in report.violations() {
-        eprintln!("invariant {id} violated: {msg}");
+        let n = shown.entry(id.clone()).or_default();
+        *n += 1;
+        if *n <= 10 {
+            eprintln!("invariant {id} violated: {msg}");
+        }
+    }
+    for (id, n) in shown.iter().filter(|(_, n)| **n > 10) {
+        eprintln!(
+            "invariant {id}: {} more violations (see invariants.csv)",
+            n - 10
+        );
     }
     eprintln!(
         "this is a bug in ecsim; replay with: ecsim run {scenario} --seed {seed}{}",

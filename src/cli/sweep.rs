@@ -139,8 +139,18 @@ pub fn sweep(args: &SweepArgs) -> u8 {
     let reporter = Reporter::new(first.duration, points.len() as u32 * reps, args.opts.quiet);
     let reports = parallel_map(points.len(), args.opts.threads.get(), |i| {
         let sc = &points[i].2.scenario;
-        let runs = simulate(sc, 1, &|r, p| reporter.tick(i as u32 * reps + r, p))?;
-        Ok(Report::build(sc, &runs, points[i].2.resolved_toml.clone(), reporter.elapsed_s()))
+        let runs = simulate(
+            sc,
+            1,
+            args.opts.inject_bug.map(|b| b.shop_bug()),
+            &|r, p| reporter.tick(i as u32 * reps + r, p),
+        )?;
+        Ok(Report::build(
+            sc,
+            &runs,
+            points[i].2.resolved_toml.clone(),
+            reporter.elapsed_s(),
+        ))
     });
     reporter.finish();
     let reports: Vec<Report> = match reports.into_iter().collect::<Result<_, SetupError>>() {

@@ -239,7 +239,11 @@ pub fn metric_names(sc: &Scenario) -> Vec<String> {
         }
     }
     names.push("business.sessions".to_owned());
-    names.extend(crate::agent::shopper::metric_names(sc).into_iter().map(|n| format!("business.{n}")));
+    names.extend(
+        crate::agent::shopper::metric_names(sc)
+            .into_iter()
+            .map(|n| format!("business.{n}")),
+    );
     names
 }
 
@@ -551,9 +555,7 @@ fn run_json(r: &RunInfo) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::agent::business::ModelOnly;
     use crate::scenario::load_str;
-    use crate::sim::engine::Engine;
 
     #[test]
     fn metric_names_are_exactly_the_reported_metrics() {
@@ -573,8 +575,8 @@ checkout = { leave = 1.0 }
 "#;
         let loaded = load_str("t.toml", "t", text, &[], None).expect("valid");
         let sc = &loaded.scenario;
-        let result = Engine::new(sc, ModelOnly).run(&mut |_| true);
-        let report = Report::build(sc, std::slice::from_ref(&result), String::new(), 0.0);
+        let runs = crate::runner::simulate(sc, 1, None, &|_, _| true).expect("the shop builds");
+        let report = Report::build(sc, &runs, String::new(), 0.0);
         let reported: Vec<String> = report.metrics().into_keys().collect();
         let mut named = metric_names(sc);
         named.sort();
@@ -582,6 +584,7 @@ checkout = { leave = 1.0 }
         assert!(named.contains(&"checkout.p99_ms".to_string()));
         assert!(named.contains(&"stations.inventory[3].utilization".to_string()));
         assert!(named.contains(&"cache.hit_rate".to_string()));
+        assert!(named.contains(&"business.orders_placed".to_string()));
         assert!(
             !named.iter().any(|n| n.starts_with("search.")),
             "search is unreachable"

@@ -307,7 +307,8 @@ pub struct ShopSpec {
     pub free_shipping_over_cents: Option<i64>,
     /// Tax in basis points (default 800 = 8 %).
     pub tax_bps: u32,
-    /// PBKDF2 iterations per password (default 4: simulation speed).
+    /// PBKDF2 iterations per password (default 1: simulation speed; a real
+    /// shop uses hundreds of thousands).
     pub password_iterations: u32,
     /// Most distinct products per cart (default 32).
     pub max_cart_lines: u32,

@@ -998,7 +998,7 @@ fn shop(c: &mut Checker, f: Option<&ShopFile>) -> Option<ShopSpec> {
     };
     let iterations = c.count(
         "shop.password_iterations",
-        f.password_iterations.unwrap_or(4),
+        f.password_iterations.unwrap_or(1),
         1,
         10_000_000,
     );

@@ -443,7 +443,11 @@ fn insert_sorted(ids: &mut Vec<ProductId>, id: ProductId) {
 fn intersect(a: &[ProductId], b: &[ProductId]) -> Vec<ProductId> {
     // Much shorter `a`: probe `b` by binary search instead of merging.
     if a.len() * 16 < b.len() {
-        return a.iter().copied().filter(|id| b.binary_search(id).is_ok()).collect();
+        return a
+            .iter()
+            .copied()
+            .filter(|id| b.binary_search(id).is_ok())
+            .collect();
     }
     // Branch-free merge: both cursors advance by comparison results, so
     // the loop does not mispredict on interleaved ids; matches are rare.

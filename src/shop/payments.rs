@@ -295,7 +295,8 @@ impl Payments {
     /// payments is declined (the top `rate` of the draw, so the same seed
     /// still gives the same verdicts); 0 ends the fault.
     pub fn set_extra_declines(&self, rate: f64) {
-        self.extra_declines.store(rate.clamp(0.0, 1.0).to_bits(), Ordering::Relaxed);
+        self.extra_declines
+            .store(rate.clamp(0.0, 1.0).to_bits(), Ordering::Relaxed);
     }
 
     fn degrade(&self, decision: GatewayDecision, roll: f64) -> GatewayDecision {

@@ -209,6 +209,11 @@ impl<'s, B: Business> Engine<'s, B> {
         &self.business
     }
 
+    /// The business layer, taking the engine apart.
+    pub fn into_business(self) -> B {
+        self.business
+    }
+
     /// Runs to completion (arrivals until the duration, then the drain).
     /// `control` is called every few thousand events; returning `false`
     /// stops the run early, keeping what was measured so far.

@@ -90,14 +90,23 @@ impl RunResult {
 
     /// Business metrics as reported (`Mean` ones averaged over the runs).
     pub fn business_metrics(&self) -> Vec<(String, f64)> {
-        self.business.metrics.iter().map(|m| (m.name.clone(), m.reported())).collect()
+        self.business
+            .metrics
+            .iter()
+            .map(|m| (m.name.clone(), m.reported()))
+            .collect()
     }
 }
 
 fn merge_business(a: &mut BusinessOutcome, b: &BusinessOutcome) {
     // Metrics by name: a replication may lack a row another has (a coupon
     // that was never redeemed); keep the union in first-seen order.
-    let mut index: BTreeMap<String, usize> = a.metrics.iter().enumerate().map(|(i, m)| (m.name.clone(), i)).collect();
+    let mut index: BTreeMap<String, usize> = a
+        .metrics
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.name.clone(), i))
+        .collect();
     for m in &b.metrics {
         match index.get(&m.name) {
             Some(&i) => {

@@ -2,6 +2,7 @@
 
 mod cli;
 mod scenario_errors;
+mod shop_e2e;
 mod theory;
 mod tuning;
 mod util;

@@ -22,6 +22,15 @@ start = "add_to_cart"
 add_to_cart = { checkout = 1.0 }
 checkout = { leave = 1.0 }
 
+[catalog]
+stock = { dist = "constant", value = 1000000 }
+
+[payments]
+card = { share = 1.0, decline_rate = 0.0, timeout_rate = 0.0 }
+wallet = { share = 0.0 }
+bank_transfer = { share = 0.0 }
+cash_on_delivery = { share = 0.0 }
+
 [stations.payment]
 workers = 8
 service_time = { dist = "exponential", mean = "150ms" }
