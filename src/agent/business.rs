@@ -200,6 +200,10 @@ pub trait Business {
     /// The session ends.
     fn end_session(&mut self, session: &mut Self::Session, cx: &mut Cx<'_>);
 
+    /// Business gauges sampled at every report interval, e.g. the stock
+    /// of the doorbusters: `(name, value)` in a fixed order.
+    fn gauges(&self, _out: &mut Vec<(String, f64)>) {}
+
     /// A fault window opens (`active`) or closes.
     fn fault(&mut self, _kind: &FaultKind, _active: bool) {}
 

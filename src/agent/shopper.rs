@@ -758,6 +758,13 @@ impl Business for ShopBusiness {
         }
     }
 
+    fn gauges(&self, out: &mut Vec<(String, f64)>) {
+        for sku in 0..self.doorbusters {
+            let on_hand = self.shop.stock(ProductId(sku)).unwrap_or(0);
+            out.push((format!("doorbuster_stock.{sku}"), on_hand as f64));
+        }
+    }
+
     fn fault(&mut self, fault: &FaultKind, active: bool) {
         if let FaultKind::PaymentDeclines { rate } = fault {
             self.shop

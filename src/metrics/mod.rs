@@ -8,6 +8,7 @@
 //! excludes the warmup: a request counts if it started at or after it.
 
 pub mod error;
+pub mod gauges;
 pub mod series;
 pub mod stats;
 

@@ -276,3 +276,15 @@ pub fn invariants(rows: &[crate::agent::business::InvariantResult]) -> Vec<u8> {
         }),
     )
 }
+
+/// Header of `gauges.csv`.
+pub const GAUGES_HEADER: [&str; 3] = ["t_s", "gauge", "value"];
+
+/// `gauges.csv`.
+pub fn gauges(rows: &[crate::metrics::gauges::GaugeRow]) -> Vec<u8> {
+    render(
+        GAUGES_HEADER,
+        rows.iter()
+            .map(|r| [f3(r.t_s), r.gauge.clone(), f6(r.value)]),
+    )
+}

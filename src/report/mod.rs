@@ -154,6 +154,8 @@ pub struct Report {
     pub errors: Vec<ErrorRow>,
     /// `timeseries.csv`.
     pub series: Vec<SeriesRow>,
+    /// `gauges.csv`.
+    pub gauges: Vec<crate::metrics::gauges::GaugeRow>,
     /// `histograms/NAME.hgrm`: per operation, then `ALL`.
     pub histograms: Vec<(String, Histogram<u64>)>,
     /// `scenario.resolved.toml`.
@@ -420,6 +422,7 @@ impl Report {
             cache,
             errors,
             series: result.series.clone(),
+            gauges: result.gauges.clone(),
             histograms,
             resolved_toml,
             business,
@@ -486,6 +489,7 @@ impl Report {
             csv::file("business.csv", csv::business(&self.business)),
             csv::file("invariants.csv", csv::invariants(&self.invariants)),
             csv::file("timeseries.csv", csv::series(&self.series)),
+            csv::file("gauges.csv", csv::gauges(&self.gauges)),
             atomic::ReportFile {
                 path: "scenario.resolved.toml".into(),
                 bytes: self.resolved_toml.clone().into_bytes(),
@@ -514,12 +518,13 @@ impl Report {
 /// Is `name` (relative to a report directory) a file ecsim writes there?
 /// Used to clear files of an earlier run that this run does not produce.
 pub fn is_report_file(name: &str) -> bool {
-    const KNOWN: [&str; 12] = [
+    const KNOWN: [&str; 13] = [
         "summary.csv",
         "stations.csv",
         "cache.csv",
         "errors.csv",
         "timeseries.csv",
+        "gauges.csv",
         "business.csv",
         "invariants.csv",
         "thresholds.csv",

@@ -32,6 +32,7 @@ use super::time::{SimDuration, SimTime};
 use crate::agent::action::{Action, N_ACTIONS};
 use crate::agent::business::{Business, Cx, key_space};
 use crate::agent::route::{EffectOutcome, Step};
+use crate::metrics::gauges::Gauges;
 use crate::metrics::series::Series;
 use crate::metrics::{ErrorKind, OpStats};
 use crate::scenario::model::{Choice, FaultKind, Load, Next, Scenario};
@@ -64,6 +65,8 @@ enum Event {
     },
     /// Fault `index` starts (`start`) or ends.
     Fault { index: u16, start: bool },
+    /// A report interval ends: sample the gauges.
+    Tick,
 }
 
 struct Agent<S> {
@@ -138,6 +141,7 @@ pub struct Engine<'s, B: Business> {
     next_token: u64,
     ops: Vec<OpStats>,
     series: Series,
+    gauges: Gauges,
     business: B,
     events: u64,
 }
@@ -199,6 +203,7 @@ impl<'s, B: Business> Engine<'s, B> {
             next_token: 1,
             ops: (0..N_ACTIONS).map(|_| OpStats::default()).collect(),
             series: Series::new(warmup, sc.report_interval),
+            gauges: Gauges::new(sc, warmup),
             business,
             events: 0,
         }
@@ -221,6 +226,10 @@ impl<'s, B: Business> Engine<'s, B> {
         self.prime();
         let mut interrupted = false;
         while let Some((t, ev)) = self.queue.pop() {
+            if matches!(ev, Event::Tick) && self.queue.is_empty() {
+                // Only the clock was left: the run ended at the last event.
+                break;
+            }
             self.now = t;
             self.events += 1;
             if self.cache_at_warmup.is_none() && t >= self.warmup {
@@ -239,6 +248,7 @@ impl<'s, B: Business> Engine<'s, B> {
                     token,
                 } => self.on_give_up(agent, station, token),
                 Event::Fault { index, start } => self.on_fault(index as usize, start),
+                Event::Tick => self.on_tick(),
             }
             if self.events.is_multiple_of(PROGRESS_EVERY) {
                 let p = Progress {
@@ -274,6 +284,8 @@ impl<'s, B: Business> Engine<'s, B> {
                 }
             }
         }
+        self.queue
+            .schedule(self.warmup + self.sc.report_interval, Event::Tick);
         for (i, f) in self.sc.faults.iter().enumerate() {
             let index = i as u16;
             self.queue
@@ -639,6 +651,34 @@ impl<'s, B: Business> Engine<'s, B> {
         self.business.fault(&fault.kind, start);
     }
 
+    fn on_tick(&mut self) {
+        self.sample_gauges();
+        // Keep ticking while anything else is pending; the run ends when
+        // only the clock would be left.
+        if !self.queue.is_empty() {
+            self.queue
+                .schedule(self.now + self.sc.report_interval, Event::Tick);
+        }
+    }
+
+    /// Closes the gauge interval ending now.
+    fn sample_gauges(&mut self) {
+        let (now, warmup) = (self.now, self.warmup);
+        for st in &mut self.stations {
+            st.integrate(now, warmup);
+        }
+        let mut business = Vec::new();
+        self.business.gauges(&mut business);
+        self.gauges.sample(
+            now,
+            self.sc,
+            &self.stations,
+            &self.ops,
+            self.sessions_measured,
+            business,
+        );
+    }
+
     fn fail(&mut self, id: u32, kind: ErrorKind) {
         self.agents[id as usize].error = Some(kind);
         self.finish_action(id);
@@ -714,6 +754,9 @@ impl<'s, B: Business> Engine<'s, B> {
 
     fn finish(&mut self, interrupted: bool) -> RunResult {
         let end = self.now;
+        if end > self.gauges.last() {
+            self.sample_gauges();
+        }
         let mut left = 0;
         let mut stations = Vec::new();
         for (i, st) in self.stations.iter_mut().enumerate() {
@@ -750,6 +793,7 @@ impl<'s, B: Business> Engine<'s, B> {
             cache,
             cache_problems: self.cache.as_ref().map(|c| c.check()).unwrap_or_default(),
             series: series.finish(end),
+            gauges: std::mem::take(&mut self.gauges.rows),
             business: self.business.finish(end),
             sessions: self.sessions_measured,
             events: self.events,

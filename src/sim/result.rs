@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use super::time::SimTime;
 use crate::agent::business::BusinessOutcome;
+use crate::metrics::gauges::GaugeRow;
 use crate::metrics::series::SeriesRow;
 use crate::metrics::{OpStats, StationStats};
 use crate::shop::cache::CacheStats;
@@ -33,6 +34,8 @@ pub struct RunResult {
     pub cache_problems: Vec<String>,
     /// The time series.
     pub series: Vec<SeriesRow>,
+    /// Gauges per report interval (`gauges.csv`).
+    pub gauges: Vec<GaugeRow>,
     /// Business facts and invariant checks.
     pub business: BusinessOutcome,
     /// Sessions started in the measured window.
@@ -78,6 +81,8 @@ impl RunResult {
         self.cache_problems
             .extend(other.cache_problems.iter().cloned());
         self.series = merge_series(&self.series, &other.series);
+        self.gauges =
+            crate::metrics::gauges::merge(&self.gauges, self.runs, &other.gauges, other.runs);
         merge_business(&mut self.business, &other.business);
         self.sessions += other.sessions;
         self.events += other.events;
