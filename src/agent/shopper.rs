@@ -193,6 +193,7 @@ fn pick(cdf: &[f64], rng: &mut SimRng) -> usize {
 /// Counters the shop does not keep itself.
 #[derive(Clone, Debug, Default)]
 struct Tally {
+    sessions: u64,
     sessions_with_cart: u64,
     abandoned: u64,
     payment_retries: u64,
@@ -588,6 +589,7 @@ impl Business for ShopBusiness {
 
     fn start_session(&mut self, s: &mut ShopSession, cx: &mut Cx<'_>) {
         *s = ShopSession::default();
+        self.tally.sessions += 1;
         let m = &self.mix;
         if m.registered > 0 && cx.rng.random::<f64>() < m.returning {
             let i = cx.rng.random_range(0..m.registered);
@@ -829,6 +831,15 @@ impl ShopBusiness {
                     0.0
                 },
             ),
+            // Over every session of the run, warmup included, like orders.
+            BusinessMetric::mean(
+                "conversion_rate",
+                if self.tally.sessions > 0 {
+                    orders / self.tally.sessions as f64
+                } else {
+                    0.0
+                },
+            ),
             BusinessMetric::sum("sessions_with_cart", self.tally.sessions_with_cart as f64),
             BusinessMetric::sum("carts_abandoned", self.tally.abandoned as f64),
             BusinessMetric::mean(
@@ -896,6 +907,7 @@ pub fn metric_names(sc: &Scenario) -> Vec<String> {
         "checkouts_failed",
         "revenue",
         "average_order_value",
+        "conversion_rate",
         "sessions_with_cart",
         "carts_abandoned",
         "cart_abandonment",
