@@ -24,6 +24,8 @@
 //!   price changes invalidate the product's cache entry.
 
 use std::collections::BTreeSet;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use rand::RngExt;
 
@@ -190,15 +192,16 @@ fn pick(cdf: &[f64], rng: &mut SimRng) -> usize {
         .unwrap_or(cdf.len().saturating_sub(1))
 }
 
-/// Counters the shop does not keep itself.
-#[derive(Clone, Debug, Default)]
+/// Counters the shop does not keep itself (atomics: the wall clock shares
+/// one business between threads).
+#[derive(Debug, Default)]
 struct Tally {
-    sessions: u64,
-    sessions_with_cart: u64,
-    abandoned: u64,
-    payment_retries: u64,
-    new_visitors: u64,
-    admin_coupons: u64,
+    sessions: AtomicU64,
+    sessions_with_cart: AtomicU64,
+    abandoned: AtomicU64,
+    payment_retries: AtomicU64,
+    new_visitors: AtomicU64,
+    admin_coupons: AtomicU64,
     /// Shop counters at the start (accounts created by the setup).
     registrations_at_start: u64,
     logins_at_start: u64,
@@ -211,9 +214,9 @@ pub struct ShopBusiness {
     coupon_codes: Vec<String>,
     pool: Vec<CustomerId>,
     admin: Token,
-    next_new: u64,
-    next_key: u64,
-    sold_out_seen: BTreeSet<u32>,
+    next_new: AtomicU64,
+    next_key: AtomicU64,
+    sold_out_seen: Mutex<BTreeSet<u32>>,
     doorbusters: u32,
     restock_quantity: u32,
     price_change_pct: f64,
@@ -383,9 +386,9 @@ impl ShopBusiness {
             coupon_codes: sc.coupons.iter().map(|c| c.code.clone()).collect(),
             pool,
             admin,
-            next_new: 0,
-            next_key: 1,
-            sold_out_seen: BTreeSet::new(),
+            next_new: AtomicU64::new(0),
+            next_key: AtomicU64::new(1),
+            sold_out_seen: Mutex::new(BTreeSet::new()),
             doorbusters: sc.catalog.doorbusters.count,
             restock_quantity: sc.admin.restock_quantity,
             price_change_pct: sc.admin.price_change_pct,
@@ -400,6 +403,12 @@ impl ShopBusiness {
         &self.shop
     }
 
+    /// SKUs seen sold out (restock candidates). A poisoned lock only means
+    /// another thread panicked mid-update of this set of hints.
+    fn seen_sold_out(&self) -> std::sync::MutexGuard<'_, BTreeSet<u32>> {
+        self.sold_out_seen.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     fn coupon_code(&self, s: &ShopSession) -> Option<&str> {
         s.coupon
             .and_then(|i| self.coupon_codes.get(i as usize))
@@ -411,25 +420,24 @@ impl ShopBusiness {
         s.n_recent = s.n_recent.wrapping_add(1);
     }
 
-    fn in_stock(&mut self, product: u32, qty: u32) -> Result<(), ErrorKind> {
+    fn in_stock(&self, product: u32, qty: u32) -> Result<(), ErrorKind> {
         match self.shop.stock(ProductId(product)) {
             Ok(on_hand) if on_hand >= qty as i64 => Ok(()),
             Ok(_) => {
-                self.sold_out_seen.insert(product);
+                self.seen_sold_out().insert(product);
                 Err(ErrorKind::OutOfStock)
             }
             Err(e) => Err(kind(&e)),
         }
     }
 
-    fn login(&mut self, s: &mut ShopSession, now: u64) -> Result<(), ErrorKind> {
+    fn login(&self, s: &mut ShopSession, now: u64) -> Result<(), ErrorKind> {
         if !s.logged_in {
             let email = match (s.pool_index, s.new_email) {
                 (Some(i), _) => email_registered(i),
                 (None, Some(n)) => email_new(n),
                 (None, None) => {
-                    let n = self.next_new;
-                    self.next_new += 1;
+                    let n = self.next_new.fetch_add(1, Relaxed);
                     let email = email_new(n);
                     let id = self.shop.register(&email, PASSWORD).map_err(|e| kind(&e))?;
                     s.customer = Some(id);
@@ -462,7 +470,7 @@ impl ShopBusiness {
         Ok(())
     }
 
-    fn validate(&mut self, s: &mut ShopSession, now: u64) -> Result<(), ErrorKind> {
+    fn validate(&self, s: &mut ShopSession, now: u64) -> Result<(), ErrorKind> {
         let customer = s.customer.ok_or(ErrorKind::Unauthorized)?;
         if s.lines.is_empty() {
             return Err(ErrorKind::EmptyCart);
@@ -478,13 +486,12 @@ impl ShopBusiness {
             s.coupon = None;
             return Err(kind(&e));
         }
-        s.key = self.next_key;
-        self.next_key += 1;
+        s.key = self.next_key.fetch_add(1, Relaxed);
         s.retries = 0;
         Ok(())
     }
 
-    fn checkout(&mut self, s: &mut ShopSession, cx: &mut Cx<'_>) -> EffectOutcome {
+    fn checkout(&self, s: &mut ShopSession, cx: &mut Cx<'_>) -> EffectOutcome {
         let Some(customer) = s.customer else {
             return EffectOutcome::Fail(ErrorKind::Unauthorized);
         };
@@ -507,11 +514,11 @@ impl ShopBusiness {
                 if k == ErrorKind::GatewayTimeout && s.retries < self.mix.max_retries {
                     // Back through the gateway's station, same key.
                     s.retries += 1;
-                    self.tally.payment_retries += 1;
+                    self.tally.payment_retries.fetch_add(1, Relaxed);
                     return EffectOutcome::Repeat(1);
                 }
                 if k == ErrorKind::OutOfStock {
-                    self.sold_out_seen.extend(s.lines.iter().map(|l| l.0));
+                    self.seen_sold_out().extend(s.lines.iter().map(|l| l.0));
                 }
                 EffectOutcome::Fail(k)
             }
@@ -542,7 +549,7 @@ impl ShopBusiness {
         self.shop.search(&q).map(|_| ()).map_err(|e| kind(&e))
     }
 
-    fn admin_op(&mut self, action: Action, product: u32, cx: &mut Cx<'_>) -> Result<(), ErrorKind> {
+    fn admin_op(&self, action: Action, product: u32, cx: &mut Cx<'_>) -> Result<(), ErrorKind> {
         let now = cx.now.as_nanos();
         let id = ProductId(product);
         match action {
@@ -550,7 +557,7 @@ impl ShopBusiness {
                 self.shop
                     .restock(self.admin, id, self.restock_quantity, now)
                     .map_err(|e| kind(&e))?;
-                self.sold_out_seen.remove(&product);
+                self.seen_sold_out().remove(&product);
                 cx.invalidate(product);
             }
             Action::PriceChange => {
@@ -563,9 +570,9 @@ impl ShopBusiness {
                 cx.invalidate(product);
             }
             Action::CreateCoupon => {
-                self.tally.admin_coupons += 1;
+                let n = self.tally.admin_coupons.fetch_add(1, Relaxed) + 1;
                 let spec = CouponSpec {
-                    code: format!("ADMIN{}", self.tally.admin_coupons),
+                    code: format!("ADMIN{n}"),
                     kind: CouponKind::Percent(self.coupon_percent),
                     min_order_cents: 0,
                     valid_from: now,
@@ -584,19 +591,20 @@ impl ShopBusiness {
     }
 }
 
-impl Business for ShopBusiness {
-    type Session = ShopSession;
-
-    fn start_session(&mut self, s: &mut ShopSession, cx: &mut Cx<'_>) {
+/// The customers' and admins' logic, callable from many threads at once
+/// (the wall clock); [`Business`] delegates to it.
+impl ShopBusiness {
+    /// A session begins: returning or new, coupon, payment method.
+    pub fn start_session(&self, s: &mut ShopSession, cx: &mut Cx<'_>) {
         *s = ShopSession::default();
-        self.tally.sessions += 1;
+        self.tally.sessions.fetch_add(1, Relaxed);
         let m = &self.mix;
         if m.registered > 0 && cx.rng.random::<f64>() < m.returning {
             let i = cx.rng.random_range(0..m.registered);
             s.pool_index = Some(i);
             s.customer = Some(self.pool[i as usize]);
         } else {
-            self.tally.new_visitors += 1;
+            self.tally.new_visitors.fetch_add(1, Relaxed);
         }
         if m.coupon_share > 0.0 && cx.rng.random::<f64>() < m.coupon_share {
             s.coupon = Some(pick(&m.coupon_cdf, cx.rng) as u16);
@@ -604,7 +612,8 @@ impl Business for ShopBusiness {
         s.method = pick(&m.method_cdf, cx.rng) as u8;
     }
 
-    fn subject(&mut self, action: Action, s: &mut ShopSession, cx: &mut Cx<'_>) -> u32 {
+    /// What `action` is about (a product, a page, a SKU to restock).
+    pub fn subject(&self, action: Action, s: &mut ShopSession, cx: &mut Cx<'_>) -> u32 {
         match action {
             Action::ViewProduct => cx.picker.product(cx.rng),
             Action::AddToCart => {
@@ -619,11 +628,12 @@ impl Business for ShopBusiness {
             Action::Home => home_key(cx.picker),
             // Doorbusters are limited by design: never restocked.
             Action::Restock => match self
-                .sold_out_seen
+                .seen_sold_out()
                 .iter()
                 .find(|&&sku| sku >= self.doorbusters)
+                .copied()
             {
-                Some(&sku) => sku,
+                Some(sku) => sku,
                 None => cx
                     .picker
                     .product(cx.rng)
@@ -634,31 +644,37 @@ impl Business for ShopBusiness {
         }
     }
 
-    fn condition(&self, condition: Condition, s: &ShopSession) -> bool {
+    /// Whether a conditional route step applies to the session.
+    pub fn condition(&self, condition: Condition, s: &ShopSession) -> bool {
         match condition {
             Condition::NeedsLogin => !s.logged_in,
             Condition::HasCoupon => s.coupon.is_some(),
         }
     }
 
-    fn lines(&self, s: &ShopSession) -> u32 {
+    /// Cart lines being checked out.
+    pub fn lines(&self, s: &ShopSession) -> u32 {
         s.lines.len() as u32
     }
 
-    fn line_shard(&self, s: &ShopSession, i: u32, shards: u16) -> u16 {
+    /// The inventory shard of checkout line `i`.
+    pub fn line_shard(&self, s: &ShopSession, i: u32, shards: u16) -> u16 {
         self.sku_shard(s.lines[i as usize].0, shards)
     }
 
-    fn sku_shard(&self, sku: u32, shards: u16) -> u16 {
+    /// The shop's own lock shard of `sku`, among `shards`.
+    pub fn sku_shard(&self, sku: u32, shards: u16) -> u16 {
         // The shop's own lock shard, so the modelled lock is the real one.
         (self.shop.inventory_shard(ProductId(sku)) % shards.max(1) as usize) as u16
     }
 
-    fn payment_station(&self, s: &ShopSession) -> Option<u16> {
+    /// The gateway station of the session's payment method.
+    pub fn payment_station(&self, s: &ShopSession) -> Option<u16> {
         self.mix.methods.get(s.method as usize).and_then(|m| m.1)
     }
 
-    fn effect(&mut self, effect: Effect, s: &mut ShopSession, cx: &mut Cx<'_>) -> EffectOutcome {
+    /// A business step of the checkout route.
+    pub fn effect(&self, effect: Effect, s: &mut ShopSession, cx: &mut Cx<'_>) -> EffectOutcome {
         let now = cx.now.as_nanos();
         let done = |r: Result<(), ErrorKind>| match r {
             Ok(()) => EffectOutcome::Continue,
@@ -671,8 +687,9 @@ impl Business for ShopBusiness {
         }
     }
 
-    fn complete(
-        &mut self,
+    /// The route of `action` completed: its effect on the shop.
+    pub fn complete(
+        &self,
         action: Action,
         subject: u32,
         s: &mut ShopSession,
@@ -751,30 +768,34 @@ impl Business for ShopBusiness {
         }
     }
 
-    fn end_session(&mut self, s: &mut ShopSession, _cx: &mut Cx<'_>) {
+    /// A session ends.
+    pub fn end_session(&self, s: &mut ShopSession, _cx: &mut Cx<'_>) {
         if s.added {
-            self.tally.sessions_with_cart += 1;
+            self.tally.sessions_with_cart.fetch_add(1, Relaxed);
             if !s.bought {
-                self.tally.abandoned += 1;
+                self.tally.abandoned.fetch_add(1, Relaxed);
             }
         }
     }
 
-    fn gauges(&self, out: &mut Vec<(String, f64)>) {
+    /// The doorbusters' stock on hand.
+    pub fn gauges(&self, out: &mut Vec<(String, f64)>) {
         for sku in 0..self.doorbusters {
             let on_hand = self.shop.stock(ProductId(sku)).unwrap_or(0);
             out.push((format!("doorbuster_stock.{sku}"), on_hand as f64));
         }
     }
 
-    fn fault(&mut self, fault: &FaultKind, active: bool) {
+    /// A payment-decline window opens or closes.
+    pub fn fault(&self, fault: &FaultKind, active: bool) {
         if let FaultKind::PaymentDeclines { rate } = fault {
             self.shop
                 .set_extra_declines(if active { *rate } else { 0.0 });
         }
     }
 
-    fn finish(&mut self, _now: SimTime) -> BusinessOutcome {
+    /// Business facts and the shop's invariant checks.
+    pub fn finish(&self, _now: SimTime) -> BusinessOutcome {
         BusinessOutcome {
             metrics: self.metrics(),
             invariants: crate::shop::invariants::check(&self.shop)
@@ -788,6 +809,68 @@ impl Business for ShopBusiness {
                 })
                 .collect(),
         }
+    }
+}
+
+impl Business for ShopBusiness {
+    type Session = ShopSession;
+
+    fn start_session(&mut self, s: &mut ShopSession, cx: &mut Cx<'_>) {
+        ShopBusiness::start_session(self, s, cx)
+    }
+
+    fn subject(&mut self, action: Action, s: &mut ShopSession, cx: &mut Cx<'_>) -> u32 {
+        ShopBusiness::subject(self, action, s, cx)
+    }
+
+    fn condition(&self, condition: Condition, s: &ShopSession) -> bool {
+        ShopBusiness::condition(self, condition, s)
+    }
+
+    fn lines(&self, s: &ShopSession) -> u32 {
+        ShopBusiness::lines(self, s)
+    }
+
+    fn line_shard(&self, s: &ShopSession, i: u32, shards: u16) -> u16 {
+        ShopBusiness::line_shard(self, s, i, shards)
+    }
+
+    fn sku_shard(&self, sku: u32, shards: u16) -> u16 {
+        ShopBusiness::sku_shard(self, sku, shards)
+    }
+
+    fn payment_station(&self, s: &ShopSession) -> Option<u16> {
+        ShopBusiness::payment_station(self, s)
+    }
+
+    fn effect(&mut self, effect: Effect, s: &mut ShopSession, cx: &mut Cx<'_>) -> EffectOutcome {
+        ShopBusiness::effect(self, effect, s, cx)
+    }
+
+    fn complete(
+        &mut self,
+        action: Action,
+        subject: u32,
+        s: &mut ShopSession,
+        cx: &mut Cx<'_>,
+    ) -> Result<(), ErrorKind> {
+        ShopBusiness::complete(self, action, subject, s, cx)
+    }
+
+    fn end_session(&mut self, s: &mut ShopSession, cx: &mut Cx<'_>) {
+        ShopBusiness::end_session(self, s, cx)
+    }
+
+    fn gauges(&self, out: &mut Vec<(String, f64)>) {
+        ShopBusiness::gauges(self, out)
+    }
+
+    fn fault(&mut self, fault: &FaultKind, active: bool) {
+        ShopBusiness::fault(self, fault, active)
+    }
+
+    fn finish(&mut self, now: SimTime) -> BusinessOutcome {
+        ShopBusiness::finish(self, now)
     }
 }
 
@@ -812,7 +895,7 @@ impl ShopBusiness {
                 (c.registrations - self.tally.registrations_at_start) as f64,
             ),
             BusinessMetric::sum("logins", (c.logins - self.tally.logins_at_start) as f64),
-            BusinessMetric::sum("new_visitors", self.tally.new_visitors as f64),
+            BusinessMetric::sum("new_visitors", self.tally.new_visitors.load(Relaxed) as f64),
             BusinessMetric::sum("orders_placed", orders),
             BusinessMetric::sum("orders_paid", paid_like),
             BusinessMetric::sum(
@@ -834,18 +917,22 @@ impl ShopBusiness {
             // Over every session of the run, warmup included, like orders.
             BusinessMetric::mean(
                 "conversion_rate",
-                if self.tally.sessions > 0 {
-                    orders / self.tally.sessions as f64
+                if self.tally.sessions.load(Relaxed) > 0 {
+                    orders / self.tally.sessions.load(Relaxed) as f64
                 } else {
                     0.0
                 },
             ),
-            BusinessMetric::sum("sessions_with_cart", self.tally.sessions_with_cart as f64),
-            BusinessMetric::sum("carts_abandoned", self.tally.abandoned as f64),
+            BusinessMetric::sum(
+                "sessions_with_cart",
+                self.tally.sessions_with_cart.load(Relaxed) as f64,
+            ),
+            BusinessMetric::sum("carts_abandoned", self.tally.abandoned.load(Relaxed) as f64),
             BusinessMetric::mean(
                 "cart_abandonment",
-                if self.tally.sessions_with_cart > 0 {
-                    self.tally.abandoned as f64 / self.tally.sessions_with_cart as f64
+                if self.tally.sessions_with_cart.load(Relaxed) > 0 {
+                    self.tally.abandoned.load(Relaxed) as f64
+                        / self.tally.sessions_with_cart.load(Relaxed) as f64
                 } else {
                     0.0
                 },
@@ -885,7 +972,10 @@ impl ShopBusiness {
         m.extend([
             BusinessMetric::sum("payment_declines", c.payments.declines as f64),
             BusinessMetric::sum("gateway_timeouts", c.payments.gateway_timeouts as f64),
-            BusinessMetric::sum("payment_retries", self.tally.payment_retries as f64),
+            BusinessMetric::sum(
+                "payment_retries",
+                self.tally.payment_retries.load(Relaxed) as f64,
+            ),
             BusinessMetric::sum("idempotent_replays", c.payments.idempotent_replays as f64),
             BusinessMetric::sum("refunded", c.payments.refunded_cents as f64 / 100.0),
         ]);
