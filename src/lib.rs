@@ -11,3 +11,4 @@ pub mod runner;
 pub mod scenario;
 pub mod shop;
 pub mod sim;
+pub mod wall;

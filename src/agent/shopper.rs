@@ -131,10 +131,18 @@ fn product_name(id: u32) -> String {
     )
 }
 
-/// Why a shop could not be built from a scenario.
+/// Why a run could not be set up (the shop rejected the scenario, or the
+/// wall clock's runtime could not start).
 #[derive(Debug, thiserror::Error)]
-#[error("the shop rejected the scenario's setup: {0}")]
+#[error("cannot set the run up: {0}")]
 pub struct SetupError(String);
+
+impl SetupError {
+    /// A setup error with this explanation.
+    pub fn new(message: impl Into<String>) -> Self {
+        SetupError(message.into())
+    }
+}
 
 /// The per-session state of a customer.
 #[derive(Clone, Debug, Default)]

@@ -43,7 +43,8 @@ pub enum Command {
     #[command(after_help = "Examples:\n  \
         ecsim run scenarios/black_friday.toml\n  \
         ecsim run scenarios/black_friday.toml --seed 42 --out reports/bf-seed42\n  \
-        ecsim run scenarios/black_friday.toml --set load.rate=400 --set cache.policy=lfu")]
+        ecsim run scenarios/black_friday.toml --set load.rate=400 --set cache.policy=lfu\n  \
+        ecsim run scenarios/ci_smoke.toml --clock wall --time-scale 0.01")]
     Run(RunArgs),
     /// Run a scenario over a grid of parameter values and find the
     /// cheapest setting that passes every threshold.
@@ -53,6 +54,13 @@ pub enum Command {
         --vary cache.capacity=1000,10000 --cost stations.payment.workers\n\n\
         Each point gets a full report under the sweep directory (point-001, ...) and a row in sweep.csv.")]
     Sweep(SweepArgs),
+    /// Stress the real shop services: concurrent tasks loop over the
+    /// scenario's behaviour without modelled delays (same as
+    /// `run --clock stress`).
+    #[command(after_help = "Examples:\n  \
+        ecsim stress scenarios/flash_sale.toml --tasks 256 --threads 2 --for 10s\n  \
+        ecsim sweep scenarios/flash_sale.toml --clock stress --vary stations.inventory.shards=1,4,16,64")]
+    Stress(RunArgs),
     /// Compare two reports metric by metric; exit 1 on a regression.
     #[command(after_help = "Examples:\n  \
         ecsim compare reports/baseline reports/black_friday\n  \
@@ -116,6 +124,37 @@ pub struct RunOpts {
     /// `keep-coupon-on-decline`) to prove the invariant check catches it.
     #[arg(long, value_name = "BUG", hide = true)]
     pub inject_bug: Option<InjectBug>,
+    /// `virtual`: deterministic simulation. `wall`: the real shop services
+    /// called concurrently from tokio tasks, station service times slept
+    /// (scaled by --time-scale). `stress`: wall clock without modelled
+    /// delays, --tasks looping as fast as the services allow for --for.
+    #[arg(long, value_enum, default_value_t = Clock::Virtual)]
+    pub clock: Clock,
+    /// Wall clock: wall seconds per model second (0.01 runs a model second
+    /// in 10 ms). Latencies are reported in model time.
+    #[arg(long, value_name = "X", default_value_t = 1.0)]
+    pub time_scale: f64,
+    /// Stress: concurrent tasks.
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    pub tasks: usize,
+    /// Stress: how long to run (wall time), e.g. 10s.
+    #[arg(long = "for", value_name = "DURATION", default_value = "10s")]
+    pub run_for: String,
+    /// Test only: `AT:LEN`, the wall-clock generator blocks its thread for
+    /// LEN (wall) when model time AT is reached.
+    #[arg(long, value_name = "AT:LEN", hide = true)]
+    pub inject_stall: Option<String>,
+}
+
+/// Which clock runs the scenario.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Clock {
+    /// Deterministic discrete-event simulation.
+    Virtual,
+    /// The real services, concurrently, with scaled sleeps.
+    Wall,
+    /// The real services as fast as they go.
+    Stress,
 }
 
 /// Bugs that `--inject-bug` can put into the shop.
@@ -193,6 +232,10 @@ pub struct CompareArgs {
 pub fn dispatch(cli: Cli) -> u8 {
     match cli.command {
         Command::Run(args) => run::run(&args),
+        Command::Stress(mut args) => {
+            args.opts.clock = Clock::Stress;
+            run::run(&args)
+        }
         Command::Validate(args) => validate::validate(&args),
         Command::Compare(args) => compare::compare(&args),
         Command::Sweep(args) => sweep::sweep(&args),

@@ -4,11 +4,19 @@
 use std::path::PathBuf;
 
 use super::progress::Reporter;
+use super::{Clock, RunOpts};
 use super::{RunArgs, print_stdout};
+use crate::agent::shopper::SetupError;
 use crate::exit;
 use crate::report::{self, Report};
 use crate::runner::simulate;
 use crate::scenario;
+use crate::scenario::Scenario;
+use crate::scenario::validate::parse_duration;
+use crate::sim::engine::Progress;
+use crate::sim::result::RunResult;
+use crate::sim::time::SimDuration;
+use crate::wall::{self, WallFacts, WallOptions};
 
 /// Runs `ecsim run`.
 pub fn run(args: &RunArgs) -> u8 {
@@ -28,16 +36,17 @@ pub fn run(args: &RunArgs) -> u8 {
         .clone()
         .unwrap_or_else(|| PathBuf::from("reports").join(&sc.name));
 
-    let reps = sc.replications;
-    let reporter = Reporter::new(sc.duration, reps, args.opts.quiet);
-    let runs = simulate(
-        sc,
-        args.opts.threads.get(),
-        args.opts.inject_bug.map(|b| b.shop_bug()),
-        &|i, p| reporter.tick(i, p),
-    );
+    let plan = match Plan::new(&args.opts, sc) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{e}");
+            return exit::USAGE;
+        }
+    };
+    let reporter = Reporter::new(plan.progress_span(sc), sc.replications, args.opts.quiet);
+    let outcome = plan.execute(sc, args.opts.threads.get(), &|i, p| reporter.tick(i, p));
     reporter.finish();
-    let runs = match runs {
+    let (runs, wall) = match outcome {
         Ok(r) => r,
         Err(e) => {
             eprintln!("{}: {e}", sa.scenario.display());
@@ -45,12 +54,13 @@ pub fn run(args: &RunArgs) -> u8 {
         }
     };
     let interrupted = runs.iter().any(|r| r.interrupted);
-    let report = Report::build(
+    let mut report = Report::build(
         sc,
         &runs,
         loaded.resolved_toml.clone(),
         reporter.elapsed_s(),
     );
+    report.set_wall(wall);
 
     if let Err(e) = report::atomic::write_report(&out, &report.files(), report::is_report_file) {
         eprintln!("error: {e}; the previous report, if any, is unchanged");
@@ -114,4 +124,84 @@ pub fn report_violations(report: &Report, scenario: &str, seed: u64, sets: &[Str
             .map(|s| format!(" --set '{s}'"))
             .collect::<String>()
     );
+}
+
+/// How a scenario will run, from the run options, checked up front.
+pub struct Plan {
+    clock: Clock,
+    wall: WallOptions,
+    bug: Option<crate::shop::InjectedBug>,
+}
+
+impl Plan {
+    /// Checks the clock options against the scenario.
+    pub fn new(opts: &RunOpts, sc: &Scenario) -> Result<Plan, String> {
+        if !(opts.time_scale.is_finite() && opts.time_scale > 0.0) {
+            return Err(format!(
+                "--time-scale must be a number greater than 0, found {}",
+                opts.time_scale
+            ));
+        }
+        if opts.clock != Clock::Virtual && sc.replications > 1 {
+            return Err("replications need the virtual clock: a wall run is one real run".into());
+        }
+        if opts.tasks == 0 {
+            return Err("--tasks must be at least 1".into());
+        }
+        let run_for = parse_duration(&opts.run_for).map_err(|e| format!("--for: {e}"))?;
+        let stall = match &opts.inject_stall {
+            None => None,
+            Some(text) => {
+                let (at, len) = text
+                    .split_once(':')
+                    .ok_or("--inject-stall: expected AT:LEN, e.g. 30s:500ms")?;
+                let at = parse_duration(at).map_err(|e| format!("--inject-stall: {e}"))?;
+                let len = parse_duration(len).map_err(|e| format!("--inject-stall: {e}"))?;
+                Some((at, std::time::Duration::from_nanos(len.as_nanos())))
+            }
+        };
+        Ok(Plan {
+            clock: opts.clock,
+            wall: WallOptions {
+                time_scale: opts.time_scale,
+                threads: opts.threads.get(),
+                stress: (opts.clock == Clock::Stress).then(|| {
+                    (
+                        opts.tasks,
+                        std::time::Duration::from_nanos(run_for.as_nanos()),
+                    )
+                }),
+                stall,
+                bug: opts.inject_bug.map(|b| b.shop_bug()),
+            },
+            bug: opts.inject_bug.map(|b| b.shop_bug()),
+        })
+    }
+
+    /// The model-time span the progress bar covers.
+    pub fn progress_span(&self, sc: &Scenario) -> SimDuration {
+        match &self.wall.stress {
+            Some((_, d)) if self.clock == Clock::Stress => {
+                SimDuration::from_nanos(d.as_nanos() as u64)
+            }
+            _ => sc.duration,
+        }
+    }
+
+    /// Runs the scenario: its replications on the virtual clock, or one
+    /// wall-clock run.
+    pub fn execute(
+        &self,
+        sc: &Scenario,
+        threads: usize,
+        control: &(dyn Fn(u32, &Progress) -> bool + Sync),
+    ) -> Result<(Vec<RunResult>, Option<WallFacts>), SetupError> {
+        match self.clock {
+            Clock::Virtual => Ok((simulate(sc, threads, self.bug, control)?, None)),
+            Clock::Wall | Clock::Stress => {
+                let (r, facts) = wall::run(sc, &self.wall, control)?;
+                Ok((vec![r], Some(facts)))
+            }
+        }
+    }
 }

@@ -4,7 +4,9 @@
 use std::fmt::Write;
 use std::path::PathBuf;
 
+use super::Clock;
 use super::progress::Reporter;
+use super::run::Plan;
 use super::run::{report_violations, with_replications};
 use super::{SweepArgs, print_stdout};
 use crate::agent::shopper::SetupError;
@@ -12,7 +14,7 @@ use crate::exit;
 use crate::report::atomic::{ReportFile, write_report};
 use crate::report::sweep::{self, Point, SWEEP_METRICS};
 use crate::report::{self, Report};
-use crate::runner::{parallel_map, simulate};
+use crate::runner::parallel_map;
 use crate::scenario::{self, Loaded, Scenario};
 
 /// `KEY=V1,V2,...` into the key and its values.
@@ -135,22 +137,37 @@ pub fn sweep(args: &SweepArgs) -> u8 {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("reports").join(format!("{}-sweep", first.name)));
+    let plan = match Plan::new(&args.opts, first) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{e}");
+            return exit::USAGE;
+        }
+    };
+    // Virtual points run side by side; wall-clock points one after the
+    // other, each with every thread, so they do not disturb each other.
+    let point_threads = if args.opts.clock == Clock::Virtual {
+        args.opts.threads.get()
+    } else {
+        1
+    };
     let reps = first.replications;
-    let reporter = Reporter::new(first.duration, points.len() as u32 * reps, args.opts.quiet);
-    let reports = parallel_map(points.len(), args.opts.threads.get(), |i| {
+    let reporter = Reporter::new(
+        plan.progress_span(first),
+        points.len() as u32 * reps,
+        args.opts.quiet,
+    );
+    let reports = parallel_map(points.len(), point_threads, |i| {
         let sc = &points[i].2.scenario;
-        let runs = simulate(
-            sc,
-            1,
-            args.opts.inject_bug.map(|b| b.shop_bug()),
-            &|r, p| reporter.tick(i as u32 * reps + r, p),
-        )?;
-        Ok(Report::build(
+        let (runs, wall) = plan.execute(sc, 1, &|r, p| reporter.tick(i as u32 * reps + r, p))?;
+        let mut report = Report::build(
             sc,
             &runs,
             points[i].2.resolved_toml.clone(),
             reporter.elapsed_s(),
-        ))
+        );
+        report.set_wall(wall);
+        Ok(report)
     });
     reporter.finish();
     let reports: Vec<Report> = match reports.into_iter().collect::<Result<_, SetupError>>() {

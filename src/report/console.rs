@@ -45,6 +45,34 @@ pub fn render(report: &Report, out_dir: &str) -> String {
         r.elapsed_s,
         rate / 1e6
     );
+    if let Some(w) = &r.wall {
+        if w.tasks > 0 {
+            let _ = writeln!(s, "stress: {} tasks on {} threads", w.tasks, w.threads);
+        } else {
+            let _ = writeln!(
+                s,
+                "wall clock ×{} on {} threads · generator lag p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms · {} late starts",
+                w.time_scale,
+                w.threads,
+                w.schedule_lag_ms[0],
+                w.schedule_lag_ms[1],
+                w.schedule_lag_ms[2],
+                w.late_starts
+            );
+        }
+        let share = if w.lock_acquisitions > 0 {
+            w.lock_contended as f64 / w.lock_acquisitions as f64
+        } else {
+            0.0
+        };
+        let _ = writeln!(
+            s,
+            "inventory locks: {} acquisitions, {} contended ({})\n",
+            w.lock_acquisitions,
+            w.lock_contended,
+            pct(share)
+        );
+    }
     let _ = writeln!(
         s,
         "{:<14} {:>10} {:>8} {:>10} {:>10} {:>10} {:>10}",

@@ -137,6 +137,8 @@ pub struct RunInfo {
     pub sessions: u64,
     /// Replications merged into the report.
     pub replications: u32,
+    /// Wall-clock facts (lag, contention) of a wall or stress run.
+    pub wall: Option<crate::wall::WallFacts>,
 }
 
 /// Everything a report holds.
@@ -416,6 +418,7 @@ impl Report {
                 elapsed_s,
                 sessions: result.sessions,
                 replications: result.runs,
+                wall: None,
             },
             summary,
             stations,
@@ -455,6 +458,14 @@ impl Report {
             m.insert(format!("business.{k}"), *v);
         }
         m
+    }
+
+    /// Marks the report as a wall-clock (or stress) run with its facts.
+    pub fn set_wall(&mut self, facts: Option<crate::wall::WallFacts>) {
+        if let Some(f) = facts {
+            self.run.clock = if f.tasks > 0 { "stress" } else { "wall" }.into();
+            self.run.wall = Some(f);
+        }
     }
 
     /// Every violated invariant: `(id, message)`.
@@ -538,7 +549,7 @@ pub fn is_report_file(name: &str) -> bool {
 }
 
 fn run_json(r: &RunInfo) -> String {
-    let v = serde_json::json!({
+    let mut v = serde_json::json!({
         "ecsim_version": env!("CARGO_PKG_VERSION"),
         "scenario": r.scenario,
         "seed": r.seed,
@@ -551,6 +562,20 @@ fn run_json(r: &RunInfo) -> String {
         "sessions": r.sessions,
         "replications": r.replications,
     });
+    if let (Some(w), Some(obj)) = (&r.wall, v.as_object_mut()) {
+        let wall = serde_json::json!({
+            "time_scale": w.time_scale,
+            "threads": w.threads,
+            "tasks": w.tasks,
+            "schedule_lag_p50_ms": w.schedule_lag_ms[0],
+            "schedule_lag_p99_ms": w.schedule_lag_ms[1],
+            "schedule_lag_max_ms": w.schedule_lag_ms[2],
+            "late_starts": w.late_starts,
+            "inventory_lock_acquisitions": w.lock_acquisitions,
+            "inventory_lock_contended": w.lock_contended,
+        });
+        obj.insert("wall".into(), wall);
+    }
     // Cannot fail: a JSON value of plain numbers and strings.
     let mut s = serde_json::to_string_pretty(&v).expect("json value serializes");
     s.push('\n');

@@ -182,6 +182,11 @@ impl Shop {
         self.inventory.shard_of(id)
     }
 
+    /// Inventory lock acquisitions and how many found the lock held.
+    pub fn inventory_lock_counts(&self) -> (u64, u64) {
+        self.inventory.lock_counts()
+    }
+
     /// Number of inventory shards.
     pub fn inventory_shards(&self) -> usize {
         self.inventory.shard_count()

@@ -17,7 +17,8 @@
 //! - counters are signed so that a bug shows up as a negative number in the
 //!   invariant report instead of wrapping.
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
 
 use super::ids::{FxHashMap, Nanos, ProductId, mix64};
 
@@ -113,6 +114,10 @@ type Shard = FxHashMap<ProductId, StockRecord>;
 #[derive(Debug)]
 pub struct Inventory {
     shards: Box<[Mutex<Shard>]>,
+    /// Lock acquisitions, and those that found the lock held (contention,
+    /// counted without reading a clock).
+    acquisitions: AtomicU64,
+    contended: AtomicU64,
 }
 
 impl Inventory {
@@ -122,6 +127,8 @@ impl Inventory {
             shards: (0..shards.max(1))
                 .map(|_| Mutex::new(Shard::default()))
                 .collect(),
+            acquisitions: AtomicU64::new(0),
+            contended: AtomicU64::new(0),
         }
     }
 
@@ -137,11 +144,28 @@ impl Inventory {
     }
 
     fn lock(&self, shard: usize) -> MutexGuard<'_, Shard> {
+        self.acquisitions.fetch_add(1, Ordering::Relaxed);
         // A poisoned shard only means another thread panicked while holding it;
         // the counters are updated without panicking in between, so use them.
-        self.shards[shard]
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        match self.shards[shard].try_lock() {
+            Ok(guard) => guard,
+            Err(TryLockError::Poisoned(e)) => e.into_inner(),
+            Err(TryLockError::WouldBlock) => {
+                self.contended.fetch_add(1, Ordering::Relaxed);
+                self.shards[shard]
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+            }
+        }
+    }
+
+    /// `(acquisitions, contended)`: how often a shard lock was taken, and
+    /// how often it was already held by another thread.
+    pub fn lock_counts(&self) -> (u64, u64) {
+        (
+            self.acquisitions.load(Ordering::Relaxed),
+            self.contended.load(Ordering::Relaxed),
+        )
     }
 
     /// Creates the stock record of a new SKU.

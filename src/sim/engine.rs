@@ -808,7 +808,7 @@ impl<'s, B: Business> Engine<'s, B> {
 
 /// Draws from a discrete choice; a single certain option draws nothing.
 #[inline]
-fn choose(ch: &Choice, rng: &mut SimRng) -> Next {
+pub fn choose(ch: &Choice, rng: &mut SimRng) -> Next {
     use rand::RngExt;
     if let [(only, _)] = ch.options.as_slice() {
         return *only;

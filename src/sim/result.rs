@@ -135,7 +135,7 @@ fn merge_business(a: &mut BusinessOutcome, b: &BusinessOutcome) {
     }
 }
 
-fn merge_series(a: &[SeriesRow], b: &[SeriesRow]) -> Vec<SeriesRow> {
+pub(crate) fn merge_series(a: &[SeriesRow], b: &[SeriesRow]) -> Vec<SeriesRow> {
     // Key by (interval start in ns, operation) so rows interleave in order.
     let key = |r: &SeriesRow| ((r.t_s * 1e9).round() as u64, r.op);
     let mut rows: BTreeMap<(u64, usize), SeriesRow> = BTreeMap::new();

@@ -6,3 +6,4 @@ mod shop_e2e;
 mod theory;
 mod tuning;
 mod util;
+mod wall;

@@ -18,15 +18,35 @@ pub fn run(args: &[&str]) -> Output {
     ecsim().args(args).output().expect("ecsim starts")
 }
 
+/// Wall-clock tests measure real time: they run alone, the others share.
+static CPU: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
 /// A scratch directory that disappears with the test.
 pub struct Scratch {
     dir: tempfile::TempDir,
+    _cpu: Cpu,
+}
+
+enum Cpu {
+    Shared(#[allow(dead_code)] std::sync::RwLockReadGuard<'static, ()>),
+    Alone(#[allow(dead_code)] std::sync::RwLockWriteGuard<'static, ()>),
 }
 
 impl Scratch {
+    /// A scratch directory for a test that may run beside others.
     pub fn new() -> Self {
         Scratch {
             dir: tempfile::tempdir().expect("temp dir"),
+            _cpu: Cpu::Shared(CPU.read().unwrap_or_else(|e| e.into_inner())),
+        }
+    }
+
+    /// A scratch directory for a wall-clock test: no other test runs
+    /// meanwhile, so timing is not disturbed by the suite itself.
+    pub fn alone() -> Self {
+        Scratch {
+            dir: tempfile::tempdir().expect("temp dir"),
+            _cpu: Cpu::Alone(CPU.write().unwrap_or_else(|e| e.into_inner())),
         }
     }
 
