@@ -16,7 +16,7 @@ use crate::scenario::validate::parse_duration;
 use crate::sim::engine::Progress;
 use crate::sim::result::RunResult;
 use crate::sim::time::SimDuration;
-use crate::wall::{self, WallFacts, WallOptions};
+use crate::wall::{self, StressLimit, WallFacts, WallOptions};
 
 /// Runs `ecsim run`.
 pub fn run(args: &RunArgs) -> u8 {
@@ -168,7 +168,7 @@ impl Plan {
                 stress: (opts.clock == Clock::Stress).then(|| {
                     (
                         opts.tasks,
-                        std::time::Duration::from_nanos(run_for.as_nanos()),
+                        StressLimit::For(std::time::Duration::from_nanos(run_for.as_nanos())),
                     )
                 }),
                 stall,
@@ -181,9 +181,7 @@ impl Plan {
     /// The model-time span the progress bar covers.
     pub fn progress_span(&self, sc: &Scenario) -> SimDuration {
         match &self.wall.stress {
-            Some((_, d)) if self.clock == Clock::Stress => {
-                SimDuration::from_nanos(d.as_nanos() as u64)
-            }
+            Some((_, StressLimit::For(d))) => SimDuration::from_nanos(d.as_nanos() as u64),
             _ => sc.duration,
         }
     }

@@ -51,9 +51,10 @@ pub fn render(report: &Report, out_dir: &str) -> String {
         } else {
             let _ = writeln!(
                 s,
-                "wall clock ×{} on {} threads · generator lag p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms · {} late starts",
+                "wall clock ×{} on {} threads · up to {} sessions in flight · generator lag p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms · {} late starts",
                 w.time_scale,
                 w.threads,
+                w.peak_sessions,
                 w.schedule_lag_ms[0],
                 w.schedule_lag_ms[1],
                 w.schedule_lag_ms[2],

@@ -571,6 +571,7 @@ fn run_json(r: &RunInfo) -> String {
             "schedule_lag_p99_ms": w.schedule_lag_ms[1],
             "schedule_lag_max_ms": w.schedule_lag_ms[2],
             "late_starts": w.late_starts,
+            "peak_sessions": w.peak_sessions,
             "inventory_lock_acquisitions": w.lock_acquisitions,
             "inventory_lock_contended": w.lock_contended,
         });

@@ -54,13 +54,23 @@ pub struct WallOptions {
     pub time_scale: f64,
     /// Tokio worker threads.
     pub threads: usize,
-    /// Stress instead: this many looping tasks for this long (wall).
-    pub stress: Option<(usize, Duration)>,
+    /// Stress instead: this many looping tasks, until the limit.
+    pub stress: Option<(usize, StressLimit)>,
     /// Test only: at model time `.0` the generator blocks its thread for
     /// `.1` (wall), to show the stall in the latencies.
     pub stall: Option<(SimDuration, Duration)>,
     /// Test only: break the shop on purpose.
     pub bug: Option<InjectedBug>,
+}
+
+/// When a stress run stops.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StressLimit {
+    /// After this much wall time.
+    For(Duration),
+    /// Once this many sessions have started (a fixed amount of work, for
+    /// benchmarks).
+    Sessions(u64),
 }
 
 /// Wall-clock facts of a run, for the console and `run.json`.
@@ -80,6 +90,8 @@ pub struct WallFacts {
     pub threads: usize,
     /// Stress tasks (0 for a modelled run).
     pub tasks: usize,
+    /// Most sessions in flight at once (sampled every 20 ms).
+    pub peak_sessions: usize,
 }
 
 /// A late start: an arrival beginning more than this after its intended
@@ -192,15 +204,17 @@ pub fn run(
     let interrupted = runtime.block_on(async {
         let work = tokio::spawn(async move {
             match opts2.stress {
-                Some((tasks, run_for)) => stress_tasks(&w, tasks, run_for).await,
+                Some((tasks, limit)) => stress_tasks(&w, tasks, limit),
                 None => modelled(&w, &opts2).await,
             }
         });
         // Watch the run: progress and Ctrl-C every 200 ms, the end as soon
         // as every generator and every session is done.
         let mut interrupted = false;
+        let mut peak = 0;
         for tick in 1u64.. {
             tokio::time::sleep(Duration::from_millis(20)).await;
+            peak = peak.max(world.active.load(Relaxed));
             if tick % 10 == 0 {
                 let p = Progress {
                     now: world.now(),
@@ -216,11 +230,14 @@ pub fn run(
                 break;
             }
         }
-        interrupted
+        (interrupted, peak)
     });
+    let (interrupted, peak) = interrupted;
     let end = world.now();
     drop(runtime);
-    Ok(finish(&world, end, opts, interrupted))
+    let (result, mut facts) = finish(&world, end, opts, interrupted);
+    facts.peak_sessions = peak;
+    Ok((result, facts))
 }
 
 fn finish(
@@ -290,6 +307,7 @@ fn finish(
         lock_contended: contended,
         threads: opts.threads,
         tasks: opts.stress.map_or(0, |s| s.0),
+        peak_sessions: 0,
     };
     let result = RunResult {
         ops: m.ops,
@@ -686,22 +704,24 @@ async fn fault(w: Arc<World>, i: usize) {
     }
 }
 
-/// Stress: `tasks` tasks loop over sessions until `run_for` has passed.
-async fn stress_tasks(w: &Arc<World>, tasks: usize, run_for: Duration) {
-    let deadline = Instant::now() + run_for;
+/// Stress: `tasks` tasks loop over sessions until the limit.
+fn stress_tasks(w: &Arc<World>, tasks: usize, limit: StressLimit) {
+    let deadline = match limit {
+        StressLimit::For(d) => Some(Instant::now() + d),
+        StressLimit::Sessions(_) => None,
+    };
+    let more = move |w: &World| match limit {
+        StressLimit::For(_) => deadline.is_some_and(|d| Instant::now() < d),
+        StressLimit::Sessions(n) => w.sessions.load(Relaxed) < n,
+    };
     for _ in 0..tasks {
         w.spawned();
         let w2 = w.clone();
         tokio::spawn(async move {
-            while Instant::now() < deadline && !w2.stop.load(Relaxed) {
+            while more(&w2) && !w2.stop.load(Relaxed) {
                 session(&w2, Instant::now()).await;
             }
             w2.finished();
         });
     }
-    let w2 = w.clone();
-    tokio::spawn(async move {
-        tokio::time::sleep_until(deadline.into()).await;
-        w2.stop.store(true, Relaxed);
-    });
 }
