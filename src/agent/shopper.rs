@@ -153,6 +153,8 @@ pub struct ShopSession {
     /// Email of a new visitor's account once registered.
     new_email: Option<u64>,
     logged_in: bool,
+    /// The shop session opened at login, closed when the visit ends.
+    token: Option<Token>,
     guest_cart: Vec<(u32, u32)>,
     recent: [u32; RECENT],
     n_recent: u8,
@@ -453,9 +455,11 @@ impl ShopBusiness {
                     email
                 }
             };
-            self.shop
+            let session = self
+                .shop
                 .login(&email, PASSWORD, now)
                 .map_err(|e| kind(&e))?;
+            s.token = Some(session.token);
             s.logged_in = true;
         }
         let Some(customer) = s.customer else {
@@ -778,6 +782,9 @@ impl ShopBusiness {
 
     /// A session ends.
     pub fn end_session(&self, s: &mut ShopSession, _cx: &mut Cx<'_>) {
+        if let Some(token) = s.token.take() {
+            self.shop.logout(token);
+        }
         if s.added {
             self.tally.sessions_with_cart.fetch_add(1, Relaxed);
             if !s.bought {
