@@ -212,16 +212,9 @@ pub fn parse_fail_if(text: &str) -> Result<FailIf, String> {
         .ok_or_else(|| format!("--fail-if '{text}': {help}"))?;
     let metric = t[..at].trim().to_owned();
     let rest = &t[at..];
-    let (cmp, rest) = [
-        ("<=", Cmp::Le),
-        (">=", Cmp::Ge),
-        ("==", Cmp::Eq),
-        ("<", Cmp::Lt),
-        (">", Cmp::Gt),
-    ]
-    .into_iter()
-    .find_map(|(s, c)| rest.strip_prefix(s).map(|r| (c, r.trim())))
-    .ok_or_else(|| format!("--fail-if '{text}': {help}"))?;
+    let (cmp, rest) = Cmp::strip_prefix(rest)
+        .map(|(c, r)| (c, r.trim()))
+        .ok_or_else(|| format!("--fail-if '{text}': {help}"))?;
     let (num, relative) = match rest.strip_suffix('%') {
         Some(n) => (n.trim(), true),
         None => (rest, false),

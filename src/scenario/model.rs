@@ -182,6 +182,19 @@ impl Cmp {
         }
     }
 
+    /// Splits a leading operator off `text`: `"<= 5"` → `(Le, " 5")`.
+    pub fn strip_prefix(text: &str) -> Option<(Cmp, &str)> {
+        [
+            ("<=", Cmp::Le),
+            (">=", Cmp::Ge),
+            ("==", Cmp::Eq),
+            ("<", Cmp::Lt),
+            (">", Cmp::Gt),
+        ]
+        .into_iter()
+        .find_map(|(sym, cmp)| text.strip_prefix(sym).map(|rest| (cmp, rest)))
+    }
+
     /// The operator as written.
     pub fn symbol(self) -> &'static str {
         match self {

@@ -324,16 +324,7 @@ pub fn validate(file: &ScenarioFile, default_name: &str) -> Result<Scenario, Vec
 /// Parses `"< 800"` into a comparison and a bound.
 pub fn parse_threshold(expr: &str) -> Result<(Cmp, f64), String> {
     let t = expr.trim();
-    let (cmp, rest) = [
-        ("<=", Cmp::Le),
-        (">=", Cmp::Ge),
-        ("==", Cmp::Eq),
-        ("<", Cmp::Lt),
-        (">", Cmp::Gt),
-    ]
-    .into_iter()
-    .find_map(|(sym, cmp)| t.strip_prefix(sym).map(|r| (cmp, r)))
-    .ok_or_else(|| {
+    let (cmp, rest) = Cmp::strip_prefix(t).ok_or_else(|| {
         format!("threshold \"{expr}\" must start with <, <=, >, >= or ==, e.g. \"< 800\"")
     })?;
     match rest.trim().parse::<f64>() {

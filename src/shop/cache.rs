@@ -77,6 +77,30 @@ pub struct CacheStats {
 }
 
 impl CacheStats {
+    /// What happened after `earlier` (a snapshot of the same cache).
+    pub fn since(&self, earlier: &CacheStats) -> CacheStats {
+        CacheStats {
+            lookups: self.lookups - earlier.lookups,
+            hits: self.hits - earlier.hits,
+            misses: self.misses - earlier.misses,
+            evictions: self.evictions - earlier.evictions,
+            expirations: self.expirations - earlier.expirations,
+            invalidations: self.invalidations - earlier.invalidations,
+            stale_hits: self.stale_hits - earlier.stale_hits,
+        }
+    }
+
+    /// Adds another cache's counters (replications).
+    pub fn add(&mut self, other: &CacheStats) {
+        self.lookups += other.lookups;
+        self.hits += other.hits;
+        self.misses += other.misses;
+        self.evictions += other.evictions;
+        self.expirations += other.expirations;
+        self.invalidations += other.invalidations;
+        self.stale_hits += other.stale_hits;
+    }
+
     /// Hits over lookups; zero when there were no lookups.
     pub fn hit_rate(&self) -> f64 {
         if self.lookups == 0 {

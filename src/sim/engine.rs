@@ -770,19 +770,8 @@ impl<'s, B: Business> Engine<'s, B> {
                 });
             }
         }
-        let cache = self.cache.as_ref().map(|c| {
-            let s = c.stats();
-            let w = self.cache_at_warmup.unwrap_or_default();
-            CacheStats {
-                lookups: s.lookups - w.lookups,
-                hits: s.hits - w.hits,
-                misses: s.misses - w.misses,
-                evictions: s.evictions - w.evictions,
-                expirations: s.expirations - w.expirations,
-                invalidations: s.invalidations - w.invalidations,
-                stale_hits: s.stale_hits - w.stale_hits,
-            }
-        });
+        let base = self.cache_at_warmup.unwrap_or_default();
+        let cache = self.cache.as_ref().map(|c| c.stats().since(&base));
         let series = std::mem::replace(
             &mut self.series,
             Series::new(self.warmup, self.sc.report_interval),

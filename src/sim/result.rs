@@ -70,13 +70,7 @@ impl RunResult {
             a.stats.merge(&b.stats);
         }
         if let (Some(a), Some(b)) = (&mut self.cache, &other.cache) {
-            a.lookups += b.lookups;
-            a.hits += b.hits;
-            a.misses += b.misses;
-            a.evictions += b.evictions;
-            a.expirations += b.expirations;
-            a.invalidations += b.invalidations;
-            a.stale_hits += b.stale_hits;
+            a.add(b);
         }
         self.cache_problems
             .extend(other.cache_problems.iter().cloned());

@@ -265,23 +265,12 @@ fn finish(
                 }
             })
             .collect();
-    let cache = w.lock_cache().map(|c| {
-        let s = c.stats();
-        let b = w
-            .cache_at_warmup
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .unwrap_or_default();
-        CacheStats {
-            lookups: s.lookups - b.lookups,
-            hits: s.hits - b.hits,
-            misses: s.misses - b.misses,
-            evictions: s.evictions - b.evictions,
-            expirations: s.expirations - b.expirations,
-            invalidations: s.invalidations - b.invalidations,
-            stale_hits: s.stale_hits - b.stale_hits,
-        }
-    });
+    let base = w
+        .cache_at_warmup
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .unwrap_or_default();
+    let cache = w.lock_cache().map(|c| c.stats().since(&base));
     let cache_problems = w.lock_cache().map(|c| c.check()).unwrap_or_default();
     let (acq, contended) = w.business.shop().inventory_lock_counts();
     let q = |p: f64| {
