@@ -536,6 +536,32 @@ mod tests {
     }
 
     #[test]
+    fn a_degraded_gateway_declines_the_top_of_the_draw_until_it_recovers() {
+        let p = payments();
+        // Card: timeout below 0.1, decline below 0.3, approved above.
+        assert!(
+            p.authorize(C, 1, PaymentMethodKind::Card, 100, 0.75, 0)
+                .is_ok()
+        );
+        p.set_extra_declines(0.4);
+        let declined = p
+            .authorize(C, 2, PaymentMethodKind::Card, 100, 0.75, 0)
+            .unwrap_err();
+        assert_eq!(declined.kind(), "payment_declined");
+        assert!(
+            p.authorize(C, 3, PaymentMethodKind::Card, 100, 0.5, 0)
+                .is_ok(),
+            "below 1 - 0.4 still approved"
+        );
+        p.set_extra_declines(0.0);
+        assert!(
+            p.authorize(C, 4, PaymentMethodKind::Card, 100, 0.75, 0)
+                .is_ok()
+        );
+        assert_eq!(p.counters().declines, 1);
+    }
+
+    #[test]
     fn authorize_capture_refund_with_ledger() {
         let p = payments();
         let a = p
