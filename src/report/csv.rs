@@ -71,8 +71,8 @@ pub const CACHE_HEADER: [&str; 7] = [
 /// Header of `errors.csv`.
 pub const ERRORS_HEADER: [&str; 3] = ["operation", "kind", "count"];
 
-/// Header of `timeseries.csv`.
-pub const SERIES_HEADER: [&str; 8] = [
+/// Header of `timeseries.csv` (`p95_ms` added after the contract's columns).
+pub const SERIES_HEADER: [&str; 9] = [
     "t_s",
     "operation",
     "count",
@@ -81,6 +81,7 @@ pub const SERIES_HEADER: [&str; 8] = [
     "p50_ms",
     "p99_ms",
     "cache_hit_rate",
+    "p95_ms",
 ];
 
 /// Header of `thresholds.csv`.
@@ -219,6 +220,7 @@ pub fn series(rows: &[SeriesRow]) -> Vec<u8> {
                 f3(r.p50_ms),
                 f3(r.p99_ms),
                 r.cache_hit_rate.map(f6).unwrap_or_default(),
+                f3(r.p95_ms),
             ]
         }),
     )
