@@ -4,37 +4,9 @@ use std::fmt::Write;
 
 use super::{CompareArgs, Format, print_stdout};
 use crate::exit;
-use crate::report::compare::{self, Comparison, parse_fail_if, read_metrics};
-
-fn num(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{v:.0}")
-    } else if v.abs() < 1.0 {
-        format!("{v:.6}")
-    } else {
-        format!("{v:.3}")
-    }
-}
-
-fn signed(v: f64) -> String {
-    let s = num(v);
-    if v > 0.0 { format!("+{s}") } else { s }
-}
-
-fn pct(r: Option<f64>) -> String {
-    match r {
-        Some(v) if v.is_finite() => format!("{:+.2}%", v * 100.0),
-        _ => "n/a".into(),
-    }
-}
-
-fn sig(s: Option<bool>) -> &'static str {
-    match s {
-        Some(true) => "significant",
-        Some(false) => "within noise",
-        None => "",
-    }
-}
+use crate::report::compare::{
+    self, Comparison, num, parse_fail_if, pct, read_metrics, sig, signed,
+};
 
 /// Renders the comparison in `format`.
 pub fn render(c: &Comparison, format: Format) -> String {

@@ -121,6 +121,14 @@ pub struct ErrorRow {
 pub struct RunInfo {
     /// Scenario name.
     pub scenario: String,
+    /// Scenario description (may be empty).
+    pub description: String,
+    /// Arrivals stop after this many seconds of virtual time.
+    pub duration_s: f64,
+    /// Seconds at the start excluded from every statistic.
+    pub warmup_s: f64,
+    /// Length of a time-series interval, seconds.
+    pub report_interval_s: f64,
     /// Seed used.
     pub seed: u64,
     /// `virtual` or `wall`.
@@ -408,6 +416,10 @@ impl Report {
         let mut report = Report {
             run: RunInfo {
                 scenario: sc.name.clone(),
+                description: sc.description.clone(),
+                duration_s: sc.duration.as_secs_f64(),
+                warmup_s: sc.warmup.as_secs_f64(),
+                report_interval_s: sc.report_interval.as_secs_f64(),
                 seed: sc.seed,
                 clock: "virtual".into(),
                 partial: result.interrupted,
