@@ -2,7 +2,7 @@
 //!
 //! [`Report::build`] turns a run's raw measurements into the rows of the
 //! report contract (DESIGN.md); [`Report::files`] renders them as CSV,
-//! `.hgrm` and JSON; `atomic` writes them. Rows are in a fixed order
+//! `.hgrm`, JSON and one self-contained HTML page; `atomic` writes them. Rows are in a fixed order
 //! (operations in action order, stations in scenario order), and numbers
 //! have a fixed number of decimals, so equal runs give equal bytes.
 
@@ -11,6 +11,7 @@ pub mod compare;
 pub mod console;
 pub mod csv;
 pub mod hgrm;
+pub mod html;
 pub mod invariants;
 pub mod sweep;
 pub mod thresholds;
@@ -509,6 +510,10 @@ impl Report {
             atomic::ReportFile {
                 path: "run.json".into(),
                 bytes: run_json(&self.run).into_bytes(),
+            },
+            atomic::ReportFile {
+                path: "report.html".into(),
+                bytes: html::render(self).into_bytes(),
             },
         ];
         if !self.thresholds.is_empty() {
