@@ -8,9 +8,14 @@
 //! inline SVG drawn with plotters (`charts.rs`), one `<style>`, no script,
 //! no URL; it opens offline and prints. Every string that comes from the
 //! scenario is HTML-escaped (`page::esc`).
+//!
+//! `compare.rs` and `sweep.rs` draw the pages of `ecsim compare --html`
+//! and `sweep.html` with the same pieces.
 
 pub mod charts;
+pub mod compare;
 pub mod page;
+pub mod sweep;
 pub mod tables;
 pub mod ticks;
 pub mod timeline;
