@@ -240,7 +240,7 @@ fn tiles(r: &Report) -> String {
             tone(r, "ALL.throughput_per_s"),
             "requests",
             &thousands(all.count as f64, 0),
-            &format!("{} /s", thousands(all.throughput_per_s, 1)),
+            &format!("{} /s over the window", thousands(all.throughput_per_s, 1)),
         ));
         s.push_str(&tile(
             tone(r, "ALL.error_rate"),

@@ -45,11 +45,11 @@ dl.meta div{display:flex;gap:6px}dl.meta dt{color:#94a3b8}dl.meta dd{margin:0;co
 .badge{display:inline-block;padding:3px 10px;border-radius:999px;font-size:13px;font-weight:600}
 .badge.ok{background:var(--ok-bg);color:var(--ok)}.badge.bad{background:var(--bad-bg);color:var(--bad)}
 .badge.warn{background:var(--warn-bg);color:var(--warn)}.badge.none{background:#e2e8f0;color:#334155}
-nav{position:sticky;top:0;z-index:2;background:rgba(243,244,246,.96);border-bottom:1px solid var(--line);margin:0 -20px 8px;padding:8px 20px;font-size:13px}
+nav{position:sticky;top:0;z-index:2;background:rgba(243,244,246,.96);border-bottom:1px solid var(--line);margin:0 0 8px;padding:9px 0;font-size:13.5px}
 nav a{color:var(--accent);text-decoration:none;margin-right:16px}
 h2{font-size:19px;margin:26px 0 10px;padding-bottom:4px;border-bottom:2px solid var(--line)}
 h2 small{font-weight:400;color:var(--muted);font-size:13px;margin-left:8px}
-.tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));gap:10px;margin:16px 0 6px}
+.tiles{display:grid;grid-template-columns:repeat(4,minmax(0,1fr));gap:10px;margin:16px 0 14px}
 .tile{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:10px 12px}
 .tile .v{font-size:22px;font-weight:650;font-variant-numeric:tabular-nums;white-space:nowrap}
 .tile .k{font-size:12px;color:var(--muted);text-transform:uppercase;letter-spacing:.04em}
@@ -93,7 +93,7 @@ p.note{color:var(--muted);font-size:13px;margin:6px 0}
 footer{color:var(--muted);font-size:12.5px;margin-top:24px;border-top:1px solid var(--line);padding-top:10px}
 footer a,td a{color:var(--accent)}
 details{margin:0 0 14px}summary{cursor:pointer;color:var(--accent);margin:4px 0}
-@media (max-width:900px){.grid,.cols{grid-template-columns:1fr}}
+@media (max-width:900px){.grid,.cols{grid-template-columns:1fr}.tiles{grid-template-columns:repeat(2,minmax(0,1fr))}}
 @media print{nav{display:none}body{background:#fff}}
 "#;
 

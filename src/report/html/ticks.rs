@@ -120,7 +120,7 @@ pub fn plan(axis: &Axis, values: impl IntoIterator<Item = f64>) -> Plan {
                 lo = lo.min(0.0);
                 hi = hi.max(0.0);
             }
-            linear(lo, hi, axis.range.is_some())
+            linear(lo, hi, axis.range.is_some(), axis.from_zero)
         }
     }
 }
@@ -146,7 +146,8 @@ fn decimals(step: f64) -> usize {
         .unwrap_or(10)
 }
 
-fn linear(mut lo: f64, mut hi: f64, fixed: bool) -> Plan {
+/// `headroom`: leave a little room above the data (value axes, not time).
+fn linear(mut lo: f64, mut hi: f64, fixed: bool, headroom: bool) -> Plan {
     let flat = hi - lo <= f64::EPSILON * hi.abs().max(1.0);
     if flat {
         if hi == 0.0 {
@@ -160,7 +161,11 @@ fn linear(mut lo: f64, mut hi: f64, fixed: bool) -> Plan {
     if !fixed {
         // A little headroom, so a line at the maximum is not drawn on the
         // plot's top border (none for flat data, already padded).
-        let pad = if flat { 0.0 } else { (hi - lo) * 0.02 };
+        let pad = if flat || !headroom {
+            0.0
+        } else {
+            (hi - lo) * 0.005
+        };
         lo = (lo / step).floor() * step;
         hi = ((hi + pad) / step).ceil() * step;
     }
@@ -329,6 +334,10 @@ mod tests {
         assert_eq!(p.labels, ["0", "250", "500", "750", "1000", "1250"]);
         let p = plan(&numbers(Scale::Linear).from_zero(), [79.92]);
         assert_eq!(p.hi, 100.0, "headroom above a maximum on a tick");
+        let p = plan(&numbers(Scale::Linear).from_zero(), [794.0]);
+        assert_eq!(p.hi, 800.0, "but not a whole step for a peak below it");
+        let p = plan(&numbers(Scale::Linear), [5.0, 60.0]);
+        assert_eq!(p.hi, 60.0, "no headroom on a time axis");
         let p = plan(&numbers(Scale::Linear), [0.12, 0.31]);
         assert_eq!(p.labels, ["0.10", "0.15", "0.20", "0.25", "0.30", "0.35"]);
         let p = plan(&numbers(Scale::Linear).from_zero(), [2_179_318.0]);
