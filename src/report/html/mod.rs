@@ -15,6 +15,7 @@
 pub mod charts;
 pub mod compare;
 pub mod page;
+pub mod palette;
 pub mod sweep;
 pub mod tables;
 pub mod ticks;
