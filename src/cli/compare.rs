@@ -1,40 +1,15 @@
-//! `ecsim compare BASE CAND`: print the comparison, exit 1 on regression.
+//! `ecsim compare BASE CAND`: print the comparison (and with `--html FILE`
+//! write it as a page), exit 1 on regression.
 
 use std::fmt::Write;
 
 use super::{CompareArgs, Format, print_stdout};
 use crate::exit;
-use crate::report::compare::{self, Comparison, parse_fail_if, read_metrics};
-
-fn num(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{v:.0}")
-    } else if v.abs() < 1.0 {
-        format!("{v:.6}")
-    } else {
-        format!("{v:.3}")
-    }
-}
-
-fn signed(v: f64) -> String {
-    let s = num(v);
-    if v > 0.0 { format!("+{s}") } else { s }
-}
-
-fn pct(r: Option<f64>) -> String {
-    match r {
-        Some(v) if v.is_finite() => format!("{:+.2}%", v * 100.0),
-        _ => "n/a".into(),
-    }
-}
-
-fn sig(s: Option<bool>) -> &'static str {
-    match s {
-        Some(true) => "significant",
-        Some(false) => "within noise",
-        None => "",
-    }
-}
+use crate::report::atomic::write_file;
+use crate::report::compare::{
+    self, Comparison, num, parse_fail_if, pct, read_distributions, read_metrics, sig, signed,
+};
+use crate::report::html;
 
 /// Renders the comparison in `format`.
 pub fn render(c: &Comparison, format: Format) -> String {
@@ -152,24 +127,59 @@ pub fn compare(args: &CompareArgs) -> u8 {
     let (Ok(base), Ok(cand)) = (read(&args.base), read(&args.candidate)) else {
         return exit::USAGE;
     };
+    // The distributions only for the page, read before anything is printed
+    // so that a malformed histogram is a usage error like a malformed CSV.
+    let dists = if args.html.is_some() {
+        let read = |d| read_distributions(d).map_err(|e| eprintln!("{e}"));
+        let (Ok(b), Ok(c)) = (read(&args.base), read(&args.candidate)) else {
+            return exit::USAGE;
+        };
+        Some((b, c))
+    } else {
+        None
+    };
     let c = compare::compare(&base, &cand);
     print_stdout(&render(&c, args.format));
-    match compare::regressions(&c, &rules) {
+    let reg = match compare::regressions(&c, &rules) {
+        Ok(reg) => reg,
         Err(e) => {
             eprintln!("{e}");
-            exit::USAGE
+            return exit::USAGE;
         }
-        Ok(reg) if reg.is_empty() => exit::OK,
-        Ok(reg) => {
-            for r in &reg {
-                let shown = if r.rule.trim_end().ends_with('%') {
-                    format!("{:+.2}%", r.change * 100.0)
-                } else {
-                    signed(r.change)
-                };
-                eprintln!("regression: {} (change {shown})", r.rule);
-            }
-            exit::THRESHOLD
+    };
+    if let (Some(path), Some((db, dc))) = (&args.html, &dists) {
+        let (lb, lc) = (
+            args.base.display().to_string(),
+            args.candidate.display().to_string(),
+        );
+        let page = html::compare::render(&html::compare::Input {
+            base: html::compare::Side {
+                label: &lb,
+                distributions: db,
+            },
+            candidate: html::compare::Side {
+                label: &lc,
+                distributions: dc,
+            },
+            comparison: &c,
+            rules: &rules,
+            regressions: &reg,
+        });
+        if let Err(e) = write_file(path, page.into_bytes()) {
+            eprintln!("error: {e}");
+            return exit::IO;
         }
     }
+    if reg.is_empty() {
+        return exit::OK;
+    }
+    for r in &reg {
+        let shown = if r.rule.trim_end().ends_with('%') {
+            format!("{:+.2}%", r.change * 100.0)
+        } else {
+            signed(r.change)
+        };
+        eprintln!("regression: {} (change {shown})", r.rule);
+    }
+    exit::THRESHOLD
 }

@@ -22,7 +22,8 @@ use clap::{Args, Parser, Subcommand};
     long_about = "Discrete-event load simulation of e-commerce backends.\n\n\
         Describe the crowd, the shop and the backend in a TOML scenario; ecsim simulates it \
         on a virtual clock (deterministic: same scenario and seed, same bytes) and writes \
-        latency percentiles, station queueing, cache hit rates and errors as CSV.",
+        latency percentiles, station queueing, cache hit rates and errors as CSV, plus \
+        report.html: the same numbers as charts and tables in one self-contained page.",
     after_help = "Examples:\n  \
         ecsim run scenarios/black_friday.toml\n  \
         ecsim run scenarios/black_friday.toml --seed 7 --set stations.payment.workers=64 --out reports/bf64\n  \
@@ -52,7 +53,8 @@ pub enum Command {
         ecsim sweep scenarios/black_friday.toml --vary stations.payment.workers=8,16,32,64\n  \
         ecsim sweep scenarios/black_friday.toml --vary stations.payment.workers=16,32 \\\n      \
         --vary cache.capacity=1000,10000 --cost stations.payment.workers\n\n\
-        Each point gets a full report under the sweep directory (point-001, ...) and a row in sweep.csv.")]
+        Each point gets a full report under the sweep directory (point-001, ...) and a row in sweep.csv;\n\
+        sweep.html charts each key metric against the varied parameter.")]
     Sweep(SweepArgs),
     /// Stress the real shop services: concurrent tasks loop over the
     /// scenario's behaviour without modelled delays (same as
@@ -65,7 +67,8 @@ pub enum Command {
     #[command(after_help = "Examples:\n  \
         ecsim compare reports/baseline reports/black_friday\n  \
         ecsim compare base cand --fail-if 'checkout.p99_ms > +10%' --fail-if 'ALL.error_rate > +0.005'\n  \
-        ecsim compare base cand --format markdown > comment.md\n\n\
+        ecsim compare base cand --format markdown > comment.md\n  \
+        ecsim compare base cand --html compare.html\n\n\
         A rule is METRIC CMP CHANGE: CHANGE ending in % is relative to the base, else absolute.\n\
         When both reports have replications, a change within the 95% confidence intervals\n\
         is reported as within noise and never counts as a regression.")]
@@ -226,6 +229,12 @@ pub struct CompareArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Also write the comparison as one self-contained HTML page: both
+    /// runs' latency percentile distributions overlaid per operation (from
+    /// their histograms/*.hgrm) and the key metrics side by side. Written
+    /// atomically; an I/O error exits 4.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 /// Runs the parsed command and returns the process exit code.

@@ -1,5 +1,6 @@
 //! `ecsim sweep`: a grid of scenario variants, run in parallel, one report
-//! per point plus `sweep.csv`, and the cheapest point that passes.
+//! per point plus `sweep.csv` and `sweep.html`, and the cheapest point
+//! that passes.
 
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -13,7 +14,7 @@ use crate::agent::shopper::SetupError;
 use crate::exit;
 use crate::report::atomic::{ReportFile, write_report};
 use crate::report::sweep::{self, Point, SWEEP_METRICS};
-use crate::report::{self, Report};
+use crate::report::{self, Report, html};
 use crate::runner::parallel_map;
 use crate::scenario::{self, Loaded, Scenario};
 
@@ -187,11 +188,17 @@ pub fn sweep(args: &SweepArgs) -> u8 {
         }
         rows.push(Point::new(name, values.clone(), *cost, rep));
     }
-    let table = ReportFile {
-        path: "sweep.csv".into(),
-        bytes: sweep::csv(&keys, &rows),
-    };
-    if let Err(e) = write_report(&out, &[table], |n| n == "sweep.csv") {
+    let files = [
+        ReportFile {
+            path: "sweep.csv".into(),
+            bytes: sweep::csv(&keys, &rows),
+        },
+        ReportFile {
+            path: "sweep.html".into(),
+            bytes: html::sweep::render(&first.name, &keys, &rows, &first.thresholds).into_bytes(),
+        },
+    ];
+    if let Err(e) = write_report(&out, &files, |n| n == "sweep.csv" || n == "sweep.html") {
         eprintln!("error: {e}");
         return exit::IO;
     }
@@ -283,7 +290,7 @@ fn console(keys: &[String], rows: &[Point], best: Option<&Point>, out: &str) -> 
             let _ = writeln!(s, "\nno point passes every threshold");
         }
     }
-    let _ = writeln!(s, "sweep: {out}/sweep.csv");
+    let _ = writeln!(s, "sweep: {out}/sweep.csv, {out}/sweep.html");
     s
 }
 

@@ -31,6 +31,9 @@ pub struct SeriesRow {
     pub p99_ms: f64,
     /// Cache hits / lookups in the interval (empty when no lookups).
     pub cache_hit_rate: Option<f64>,
+    /// 95th percentile latency, ms (the last column of `timeseries.csv`:
+    /// added after the contract's first columns).
+    pub p95_ms: f64,
 }
 
 struct Bucket {
@@ -140,6 +143,7 @@ impl Series {
                     p50_ms: ms(b.hist.value_at_quantile(0.5)),
                     p99_ms: ms(b.hist.value_at_quantile(0.99)),
                     cache_hit_rate: hit_rate,
+                    p95_ms: ms(b.hist.value_at_quantile(0.95)),
                 });
             }
             if b.count > 0 {
@@ -194,6 +198,8 @@ mod tests {
         );
         assert_eq!(rows[0].errors, 1);
         assert!((rows[0].mean_ms - 6.0).abs() < 1e-9);
+        assert!(rows[0].p50_ms <= rows[0].p95_ms && rows[0].p95_ms <= rows[0].p99_ms);
+        assert!((rows[0].p95_ms - 7.0).abs() < 0.2, "{}", rows[0].p95_ms);
         assert_eq!(rows[0].cache_hit_rate, Some(1.0));
         assert_eq!(rows[2].cache_hit_rate, None);
     }

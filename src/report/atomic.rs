@@ -86,6 +86,28 @@ pub fn write_report(
     Ok(())
 }
 
+/// Writes one file at `path` the same way (a temporary next to it, then a
+/// rename), for files outside a report directory such as
+/// `compare --html FILE`. Missing parent directories are created.
+pub fn write_file(path: &Path, bytes: Vec<u8>) -> Result<(), WriteError> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| WriteError {
+            path: path.to_path_buf(),
+            source: io::Error::new(io::ErrorKind::InvalidInput, "not a UTF-8 file name"),
+        })?;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let file = ReportFile {
+        path: name.to_owned(),
+        bytes,
+    };
+    write_report(dir, &[file], |_| false)
+}
+
 fn cleanup(written: &[(PathBuf, PathBuf)]) {
     for (tmp, _) in written {
         let _ = fs::remove_file(tmp);
@@ -142,6 +164,21 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().contains("ecsim-tmp"))
             .collect();
         assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn write_file_replaces_one_file_and_leaves_its_neighbours() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("sub/cmp.html");
+        write_file(&p, b"one".to_vec()).expect("write");
+        fs::write(dir.path().join("sub/other.csv"), "x").expect("write");
+        write_file(&p, b"two".to_vec()).expect("write");
+        assert_eq!(fs::read_to_string(&p).expect("read"), "two");
+        assert!(dir.path().join("sub/other.csv").exists());
+        assert!(
+            write_file(Path::new("/"), Vec::new()).is_err(),
+            "no file name"
+        );
     }
 
     #[test]

@@ -4,12 +4,16 @@
 //! candidate, absolute and relative change, and — when both reports carry
 //! 95% confidence intervals from replications — whether the change is
 //! significant, i.e. the two intervals do not overlap) and the verdicts of
-//! `--fail-if` rules. Reading the reports and printing are the CLI's job.
+//! `--fail-if` rules. Reading the reports (`read_metrics`,
+//! `read_distributions`) is here too, for the CLI to call; printing and
+//! writing are the CLI's job.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::csv::{CACHE_HEADER, STATIONS_HEADER, SUMMARY_METRICS};
+use super::hgrm;
+use crate::agent::action::{Action, N_ACTIONS};
 use crate::scenario::model::Cmp;
 
 /// A report's metrics by name (`checkout.p99_ms`, `cache.hit_rate`,
@@ -117,6 +121,40 @@ pub fn read_metrics(dir: &Path) -> Result<Metrics, ReadError> {
     Ok(m)
 }
 
+/// A report's latency distributions, `histograms/*.hgrm`: `(operation,
+/// rows)` in action order, then `ALL`, then any other name. A report
+/// without a `histograms/` directory has none.
+pub fn read_distributions(dir: &Path) -> Result<Vec<(String, Vec<hgrm::Row>)>, ReadError> {
+    let hdir = dir.join("histograms");
+    let Ok(entries) = std::fs::read_dir(&hdir) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Some(name) = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".hgrm"))
+        else {
+            continue;
+        };
+        let bad = |message: String| ReadError::Malformed {
+            path: path.clone(),
+            message,
+        };
+        let text = std::fs::read_to_string(&path).map_err(|e| bad(e.to_string()))?;
+        out.push((name.to_owned(), hgrm::parse(&text).map_err(bad)?));
+    }
+    let rank = |n: &str| match Action::from_name(n) {
+        Some(a) => a.index(),
+        None if n == super::ALL => N_ACTIONS,
+        None => N_ACTIONS + 1,
+    };
+    out.sort_by(|a, b| (rank(&a.0), &a.0).cmp(&(rank(&b.0), &b.0)));
+    Ok(out)
+}
+
 /// One compared metric.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Row {
@@ -184,6 +222,41 @@ pub fn compare(base: &Metrics, candidate: &Metrics) -> Comparison {
         rows,
         only_base: only(base, candidate),
         only_candidate: only(candidate, base),
+    }
+}
+
+/// A compared value as `compare` prints it: integers without decimals,
+/// magnitudes below 1 with 6, others with 3.
+pub fn num(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else if v.abs() < 1.0 {
+        format!("{v:.6}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+/// A change: [`num`] with a `+` on increases.
+pub fn signed(v: f64) -> String {
+    let s = num(v);
+    if v > 0.0 { format!("+{s}") } else { s }
+}
+
+/// A relative change as a signed percentage, `n/a` without one.
+pub fn pct(r: Option<f64>) -> String {
+    match r {
+        Some(v) if v.is_finite() => format!("{:+.2}%", v * 100.0),
+        _ => "n/a".into(),
+    }
+}
+
+/// The significance column: `significant`, `within noise` or empty.
+pub fn sig(s: Option<bool>) -> &'static str {
+    match s {
+        Some(true) => "significant",
+        Some(false) => "within noise",
+        None => "",
     }
 }
 

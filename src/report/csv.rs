@@ -71,8 +71,8 @@ pub const CACHE_HEADER: [&str; 7] = [
 /// Header of `errors.csv`.
 pub const ERRORS_HEADER: [&str; 3] = ["operation", "kind", "count"];
 
-/// Header of `timeseries.csv`.
-pub const SERIES_HEADER: [&str; 8] = [
+/// Header of `timeseries.csv` (`p95_ms` added after the contract's columns).
+pub const SERIES_HEADER: [&str; 9] = [
     "t_s",
     "operation",
     "count",
@@ -81,6 +81,7 @@ pub const SERIES_HEADER: [&str; 8] = [
     "p50_ms",
     "p99_ms",
     "cache_hit_rate",
+    "p95_ms",
 ];
 
 /// Header of `thresholds.csv`.
@@ -126,80 +127,81 @@ pub fn render_rows<R: AsRef<[String]>>(
     w.into_inner().unwrap_or_default()
 }
 
+/// The fields of a `summary.csv` row, as written.
+pub fn summary_fields(r: &SummaryRow) -> Vec<String> {
+    let mut f = vec![
+        r.operation.clone(),
+        r.count.to_string(),
+        r.errors.to_string(),
+        f6(r.error_rate),
+        f3(r.throughput_per_s),
+        f3(r.mean_ms),
+        f3(r.p50_ms),
+        f3(r.p90_ms),
+        f3(r.p95_ms),
+        f3(r.p99_ms),
+        f3(r.p999_ms),
+        f3(r.max_ms),
+    ];
+    match &r.ci95 {
+        Some(c) => f.extend([f3(c[0]), f3(c[1]), f3(c[2]), f3(c[3]), f3(c[4]), f6(c[5])]),
+        None => f.extend(std::iter::repeat_n(String::new(), SUMMARY_CI.len())),
+    }
+    f
+}
+
 /// `summary.csv`.
 pub fn summary(rows: &[SummaryRow]) -> Vec<u8> {
-    render_rows(
-        &summary_header(),
-        rows.iter().map(|r| {
-            let mut f = vec![
-                r.operation.clone(),
-                r.count.to_string(),
-                r.errors.to_string(),
-                f6(r.error_rate),
-                f3(r.throughput_per_s),
-                f3(r.mean_ms),
-                f3(r.p50_ms),
-                f3(r.p90_ms),
-                f3(r.p95_ms),
-                f3(r.p99_ms),
-                f3(r.p999_ms),
-                f3(r.max_ms),
-            ];
-            match &r.ci95 {
-                Some(c) => f.extend([f3(c[0]), f3(c[1]), f3(c[2]), f3(c[3]), f3(c[4]), f6(c[5])]),
-                None => f.extend(std::iter::repeat_n(String::new(), SUMMARY_CI.len())),
-            }
-            f
-        }),
-    )
+    render_rows(&summary_header(), rows.iter().map(summary_fields))
+}
+
+/// The fields of a `stations.csv` row, as written.
+pub fn station_fields(r: &StationRow) -> [String; 10] {
+    [
+        r.station.clone(),
+        r.workers.to_string(),
+        r.served.to_string(),
+        r.rejected.to_string(),
+        r.timed_out.to_string(),
+        f6(r.utilization),
+        f3(r.mean_wait_ms),
+        f3(r.p99_wait_ms),
+        f6(r.mean_queue_len),
+        r.max_queue_len.to_string(),
+    ]
 }
 
 /// `stations.csv`.
 pub fn stations(rows: &[StationRow]) -> Vec<u8> {
-    render(
-        STATIONS_HEADER,
-        rows.iter().map(|r| {
-            [
-                r.station.clone(),
-                r.workers.to_string(),
-                r.served.to_string(),
-                r.rejected.to_string(),
-                r.timed_out.to_string(),
-                f6(r.utilization),
-                f3(r.mean_wait_ms),
-                f3(r.p99_wait_ms),
-                f6(r.mean_queue_len),
-                r.max_queue_len.to_string(),
-            ]
-        }),
-    )
+    render(STATIONS_HEADER, rows.iter().map(station_fields))
+}
+
+/// The fields of a `cache.csv` row, as written.
+pub fn cache_fields(r: &CacheRow) -> [String; 7] {
+    [
+        r.cache.clone(),
+        r.lookups.to_string(),
+        r.hits.to_string(),
+        r.misses.to_string(),
+        f6(r.hit_rate),
+        r.evictions.to_string(),
+        r.expirations.to_string(),
+    ]
 }
 
 /// `cache.csv`.
 pub fn cache(rows: &[CacheRow]) -> Vec<u8> {
-    render(
-        CACHE_HEADER,
-        rows.iter().map(|r| {
-            [
-                r.cache.clone(),
-                r.lookups.to_string(),
-                r.hits.to_string(),
-                r.misses.to_string(),
-                f6(r.hit_rate),
-                r.evictions.to_string(),
-                r.expirations.to_string(),
-            ]
-        }),
-    )
+    render(CACHE_HEADER, rows.iter().map(cache_fields))
+}
+
+/// The fields of an `errors.csv` row, as written.
+pub fn error_fields(r: &ErrorRow) -> [String; 3] {
+    [r.operation.clone(), r.kind.clone(), r.count.to_string()]
 }
 
 /// `errors.csv`.
 pub fn errors(rows: &[ErrorRow]) -> Vec<u8> {
-    render(
-        ERRORS_HEADER,
-        rows.iter()
-            .map(|r| [r.operation.clone(), r.kind.clone(), r.count.to_string()]),
-    )
+    render(ERRORS_HEADER, rows.iter().map(error_fields))
 }
 
 /// `timeseries.csv`.
@@ -219,24 +221,26 @@ pub fn series(rows: &[SeriesRow]) -> Vec<u8> {
                 f3(r.p50_ms),
                 f3(r.p99_ms),
                 r.cache_hit_rate.map(f6).unwrap_or_default(),
+                f3(r.p95_ms),
             ]
         }),
     )
 }
 
-/// `thresholds.csv`; `actual` with 6 decimals.
+/// The fields of a `thresholds.csv` row, as written; `actual` with 6
+/// decimals.
+pub fn threshold_fields(r: &super::thresholds::Verdict) -> [String; 4] {
+    [
+        r.threshold.clone(),
+        r.expected.clone(),
+        f6(r.actual),
+        r.pass.to_string(),
+    ]
+}
+
+/// `thresholds.csv`.
 pub fn thresholds(rows: &[super::thresholds::Verdict]) -> Vec<u8> {
-    render(
-        THRESHOLDS_HEADER,
-        rows.iter().map(|r| {
-            [
-                r.threshold.clone(),
-                r.expected.clone(),
-                f6(r.actual),
-                r.pass.to_string(),
-            ]
-        }),
-    )
+    render(THRESHOLDS_HEADER, rows.iter().map(threshold_fields))
 }
 
 /// Header of `business.csv`.
@@ -254,27 +258,29 @@ pub fn business_value(v: f64) -> String {
     }
 }
 
+/// The fields of a `business.csv` row, as written.
+pub fn business_fields((k, v): &(String, f64)) -> [String; 2] {
+    [k.clone(), business_value(*v)]
+}
+
 /// `business.csv`.
 pub fn business(rows: &[(String, f64)]) -> Vec<u8> {
-    render(
-        BUSINESS_HEADER,
-        rows.iter().map(|(k, v)| [k.clone(), business_value(*v)]),
-    )
+    render(BUSINESS_HEADER, rows.iter().map(business_fields))
+}
+
+/// The fields of an `invariants.csv` row, as written.
+pub fn invariant_fields(r: &crate::agent::business::InvariantResult) -> [String; 4] {
+    [
+        r.id.clone(),
+        r.checked.to_string(),
+        r.violations.len().to_string(),
+        r.name.clone(),
+    ]
 }
 
 /// `invariants.csv`.
 pub fn invariants(rows: &[crate::agent::business::InvariantResult]) -> Vec<u8> {
-    render(
-        INVARIANTS_HEADER,
-        rows.iter().map(|r| {
-            [
-                r.id.clone(),
-                r.checked.to_string(),
-                r.violations.len().to_string(),
-                r.name.clone(),
-            ]
-        }),
-    )
+    render(INVARIANTS_HEADER, rows.iter().map(invariant_fields))
 }
 
 /// Header of `gauges.csv`.

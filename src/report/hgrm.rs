@@ -2,10 +2,42 @@
 //!
 //! The layout of HdrHistogram's `outputPercentileDistribution` with five
 //! ticks per half-distance, so files load in the HdrHistogram plotter.
+//! [`parse`] reads the rows back (for `compare --html`); [`distribution`]
+//! gives the same rows without the text round trip (for `report.html`).
 
 use std::fmt::Write;
 
 use hdrhistogram::Histogram;
+
+/// One line of the percentile distribution.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Row {
+    /// Latency at this percentile, ms.
+    pub value_ms: f64,
+    /// The quantile reached, in `[0, 1]`.
+    pub quantile: f64,
+    /// Requests at or below `value_ms`.
+    pub total: u64,
+}
+
+/// The percentile distribution of `h` (values in ns), five steps per
+/// halving of the distance to 100%: the rows of [`render`].
+pub fn distribution(h: &Histogram<u64>) -> Vec<Row> {
+    let mut rows = Vec::new();
+    if h.is_empty() {
+        return rows;
+    }
+    let mut total = 0u64;
+    for v in h.iter_quantiles(5) {
+        total += v.count_since_last_iteration();
+        rows.push(Row {
+            value_ms: v.value_iterated_to() as f64 / 1e6,
+            quantile: v.quantile_iterated_to(),
+            total,
+        });
+    }
+    rows
+}
 
 /// Renders `h` (values in ns) with values in ms.
 pub fn render(h: &Histogram<u64>) -> String {
@@ -17,21 +49,20 @@ pub fn render(h: &Histogram<u64>) -> String {
         "{:>12} {:>14} {:>10} {:>14}\n",
         "Value", "Percentile", "TotalCount", "1/(1-Percentile)"
     );
-    if !h.is_empty() {
-        let mut total = 0u64;
-        for v in h.iter_quantiles(5) {
-            total += v.count_since_last_iteration();
-            let q = v.quantile_iterated_to();
-            let value = v.value_iterated_to() as f64 / scale;
-            if q < 1.0 {
-                let _ = writeln!(
-                    out,
-                    "{value:12.3} {q:2.12} {total:10} {:14.2}",
-                    1.0 / (1.0 - q)
-                );
-            } else {
-                let _ = writeln!(out, "{value:12.3} {q:2.12} {total:10}");
-            }
+    for Row {
+        value_ms: value,
+        quantile: q,
+        total,
+    } in distribution(h)
+    {
+        if q < 1.0 {
+            let _ = writeln!(
+                out,
+                "{value:12.3} {q:2.12} {total:10} {:14.2}",
+                1.0 / (1.0 - q)
+            );
+        } else {
+            let _ = writeln!(out, "{value:12.3} {q:2.12} {total:10}");
         }
     }
     let (mean, sd, max) = if h.is_empty() {
@@ -52,6 +83,39 @@ pub fn render(h: &Histogram<u64>) -> String {
         h.buckets()
     );
     out
+}
+
+/// Reads the rows back from `.hgrm` text (as [`render`] writes it, or
+/// HdrHistogram's own `outputPercentileDistribution`): blank lines, the
+/// header and `#[` footer lines are skipped; every other line must start
+/// with a value, a quantile in `[0, 1]` and a count.
+pub fn parse(text: &str) -> Result<Vec<Row>, String> {
+    let mut rows = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if t.is_empty() || t.starts_with('#') || t.starts_with("Value") {
+            continue;
+        }
+        let mut f = t.split_whitespace();
+        let bad = || {
+            format!(
+                "line {}: expected VALUE PERCENTILE TOTALCOUNT, got {t:?}",
+                i + 1
+            )
+        };
+        let value_ms: f64 = f.next().and_then(|v| v.parse().ok()).ok_or_else(bad)?;
+        let quantile: f64 = f.next().and_then(|v| v.parse().ok()).ok_or_else(bad)?;
+        let total: u64 = f.next().and_then(|v| v.parse().ok()).ok_or_else(bad)?;
+        if !value_ms.is_finite() || !(0.0..=1.0).contains(&quantile) {
+            return Err(bad());
+        }
+        rows.push(Row {
+            value_ms,
+            quantile,
+            total,
+        });
+    }
+    Ok(rows)
 }
 
 #[cfg(test)]
@@ -77,5 +141,34 @@ mod tests {
             "max ~1000 ms: {last}"
         );
         assert!(text.contains("Total count    =         1000"));
+    }
+
+    #[test]
+    fn parse_reads_back_what_render_wrote() {
+        let mut h = latency_histogram();
+        for v in 1..=1000u64 {
+            h.record(v * 1_000_000).expect("in range");
+        }
+        let rows = parse(&render(&h)).expect("parses");
+        let direct = distribution(&h);
+        assert_eq!(rows.len(), direct.len());
+        for (a, b) in rows.iter().zip(&direct) {
+            assert!((a.value_ms - b.value_ms).abs() < 5e-4, "{a:?} {b:?}");
+            assert!((a.quantile - b.quantile).abs() < 1e-11);
+            assert_eq!(a.total, b.total);
+        }
+        assert_eq!(rows.last().map(|r| r.quantile), Some(1.0));
+        assert!(
+            parse(&render(&latency_histogram()))
+                .expect("empty")
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn parse_rejects_garbage_with_its_line() {
+        let e = parse("       Value     Percentile\n\n   1.0 0.5 3\n  oops\n").unwrap_err();
+        assert!(e.starts_with("line 4:"), "{e}");
+        assert!(parse("1.0 1.5 3\n").is_err(), "a quantile above 1");
     }
 }

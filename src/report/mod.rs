@@ -2,7 +2,7 @@
 //!
 //! [`Report::build`] turns a run's raw measurements into the rows of the
 //! report contract (DESIGN.md); [`Report::files`] renders them as CSV,
-//! `.hgrm` and JSON; `atomic` writes them. Rows are in a fixed order
+//! `.hgrm`, JSON and one self-contained HTML page; `atomic` writes them. Rows are in a fixed order
 //! (operations in action order, stations in scenario order), and numbers
 //! have a fixed number of decimals, so equal runs give equal bytes.
 
@@ -11,6 +11,7 @@ pub mod compare;
 pub mod console;
 pub mod csv;
 pub mod hgrm;
+pub mod html;
 pub mod invariants;
 pub mod sweep;
 pub mod thresholds;
@@ -121,6 +122,14 @@ pub struct ErrorRow {
 pub struct RunInfo {
     /// Scenario name.
     pub scenario: String,
+    /// Scenario description (may be empty).
+    pub description: String,
+    /// Arrivals stop after this many seconds of virtual time.
+    pub duration_s: f64,
+    /// Seconds at the start excluded from every statistic.
+    pub warmup_s: f64,
+    /// Length of a time-series interval, seconds.
+    pub report_interval_s: f64,
     /// Seed used.
     pub seed: u64,
     /// `virtual` or `wall`.
@@ -410,6 +419,10 @@ impl Report {
         let mut report = Report {
             run: RunInfo {
                 scenario: sc.name.clone(),
+                description: sc.description.clone(),
+                duration_s: sc.duration.as_secs_f64(),
+                warmup_s: sc.warmup.as_secs_f64(),
+                report_interval_s: sc.report_interval.as_secs_f64(),
                 seed: sc.seed,
                 clock: "virtual".into(),
                 partial: result.interrupted,
@@ -508,6 +521,10 @@ impl Report {
             atomic::ReportFile {
                 path: "run.json".into(),
                 bytes: run_json(&self.run).into_bytes(),
+            },
+            atomic::ReportFile {
+                path: "report.html".into(),
+                bytes: html::render(self).into_bytes(),
             },
         ];
         if !self.thresholds.is_empty() {

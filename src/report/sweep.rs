@@ -64,33 +64,38 @@ pub fn cheapest(points: &[Point]) -> Option<&Point> {
         })
 }
 
-/// `sweep.csv`: `point`, each varied key, `cost`, the metrics, `pass`.
-pub fn csv(keys: &[String], points: &[Point]) -> Vec<u8> {
-    let header: Vec<&str> = std::iter::once("point")
+/// The header of `sweep.csv`: `point`, each varied key, `cost`, the
+/// metrics, `pass`.
+pub fn header(keys: &[String]) -> Vec<&str> {
+    std::iter::once("point")
         .chain(keys.iter().map(String::as_str))
         .chain(["cost"])
         .chain(SWEEP_METRICS)
         .chain(["pass"])
-        .collect();
-    render_rows(
-        &header,
-        points.iter().map(|p| {
-            let mut row = vec![p.name.clone()];
-            row.extend(p.values.iter().map(|(_, v)| v.clone()));
-            row.push(f3(p.cost));
-            for (k, v) in SWEEP_METRICS.iter().zip(&p.metrics) {
-                row.push(if v.is_nan() {
-                    String::new()
-                } else if k.ends_with("_ms") || k.ends_with("_per_s") {
-                    f3(*v)
-                } else {
-                    f6(*v)
-                });
-            }
-            row.push(p.pass.map_or(String::new(), |b| b.to_string()));
-            row
-        }),
-    )
+        .collect()
+}
+
+/// The fields of a `sweep.csv` row, as written.
+pub fn fields(p: &Point) -> Vec<String> {
+    let mut row = vec![p.name.clone()];
+    row.extend(p.values.iter().map(|(_, v)| v.clone()));
+    row.push(f3(p.cost));
+    for (k, v) in SWEEP_METRICS.iter().zip(&p.metrics) {
+        row.push(if v.is_nan() {
+            String::new()
+        } else if k.ends_with("_ms") || k.ends_with("_per_s") {
+            f3(*v)
+        } else {
+            f6(*v)
+        });
+    }
+    row.push(p.pass.map_or(String::new(), |b| b.to_string()));
+    row
+}
+
+/// `sweep.csv`.
+pub fn csv(keys: &[String], points: &[Point]) -> Vec<u8> {
+    render_rows(&header(keys), points.iter().map(fields))
 }
 
 #[cfg(test)]

@@ -60,7 +60,7 @@ impl RunResult {
     /// one. Counts, sums, histograms and time integrals add exactly; the
     /// windows add, so rates and utilizations become averages over all
     /// runs. Time-series rows of the same interval and operation combine:
-    /// counts add, means weight by count, and p50/p99 become the
+    /// counts add, means weight by count, and p50/p95/p99 become the
     /// count-weighted mean of the runs' interval percentiles.
     pub fn merge(&mut self, other: &RunResult) {
         for (a, b) in self.ops.iter_mut().zip(&other.ops) {
@@ -149,6 +149,7 @@ pub(crate) fn merge_series(a: &[SeriesRow], b: &[SeriesRow]) -> Vec<SeriesRow> {
                 };
                 m.mean_ms = w(m.mean_ms, r.mean_ms);
                 m.p50_ms = w(m.p50_ms, r.p50_ms);
+                m.p95_ms = w(m.p95_ms, r.p95_ms);
                 m.p99_ms = w(m.p99_ms, r.p99_ms);
                 m.cache_hit_rate = match (m.cache_hit_rate, r.cache_hit_rate) {
                     (Some(x), Some(y)) => Some(w(x, y)),

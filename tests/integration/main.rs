@@ -1,6 +1,7 @@
 //! One integration-test binary that drives the real `ecsim`.
 
 mod cli;
+mod html;
 mod scenario_errors;
 mod shop_e2e;
 mod theory;

@@ -1,0 +1,524 @@
+//! Line charts as inline SVG, drawn with plotters' SVG backend.
+//!
+//! A [`Chart`] is lines of data plus two [`Axis`] descriptions;
+//! [`Chart::svg`] draws it. Guarantees:
+//! - the same chart gives the same bytes (a pure function of its input);
+//! - no font is read: plotters is built without `ttf`, estimates text
+//!   widths itself, and the browser draws the text in the page's font;
+//! - the SVG references nothing: plotters' `xmlns` URL is dropped (inline
+//!   SVG in HTML needs none) and plotters XML-escapes every text;
+//! - a non-finite y, or a non-positive one on a log axis, breaks the line
+//!   (a gap, never a drop to zero);
+//! - a line of more than [`MAX_POINTS`] points is downsampled with
+//!   largest-triangle-three-buckets, which keeps peaks and dips visible.
+//!
+//! Titles and legends are HTML around the SVG (see `page.rs`), so the SVG
+//! holds only axes, grid and data.
+
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
+use plotters::prelude::*;
+
+use super::page::esc;
+pub use super::palette::{PALETTE, hex, nth, op_color, tint};
+use super::ticks::{Plan, plan};
+
+/// A colour, `(r, g, b)`.
+pub type Rgb = (u8, u8, u8);
+
+/// `(x, y)` points of a line, in data units.
+pub type Points = Vec<(f64, f64)>;
+
+/// Most points drawn per line: more than the pixels a chart is wide.
+pub const MAX_POINTS: usize = 600;
+
+/// A full-width chart, in SVG pixels (the page scales it to fit).
+pub const WIDE: (u32, u32) = (1180, 340);
+/// A chart in a two-column grid.
+pub const HALF: (u32, u32) = (580, 290);
+
+/// How values map to positions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scale {
+    /// Proportional.
+    Linear,
+    /// Proportional to `log10`; values ≤ 0 are not drawn.
+    Log,
+}
+
+/// How an axis is ticked and labelled (see `ticks.rs`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Ticks {
+    /// Round numbers.
+    Numbers,
+    /// Values are `1/(1−p)`, labelled as the percentile `p`.
+    Quantiles,
+    /// Values are indices into these names.
+    Categories(Vec<String>),
+}
+
+/// One axis: its title (with the unit), scale and ticks.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Axis {
+    /// Title, with the unit: `latency (ms)`.
+    pub label: String,
+    /// Linear or log.
+    pub scale: Scale,
+    /// Tick style.
+    pub ticks: Ticks,
+    /// Linear axes: include zero.
+    pub from_zero: bool,
+    /// A fixed range instead of the data's.
+    pub range: Option<(f64, f64)>,
+}
+
+impl Axis {
+    fn new(label: &str, scale: Scale, ticks: Ticks) -> Axis {
+        Axis {
+            label: label.to_owned(),
+            scale,
+            ticks,
+            from_zero: false,
+            range: None,
+        }
+    }
+
+    /// A linear axis of round numbers.
+    pub fn linear(label: &str) -> Axis {
+        Axis::new(label, Scale::Linear, Ticks::Numbers)
+    }
+
+    /// A log axis of round numbers.
+    pub fn log(label: &str) -> Axis {
+        Axis::new(label, Scale::Log, Ticks::Numbers)
+    }
+
+    /// Log when the positive `values` span more than 30×, else linear
+    /// from zero: latencies of operations that differ by orders of
+    /// magnitude stay readable, similar ones keep a plain scale.
+    pub fn auto(label: &str, values: impl IntoIterator<Item = f64>) -> Axis {
+        let (mut lo, mut hi) = (f64::INFINITY, 0f64);
+        for v in values.into_iter().filter(|v| v.is_finite() && *v > 0.0) {
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+        if hi > 30.0 * lo {
+            Axis::log(&format!("{label}, log scale"))
+        } else {
+            Axis::linear(label).from_zero()
+        }
+    }
+
+    /// The HdrHistogram percentile axis: values `1/(1−p)` on a log scale.
+    pub fn quantiles() -> Axis {
+        Axis::new("percentile", Scale::Log, Ticks::Quantiles)
+    }
+
+    /// One position per name.
+    pub fn categories(label: &str, names: Vec<String>) -> Axis {
+        Axis::new(label, Scale::Linear, Ticks::Categories(names))
+    }
+
+    /// Includes zero (linear axes).
+    pub fn from_zero(mut self) -> Axis {
+        self.from_zero = true;
+        self
+    }
+
+    /// Shows exactly `lo..hi`.
+    pub fn range(mut self, lo: f64, hi: f64) -> Axis {
+        self.range = Some((lo, hi));
+        self
+    }
+}
+
+/// One line of data.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Line {
+    /// Legend name.
+    pub name: String,
+    /// Colour.
+    pub color: Rgb,
+    /// Stroke width, SVG pixels.
+    pub width: u32,
+    /// Dashed (a reference or a baseline).
+    pub dashed: bool,
+    /// A dot on every point (few points, e.g. a sweep).
+    pub markers: bool,
+    /// Join the points with a line (else only the dots).
+    pub connect: bool,
+    /// `(x, y)` in data units, x ascending; a NaN y is a gap.
+    pub points: Vec<(f64, f64)>,
+}
+
+impl Line {
+    /// A solid line two pixels wide.
+    pub fn new(name: &str, color: Rgb, points: Vec<(f64, f64)>) -> Line {
+        Line {
+            name: name.to_owned(),
+            color,
+            width: 2,
+            dashed: false,
+            markers: false,
+            connect: true,
+            points,
+        }
+    }
+
+    /// Dashed.
+    pub fn dashed(mut self) -> Line {
+        self.dashed = true;
+        self
+    }
+
+    /// With a dot on every point.
+    pub fn markers(mut self) -> Line {
+        self.markers = true;
+        self
+    }
+
+    /// Only dots, no line between them.
+    pub fn dots(mut self) -> Line {
+        self.markers = true;
+        self.connect = false;
+        self
+    }
+}
+
+/// A shaded stretch of the x axis with a label (e.g. the drain).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Band {
+    /// Start, x data units.
+    pub from: f64,
+    /// End, x data units.
+    pub to: f64,
+    /// Label drawn at its top left.
+    pub label: String,
+}
+
+/// A line chart.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Chart {
+    /// Width and height, SVG pixels.
+    pub size: (u32, u32),
+    /// The x axis.
+    pub x: Axis,
+    /// The y axis.
+    pub y: Axis,
+    /// The data.
+    pub lines: Vec<Line>,
+    /// Shaded stretches, drawn under the lines.
+    pub bands: Vec<Band>,
+}
+
+const TEXT: RGBColor = RGBColor(75, 85, 99);
+const GRID: RGBColor = RGBColor(226, 230, 236);
+const FAINT: RGBColor = RGBColor(243, 245, 248);
+const AXIS: RGBColor = RGBColor(156, 163, 175);
+const FONT: &str = "sans-serif";
+const FONT_SIZE: u32 = 16;
+
+impl Chart {
+    /// A chart of `size` with no data yet.
+    pub fn new(size: (u32, u32), x: Axis, y: Axis) -> Chart {
+        Chart {
+            size,
+            x,
+            y,
+            lines: Vec::new(),
+            bands: Vec::new(),
+        }
+    }
+
+    /// Adds a line.
+    pub fn line(mut self, line: Line) -> Chart {
+        self.lines.push(line);
+        self
+    }
+
+    /// Adds a shaded band.
+    pub fn band(mut self, band: Band) -> Chart {
+        self.bands.push(band);
+        self
+    }
+
+    /// True when no line has a point the axes can show.
+    pub fn is_empty(&self) -> bool {
+        let log = self.y.scale == Scale::Log;
+        !self
+            .lines
+            .iter()
+            .flat_map(|l| &l.points)
+            .any(|(x, y)| x.is_finite() && y.is_finite() && (!log || *y > 0.0))
+    }
+
+    /// The chart as an `<svg>` element (or a note saying why it could
+    /// not be drawn).
+    pub fn svg(&self) -> String {
+        let mut buf = String::new();
+        match self.draw(&mut buf) {
+            Ok(()) => buf
+                .replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1)
+                .replacen("<svg ", "<svg class=\"chart\" role=\"img\" ", 1),
+            Err(e) => format!("<p class=\"note\">chart not drawn: {}</p>", esc(&e)),
+        }
+    }
+
+    fn draw(&self, buf: &mut String) -> Result<(), String> {
+        let err = |e: plotters::drawing::DrawingAreaErrorKind<std::io::Error>| e.to_string();
+        let mut xp = plan(
+            &self.x,
+            self.lines.iter().flat_map(|l| l.points.iter().map(|p| p.0)),
+        );
+        let mut yp = plan(
+            &self.y,
+            self.lines
+                .iter()
+                .flat_map(|l| l.points.iter().filter(|p| p.0.is_finite()).map(|p| p.1)),
+        );
+        let segments: Vec<(&Line, Vec<Points>)> = self
+            .lines
+            .iter()
+            .map(|l| (l, segments(l, &xp, &yp)))
+            .collect();
+
+        let root = SVGBackend::with_string(buf, self.size).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let y_area = 34 + 9 * yp.label_chars() as u32;
+        // Label sizes in SVG pixels: plotters draws FONT_SIZE / 1.24.
+        let char_px = f64::from(FONT_SIZE) / 1.24 * 0.6;
+        let plot_w = f64::from(self.size.0.saturating_sub(y_area + 4 + 40));
+        let plot_h = f64::from(self.size.1.saturating_sub(48 + 12 + 4));
+        xp.thin(plot_w, true, char_px, 0.0);
+        yp.thin(plot_h, false, char_px, f64::from(FONT_SIZE));
+        let (x_range, y_range) = (Coord(&xp), Coord(&yp));
+        let mut chart = ChartBuilder::on(&root)
+            .margin_top(12)
+            .margin_right(40)
+            .margin_bottom(4)
+            .margin_left(4)
+            .x_label_area_size(48)
+            .y_label_area_size(y_area)
+            .build_cartesian_2d(x_range, y_range)
+            .map_err(err)?;
+        let fx = |v: &f64| xp.label(*v);
+        let fy = |v: &f64| yp.label(*v);
+        let font = (FONT, FONT_SIZE).into_font().color(&TEXT);
+        let band_font = (FONT, FONT_SIZE - 3).into_font().color(&AXIS);
+        chart
+            .configure_mesh()
+            .bold_line_style(GRID.stroke_width(1))
+            .light_line_style(FAINT.stroke_width(1))
+            .axis_style(AXIS.stroke_width(1))
+            .set_all_tick_mark_size(4)
+            .label_style(font.clone())
+            .axis_desc_style(font.clone())
+            .x_desc(self.x.label.as_str())
+            .y_desc(self.y.label.as_str())
+            .x_label_formatter(&fx)
+            .y_label_formatter(&fy)
+            .draw()
+            .map_err(err)?;
+
+        for b in &self.bands {
+            let (Some(x0), Some(x1)) = (xp.to(b.from), xp.to(b.to)) else {
+                continue;
+            };
+            let (x0, x1) = (x0.max(xp.lo), x1.min(xp.hi));
+            if x1 <= x0 {
+                continue;
+            }
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(x0, yp.lo), (x1, yp.hi)],
+                    RGBAColor(100, 116, 139, 0.08).filled(),
+                )))
+                .map_err(err)?;
+            let label = EmptyElement::at((x0, yp.hi))
+                + Text::new(b.label.clone(), (4, 4), band_font.clone());
+            chart.draw_series(std::iter::once(label)).map_err(err)?;
+        }
+        for (line, segs) in &segments {
+            let (r, g, b) = line.color;
+            let style = RGBColor(r, g, b).stroke_width(line.width);
+            for seg in segs {
+                if seg.len() == 1 || line.markers {
+                    chart
+                        .draw_series(
+                            seg.iter()
+                                .map(|p| Circle::new(*p, line.width + 1, style.filled())),
+                        )
+                        .map_err(err)?;
+                }
+                if seg.len() < 2 || !line.connect {
+                    continue;
+                }
+                if line.dashed {
+                    chart
+                        .draw_series(DashedLineSeries::new(seg.iter().copied(), 7, 5, style))
+                        .map_err(err)?;
+                } else {
+                    chart
+                        .draw_series(LineSeries::new(seg.iter().copied(), style))
+                        .map_err(err)?;
+                }
+            }
+        }
+        root.present().map_err(err)?;
+        Ok(())
+    }
+}
+
+/// An axis for plotters: the plan's range, mapped linearly (log axes are
+/// planned in `log10`), with the plan's ticks. (plotters' own
+/// `WithKeyPoints` over `f64` lacks the formatter its mesh needs.)
+struct Coord<'a>(&'a Plan);
+
+impl Ranged for Coord<'_> {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, v: &f64, limit: (i32, i32)) -> i32 {
+        let (lo, hi) = (self.0.lo, self.0.hi);
+        let span = limit.1 - limit.0;
+        if hi == lo || span == 0 {
+            return limit.0 + span / 2;
+        }
+        let f = ((v - lo) / (hi - lo)).clamp(-1.0, 2.0);
+        if span > 0 {
+            limit.0 + (f64::from(span) * f + 1e-3).floor() as i32
+        } else {
+            limit.0 + (f64::from(span) * f - 1e-3).ceil() as i32
+        }
+    }
+
+    fn key_points<H: KeyPointHint>(&self, hint: H) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            self.0.light.clone()
+        } else {
+            self.0.bold.clone()
+        }
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.0.lo..self.0.hi
+    }
+}
+
+/// The line in plotting coordinates, split at gaps, each piece
+/// downsampled to its share of [`MAX_POINTS`].
+fn segments(line: &Line, xp: &Plan, yp: &Plan) -> Vec<Points> {
+    let mut segs: Vec<Points> = vec![Vec::new()];
+    for &(x, y) in &line.points {
+        match (xp.to(x), yp.to(y)) {
+            (Some(x), Some(y)) => {
+                if let Some(last) = segs.last_mut() {
+                    last.push((x, y));
+                }
+            }
+            _ => {
+                if segs.last().is_some_and(|s| !s.is_empty()) {
+                    segs.push(Vec::new());
+                }
+            }
+        }
+    }
+    segs.retain(|s| !s.is_empty());
+    let total: usize = segs.iter().map(Vec::len).sum();
+    if total <= MAX_POINTS {
+        return segs;
+    }
+    segs.iter()
+        .map(|s| lttb(s, (MAX_POINTS * s.len() / total).max(3)))
+        .collect()
+}
+
+/// Largest-triangle-three-buckets: `n` of `points` (first and last kept)
+/// that best preserve the line's visual shape.
+pub fn lttb(points: &[(f64, f64)], n: usize) -> Vec<(f64, f64)> {
+    let len = points.len();
+    if len <= n || n < 3 {
+        return points.to_vec();
+    }
+    let every = (len - 2) as f64 / (n - 2) as f64;
+    // Bucket i (of n − 2) covers points[edge(i)..edge(i + 1)].
+    let edge = |i: usize| ((i as f64 * every) as usize + 1).min(len - 1);
+    let mut out = Vec::with_capacity(n);
+    out.push(points[0]);
+    let mut a = points[0];
+    for i in 0..n - 2 {
+        let next = &points[edge(i + 1)..edge(i + 2).max(edge(i + 1) + 1).min(len)];
+        let k = next.len() as f64;
+        let c = (
+            next.iter().map(|p| p.0).sum::<f64>() / k,
+            next.iter().map(|p| p.1).sum::<f64>() / k,
+        );
+        let here = &points[edge(i)..edge(i + 1).max(edge(i) + 1)];
+        let area = |p: &(f64, f64)| ((a.0 - c.0) * (p.1 - a.1) - (a.0 - p.0) * (c.1 - a.1)).abs();
+        let best = here
+            .iter()
+            .copied()
+            .reduce(|b, p| if area(&p) > area(&b) { p } else { b });
+        if let Some(p) = best {
+            out.push(p);
+            a = p;
+        }
+    }
+    out.push(points[len - 1]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wave(n: usize) -> Vec<(f64, f64)> {
+        (0..n).map(|i| (i as f64, (i as f64 / 7.0).sin())).collect()
+    }
+
+    #[test]
+    fn svg_has_no_namespace_url_and_draws_every_line() {
+        let c = Chart::new(HALF, Axis::linear("time (s)"), Axis::linear("y (ms)"))
+            .line(Line::new("a", nth(0), wave(50)))
+            .line(Line::new("b", nth(1), vec![(1.0, 2.0), (2.0, f64::NAN), (3.0, 1.0)]).dashed());
+        let svg = c.svg();
+        assert!(svg.starts_with("<svg class=\"chart\""), "{}", &svg[..80]);
+        assert!(!svg.contains("http"), "no URL");
+        assert!(svg.contains("time (s)") && svg.contains("y (ms)"));
+        assert!(svg.contains(&hex(nth(0)).to_uppercase()), "line a drawn");
+        assert_eq!(svg, c.svg(), "same chart, same bytes");
+    }
+
+    #[test]
+    fn gaps_and_log_axes_break_lines() {
+        let l = Line::new(
+            "x",
+            nth(0),
+            vec![(0.0, 1.0), (1.0, 0.0), (2.0, 3.0), (3.0, 4.0)],
+        );
+        let lin = plan(&Axis::linear("x"), [0.0, 3.0]);
+        let log_y = plan(&Axis::log("y"), [1.0, 4.0]);
+        assert_eq!(segments(&l, &lin, &lin).len(), 1);
+        let s = segments(&l, &lin, &log_y);
+        assert_eq!(s.len(), 2, "zero is a gap on a log axis: {s:?}");
+        assert_eq!(s[1].len(), 2);
+    }
+
+    #[test]
+    fn lttb_keeps_ends_and_peaks() {
+        let mut pts = wave(5000);
+        pts[2500].1 = 50.0;
+        let d = lttb(&pts, 300);
+        assert_eq!(d.len(), 300);
+        assert_eq!(d[0], pts[0]);
+        assert_eq!(d[299], pts[4999]);
+        assert!(d.iter().any(|p| p.1 == 50.0), "the spike survives");
+        assert!(d.windows(2).all(|w| w[0].0 < w[1].0), "x ascending");
+    }
+
+    #[test]
+    fn auto_axis_goes_log_across_orders_of_magnitude() {
+        assert_eq!(Axis::auto("ms", [0.2, 10_000.0]).scale, Scale::Log);
+        assert_eq!(Axis::auto("ms", [10.0, 90.0, 0.0]).scale, Scale::Linear);
+        assert_eq!(Axis::auto("ms", []).scale, Scale::Linear);
+    }
+}
