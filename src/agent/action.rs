@@ -29,10 +29,19 @@ pub enum Action {
     PriceChange,
     /// Admin: create a coupon.
     CreateCoupon,
+    /// Admin: hand the oldest order waiting for shipment to the carrier.
+    ShipOrder,
+    /// Admin: mark the oldest shipped order delivered (cash on delivery is
+    /// collected then).
+    DeliverOrder,
+    /// Admin: cancel an order not yet shipped, at its customer's request.
+    CancelOrder,
+    /// Admin: refund a delivered order (a return).
+    RefundOrder,
 }
 
 /// Number of operations (customer actions and admin operations).
-pub const N_ACTIONS: usize = 11;
+pub const N_ACTIONS: usize = 15;
 /// Number of customer actions (the first ones).
 pub const N_CUSTOMER_ACTIONS: usize = 8;
 
@@ -53,10 +62,22 @@ impl Action {
         Action::Restock,
         Action::PriceChange,
         Action::CreateCoupon,
+        Action::ShipOrder,
+        Action::DeliverOrder,
+        Action::CancelOrder,
+        Action::RefundOrder,
     ];
 
     /// The admin operations.
-    pub const ADMIN: [Action; 3] = [Action::Restock, Action::PriceChange, Action::CreateCoupon];
+    pub const ADMIN: [Action; N_ACTIONS - N_CUSTOMER_ACTIONS] = [
+        Action::Restock,
+        Action::PriceChange,
+        Action::CreateCoupon,
+        Action::ShipOrder,
+        Action::DeliverOrder,
+        Action::CancelOrder,
+        Action::RefundOrder,
+    ];
 
     /// True for the background operations of admins.
     pub const fn is_admin(self) -> bool {
@@ -77,6 +98,10 @@ impl Action {
             Action::Restock => "restock",
             Action::PriceChange => "price_change",
             Action::CreateCoupon => "create_coupon",
+            Action::ShipOrder => "ship_order",
+            Action::DeliverOrder => "deliver_order",
+            Action::CancelOrder => "cancel_order",
+            Action::RefundOrder => "refund_order",
         }
     }
 

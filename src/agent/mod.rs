@@ -2,5 +2,6 @@
 
 pub mod action;
 pub mod business;
+pub mod desk;
 pub mod route;
 pub mod shopper;

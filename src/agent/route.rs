@@ -180,5 +180,12 @@ pub fn default_route(action: Action, group: impl Fn(&str) -> (u16, u16), cache: 
         }
         Action::PriceChange => vec![Step::Visit(station("catalog_db"))],
         Action::CreateCoupon => vec![Step::Visit(station("coupons"))],
+        Action::ShipOrder | Action::DeliverOrder | Action::CancelOrder => {
+            vec![Step::Visit(station("orders_db"))]
+        }
+        Action::RefundOrder => vec![
+            Step::Visit(station("payment")),
+            Step::Visit(station("orders_db")),
+        ],
     }
 }

@@ -21,7 +21,10 @@
 //!   `payments.max_retries` times.
 //! - Admins restock (preferring SKUs seen sold out), change prices and
 //!   create coupons through the role-checked admin operations; restocks and
-//!   price changes invalidate the product's cache entry.
+//!   price changes invalidate the product's cache entry. They also work the
+//!   order lifecycle: ship, deliver, cancel (refunding or voiding the
+//!   payment, releasing stock and coupon) and refund returned orders, on
+//!   orders the [`OrderDesk`] hands them.
 
 use std::collections::BTreeSet;
 use std::sync::Mutex;
@@ -33,6 +36,7 @@ use super::action::Action;
 use super::business::{
     Business, BusinessMetric, BusinessOutcome, Cx, InvariantResult, category_key, home_key,
 };
+use super::desk::{OrderDesk, Task};
 use super::route::{Condition, Effect, EffectOutcome};
 use crate::metrics::ErrorKind;
 use crate::scenario::model::{CouponValue, FaultKind, MethodKind, Scenario};
@@ -232,6 +236,9 @@ pub struct ShopBusiness {
     price_change_pct: f64,
     coupon_percent: u8,
     coupon_limit: u32,
+    /// Orders by fulfilment stage, kept only when a fulfilment operation
+    /// has a positive rate.
+    desk: Option<OrderDesk>,
     tally: Tally,
 }
 
@@ -404,6 +411,15 @@ impl ShopBusiness {
             price_change_pct: sc.admin.price_change_pct,
             coupon_percent: sc.admin.coupon_percent.min(100) as u8,
             coupon_limit: sc.admin.coupon_limit,
+            desk: [
+                Action::ShipOrder,
+                Action::DeliverOrder,
+                Action::CancelOrder,
+                Action::RefundOrder,
+            ]
+            .iter()
+            .any(|&op| sc.admin.rate(op) > 0.0)
+            .then(OrderDesk::default),
             tally,
         })
     }
@@ -516,7 +532,10 @@ impl ShopBusiness {
             payment_roll: cx.rng.random(),
         };
         match self.shop.checkout(customer, req, cx.now.as_nanos()) {
-            Ok(_) => {
+            Ok(receipt) => {
+                if let (Some(desk), false) = (&self.desk, receipt.replayed) {
+                    desk.placed(receipt.order);
+                }
                 s.bought = true;
                 s.lines.clear();
                 EffectOutcome::Continue
@@ -597,8 +616,33 @@ impl ShopBusiness {
                     .create_coupon(self.admin, spec, now)
                     .map_err(|e| kind(&e))?;
             }
+            Action::ShipOrder => self.fulfil(Task::Ship, cx)?,
+            Action::DeliverOrder => self.fulfil(Task::Deliver, cx)?,
+            Action::CancelOrder => self.fulfil(Task::Cancel, cx)?,
+            Action::RefundOrder => self.fulfil(Task::Refund, cx)?,
             _ => {}
         }
+        Ok(())
+    }
+
+    /// One step of the order lifecycle on the order the desk hands out;
+    /// with no order at that stage there is nothing to do.
+    fn fulfil(&self, task: Task, cx: &mut Cx<'_>) -> Result<(), ErrorKind> {
+        let Some(desk) = &self.desk else {
+            return Ok(());
+        };
+        let Some(order) = desk.take(task, cx.rng.random()) else {
+            return Ok(());
+        };
+        let now = cx.now.as_nanos();
+        let done = match task {
+            Task::Ship => self.shop.ship_order(self.admin, order, now),
+            Task::Deliver => self.shop.deliver_order(self.admin, order, now),
+            Task::Cancel => self.shop.cancel_order(self.admin, order, now),
+            Task::Refund => self.shop.refund_order(self.admin, order, now).map(|_| ()),
+        };
+        done.map_err(|e| kind(&e))?;
+        desk.done(task, order);
         Ok(())
     }
 }
@@ -774,9 +818,13 @@ impl ShopBusiness {
                 }
                 Ok(())
             }
-            Action::Restock | Action::PriceChange | Action::CreateCoupon => {
-                self.admin_op(action, subject, cx)
-            }
+            Action::Restock
+            | Action::PriceChange
+            | Action::CreateCoupon
+            | Action::ShipOrder
+            | Action::DeliverOrder
+            | Action::CancelOrder
+            | Action::RefundOrder => self.admin_op(action, subject, cx),
         }
     }
 
@@ -899,9 +947,7 @@ impl ShopBusiness {
                 .find(|(s, _)| *s == st)
                 .map_or(0, |x| x.1) as f64
         };
-        let paid_like = status(OrderStatus::Paid)
-            + status(OrderStatus::Shipped)
-            + status(OrderStatus::Delivered);
+        let paid_like = self.shop.paid_orders() as f64;
         let orders = c.checkouts_ok as f64;
         let revenue = c.revenue_cents as f64 / 100.0;
         let mut m = vec![
@@ -917,6 +963,8 @@ impl ShopBusiness {
                 "orders_awaiting_payment",
                 status(OrderStatus::AwaitingPayment),
             ),
+            BusinessMetric::sum("orders_shipped", status(OrderStatus::Shipped)),
+            BusinessMetric::sum("orders_delivered", status(OrderStatus::Delivered)),
             BusinessMetric::sum("orders_cancelled", status(OrderStatus::Cancelled)),
             BusinessMetric::sum("orders_refunded", status(OrderStatus::Refunded)),
             BusinessMetric::sum("checkouts_failed", c.checkouts_failed as f64),
@@ -1007,6 +1055,8 @@ pub fn metric_names(sc: &Scenario) -> Vec<String> {
         "orders_placed",
         "orders_paid",
         "orders_awaiting_payment",
+        "orders_shipped",
+        "orders_delivered",
         "orders_cancelled",
         "orders_refunded",
         "checkouts_failed",
@@ -1064,16 +1114,13 @@ mod tests {
 
     #[test]
     fn revenue_equals_the_paid_orders_totals() {
-        use crate::shop::OrderStatus;
         let (_, b, result) = smoke();
         let orders = b.shop.orders.all();
         let paid: i64 = orders
             .iter()
             .filter(|o| {
-                matches!(
-                    o.status,
-                    OrderStatus::Paid | OrderStatus::Shipped | OrderStatus::Delivered
-                )
+                o.status
+                    .is_paid(b.shop.payments.captures_at_checkout(o.details.method))
             })
             .map(|o| o.details.pricing.total_cents)
             .sum();

@@ -69,6 +69,14 @@ pub struct AdminFile {
     pub coupon_percent: Option<i64>,
     /// Global usage limit of a created coupon (default 100).
     pub coupon_limit: Option<i64>,
+    /// Orders shipped per second, oldest first (default 0).
+    pub ship_rate: Option<f64>,
+    /// Shipped orders delivered per second, oldest first (default 0).
+    pub deliver_rate: Option<f64>,
+    /// Orders cancelled before shipment per second (default 0).
+    pub cancel_rate: Option<f64>,
+    /// Delivered orders refunded (returned) per second (default 0).
+    pub refund_rate: Option<f64>,
 }
 
 /// `[[faults]]`: one window of degraded service.

@@ -89,6 +89,15 @@ pub struct AdminSpec {
     pub coupon_percent: u32,
     /// Global limit of a created coupon (default 100).
     pub coupon_limit: u32,
+    /// Orders shipped per second, oldest first (default 0).
+    pub ship_rate: f64,
+    /// Shipped orders delivered per second, oldest first (default 0).
+    pub deliver_rate: f64,
+    /// Orders not yet shipped cancelled per second, at the customer's
+    /// request (default 0).
+    pub cancel_rate: f64,
+    /// Delivered orders returned and refunded per second (default 0).
+    pub refund_rate: f64,
 }
 
 impl Default for AdminSpec {
@@ -101,6 +110,10 @@ impl Default for AdminSpec {
             coupon_rate: 0.0,
             coupon_percent: 10,
             coupon_limit: 100,
+            ship_rate: 0.0,
+            deliver_rate: 0.0,
+            cancel_rate: 0.0,
+            refund_rate: 0.0,
         }
     }
 }
@@ -112,6 +125,10 @@ impl AdminSpec {
             Action::Restock => self.restock_rate,
             Action::PriceChange => self.price_change_rate,
             Action::CreateCoupon => self.coupon_rate,
+            Action::ShipOrder => self.ship_rate,
+            Action::DeliverOrder => self.deliver_rate,
+            Action::CancelOrder => self.cancel_rate,
+            Action::RefundOrder => self.refund_rate,
             _ => 0.0,
         }
     }

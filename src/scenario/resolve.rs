@@ -255,6 +255,10 @@ pub fn to_file(s: &Scenario) -> ScenarioFile {
             coupon_rate: Some(s.admin.coupon_rate),
             coupon_percent: Some(s.admin.coupon_percent as i64),
             coupon_limit: Some(s.admin.coupon_limit as i64),
+            ship_rate: Some(s.admin.ship_rate),
+            deliver_rate: Some(s.admin.deliver_rate),
+            cancel_rate: Some(s.admin.cancel_rate),
+            refund_rate: Some(s.admin.refund_rate),
         }),
         faults: s
             .faults

@@ -1596,6 +1596,10 @@ fn admin(c: &mut Checker, f: Option<&AdminFile>) -> AdminSpec {
             MAX_COUNT,
             d.coupon_limit,
         ),
+        ship_rate: rate(c, "ship_rate", f.ship_rate, d.ship_rate),
+        deliver_rate: rate(c, "deliver_rate", f.deliver_rate, d.deliver_rate),
+        cancel_rate: rate(c, "cancel_rate", f.cancel_rate, d.cancel_rate),
+        refund_rate: rate(c, "refund_rate", f.refund_rate, d.refund_rate),
     }
 }
 

@@ -341,6 +341,15 @@ impl Shop {
         }
     }
 
+    /// Orders whose money is with the merchant (see
+    /// [`OrderStatus::is_paid`]); one pass over the orders.
+    pub fn paid_orders(&self) -> u64 {
+        self.orders.count(|o| {
+            o.status
+                .is_paid(self.payments.captures_at_checkout(o.details.method))
+        })
+    }
+
     /// Active coupon redemptions per code, sorted by code.
     pub fn coupon_redemptions(&self) -> Vec<(String, u32)> {
         self.coupons.redemptions_by_code()

@@ -19,7 +19,7 @@ use super::coupons::CouponUsage;
 use super::ids::{CustomerId, OrderId, PaymentId, ProductId};
 use super::inventory::StockRecord;
 use super::ledger::LedgerEntry;
-use super::orders::{Order, OrderStatus};
+use super::orders::Order;
 use super::payments::{KeyState, Payment};
 use super::pricing::ShippingRule;
 use super::strategies::PaymentMethodKind;
@@ -156,11 +156,7 @@ impl Snapshot {
     /// The order's money is with the merchant: paid, prepaid and shipped, or
     /// delivered.
     fn is_paid(&self, o: &Order) -> bool {
-        match o.status {
-            OrderStatus::Paid | OrderStatus::Delivered => true,
-            OrderStatus::Shipped => self.is_prepaid(o.details.method),
-            _ => false,
-        }
+        o.status.is_paid(self.is_prepaid(o.details.method))
     }
 
     /// Units held by orders per SKU.

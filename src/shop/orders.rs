@@ -99,6 +99,17 @@ impl OrderStatus {
         self != Self::Created
     }
 
+    /// Whether an order in this state has its money with the merchant:
+    /// paid, delivered, or shipped when `prepaid` (cash on delivery is
+    /// collected at delivery).
+    pub fn is_paid(self, prepaid: bool) -> bool {
+        match self {
+            Self::Paid | Self::Delivered => true,
+            Self::Shipped => prepaid,
+            _ => false,
+        }
+    }
+
     fn index(self) -> usize {
         self as usize
     }
@@ -286,6 +297,11 @@ impl Orders {
     /// Number of orders per status, in [`OrderStatus::ALL`] order.
     pub fn status_counts(&self) -> [(OrderStatus, u64); 7] {
         OrderStatus::ALL.map(|s| (s, self.counts[s.index()].load(Ordering::Relaxed)))
+    }
+
+    /// Number of orders for which `f` holds.
+    pub fn count(&self, f: impl Fn(&Order) -> bool) -> u64 {
+        self.orders.iter().filter(|o| f(o)).count() as u64
     }
 
     /// Every order, sorted by id.

@@ -189,3 +189,46 @@ fn a_broken_checkout_is_caught_by_the_invariant_check() {
         "the report records it"
     );
 }
+
+#[test]
+fn admins_work_the_order_lifecycle_and_the_money_still_adds_up() {
+    let s = Scratch::new();
+    let dir = s.run_ok(&bundled("steady_state"), "ss", &[]);
+    assert_invariants_hold(&dir);
+    let b = business(&dir);
+    for stage in [
+        "orders_shipped",
+        "orders_delivered",
+        "orders_cancelled",
+        "orders_refunded",
+    ] {
+        assert!(metric(&b, stage) > 100.0, "{stage}: {}", metric(&b, stage));
+    }
+    // Every order placed is in exactly one state.
+    let states: f64 = [
+        "orders_awaiting_payment",
+        "orders_cancelled",
+        "orders_refunded",
+    ]
+    .iter()
+    .map(|m| metric(&b, m))
+    .sum::<f64>()
+        + metric(&b, "orders_paid");
+    let unpaid_shipped = metric(&b, "orders_placed") - states;
+    assert!(
+        (0.0..=metric(&b, "orders_shipped")).contains(&unpaid_shipped),
+        "placed = paid + awaiting + cancelled + refunded + shipped cash on delivery"
+    );
+    // Cancellations of paid orders and returns give money back.
+    assert!(metric(&b, "refunded") > 0.0);
+    let summary = read_csv(&dir.join("summary.csv"));
+    for op in [
+        "ship_order",
+        "deliver_order",
+        "cancel_order",
+        "refund_order",
+    ] {
+        let r = row(&summary, "operation", op);
+        assert!(num(r, "count") > 0.0 && num(r, "errors") == 0.0, "{r:?}");
+    }
+}

@@ -3,8 +3,8 @@
 
 use super::charts::Rgb;
 
-/// The categorical palette (d3's category10, then two darker hues).
-pub const PALETTE: [Rgb; 12] = [
+/// The categorical palette (d3's category10, then darker hues).
+pub const PALETTE: [Rgb; 16] = [
     (31, 119, 180),
     (255, 127, 14),
     (44, 160, 44),
@@ -17,6 +17,10 @@ pub const PALETTE: [Rgb; 12] = [
     (23, 190, 207),
     (57, 59, 121),
     (173, 73, 74),
+    (99, 121, 57),
+    (140, 109, 49),
+    (123, 65, 115),
+    (82, 84, 163),
 ];
 
 /// The `i`-th palette colour (cycling).
@@ -40,6 +44,10 @@ pub fn op_color(operation: &str) -> Rgb {
         Some(A::Restock) => 7,
         Some(A::PriceChange) => 8,
         Some(A::CreateCoupon) => 10,
+        Some(A::ShipOrder) => 12,
+        Some(A::DeliverOrder) => 13,
+        Some(A::CancelOrder) => 14,
+        Some(A::RefundOrder) => 11,
         None => return (40, 40, 48),
     };
     nth(i)
