@@ -11,7 +11,8 @@
 //! a session's first operation from its scheduled arrival, each later one
 //! from the end of the previous one plus its think time. If the generator
 //! falls behind, the lateness is in the latencies, and the generator's own
-//! lag (how late each arrival actually started) is reported beside them.
+//! lag (how late each operation actually started: arrivals, closed users'
+//! sessions and every wake-up after a think time) is reported beside them.
 //!
 //! Latencies and station statistics are converted back to model time
 //! (divided by `time_scale`), so a wall report has the same files and
@@ -147,6 +148,18 @@ impl World {
 
     fn spawned(&self) {
         self.active.fetch_add(1, Relaxed);
+    }
+
+    /// How late an operation intended at `intended` is starting: the
+    /// generator's own lag, not the modelled backend's.
+    fn record_lag(&self, intended: Instant) {
+        let lag = Instant::now().saturating_duration_since(intended);
+        if lag > LATE {
+            self.late.fetch_add(1, Relaxed);
+        }
+        self.recorders.with(&self.sc, |r| {
+            r.lag.saturating_record(lag.as_nanos().max(1) as u64)
+        });
     }
 
     fn finished(&self) {
@@ -408,13 +421,6 @@ async fn open_arrivals(
             stalled = true;
             std::thread::sleep(len);
         }
-        let lag = Instant::now().saturating_duration_since(intended);
-        if lag > LATE {
-            w.late.fetch_add(1, Relaxed);
-        }
-        w.recorders.with(&w.sc, |r| {
-            r.lag.saturating_record(lag.as_nanos().max(1) as u64)
-        });
         w.spawned();
         tokio::spawn(session_task(w.clone(), intended));
     }
@@ -454,6 +460,7 @@ async fn session(w: &World, mut intended: Instant) {
         }
         if !w.stress {
             sleep_until(intended).await;
+            w.record_lag(intended);
         }
         perform(w, action, &mut s, &mut rng, intended).await;
         next = match &w.sc.behavior.transitions[action.index()] {
