@@ -68,16 +68,8 @@ impl Action {
         Action::RefundOrder,
     ];
 
-    /// The admin operations.
-    pub const ADMIN: [Action; N_ACTIONS - N_CUSTOMER_ACTIONS] = [
-        Action::Restock,
-        Action::PriceChange,
-        Action::CreateCoupon,
-        Action::ShipOrder,
-        Action::DeliverOrder,
-        Action::CancelOrder,
-        Action::RefundOrder,
-    ];
+    /// The admin operations (the last ones of [`Action::ALL`]).
+    pub const ADMIN: &'static [Action] = Action::ALL.split_at(N_CUSTOMER_ACTIONS).1;
 
     /// True for the background operations of admins.
     pub const fn is_admin(self) -> bool {
@@ -155,6 +147,7 @@ mod tests {
         assert_eq!(Action::from_name(LEAVE), None);
         assert_eq!(Action::customer_from_name("restock"), None);
         assert!(Action::ADMIN.iter().all(|a| a.is_admin()));
+        assert_eq!(Action::ADMIN.len(), N_ACTIONS - N_CUSTOMER_ACTIONS);
         assert!(!Action::Checkout.is_admin());
     }
 }

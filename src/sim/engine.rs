@@ -168,7 +168,8 @@ impl<'s, B: Business> Engine<'s, B> {
             Load::Closed { .. } => None,
         };
         let admin = Action::ADMIN
-            .into_iter()
+            .iter()
+            .copied()
             .filter(|op| sc.admin.rate(*op) > 0.0)
             .map(|op| {
                 let arr = Arrivals {

@@ -372,7 +372,7 @@ async fn modelled(w: &Arc<World>, opts: &WallOptions) {
             }
         }
     }
-    for op in Action::ADMIN {
+    for &op in Action::ADMIN {
         let rate = w.sc.admin.rate(op);
         if rate > 0.0 {
             gens.push(tokio::spawn(admin_stream(w.clone(), op, rate, end)));
