@@ -50,6 +50,15 @@ use crate::sim::dist::Sampler;
 use crate::sim::rng::{SimRng, StreamKind, stream};
 use crate::sim::time::SimTime;
 
+mod metrics;
+mod names;
+mod setup;
+
+pub use metrics::metric_names;
+use names::*;
+pub use setup::shop_config;
+use setup::*;
+
 /// The password of every simulated account.
 const PASSWORD: &str = "ecsim-password";
 /// The admin account.
@@ -58,83 +67,6 @@ const ADMIN_EMAIL: &str = "admin@ecsim.test";
 const PAGE_SIZE: u32 = 24;
 /// Recently viewed products a session remembers.
 const RECENT: usize = 4;
-/// Words of product names: `"{brand} {colour} {thing} m{id}"`. Brands are
-/// two syllables (1024 of them); a search asks for a brand's thing, a
-/// handful of products in a catalog of tens of thousands.
-const BRAND_HEADS: [&str; 32] = [
-    "ar", "bel", "cor", "dal", "el", "fen", "gar", "hal", "is", "jor", "kel", "lum", "mar", "nor",
-    "or", "pel", "quin", "ros", "sol", "tor", "ul", "vel", "wil", "xan", "yor", "zel", "bri",
-    "cla", "dro", "fla", "glo", "pra",
-];
-const BRAND_TAILS: [&str; 32] = [
-    "ix", "on", "a", "ex", "is", "or", "um", "ar", "io", "en", "yn", "ax", "el", "ine", "us",
-    "ova", "ant", "ora", "ent", "ide", "ock", "ane", "ust", "ire", "eon", "ith", "ado", "ero",
-    "ise", "ola", "une", "ette",
-];
-
-/// Brand `i` of 1024.
-fn brand(i: usize) -> String {
-    format!("{}{}", BRAND_HEADS[i % 32], BRAND_TAILS[(i / 32) % 32])
-}
-
-const COLOURS: [&str; 16] = [
-    "red", "blue", "green", "black", "white", "grey", "navy", "teal", "amber", "ivory", "olive",
-    "coral", "plum", "sand", "slate", "rose",
-];
-const THINGS: [&str; 32] = [
-    "lamp",
-    "chair",
-    "kettle",
-    "jacket",
-    "sneaker",
-    "backpack",
-    "watch",
-    "headphones",
-    "blender",
-    "mug",
-    "rug",
-    "pillow",
-    "blanket",
-    "speaker",
-    "camera",
-    "tablet",
-    "scarf",
-    "boots",
-    "vase",
-    "planter",
-    "wrench",
-    "drill",
-    "novel",
-    "puzzle",
-    "console",
-    "keyboard",
-    "monitor",
-    "router",
-    "toaster",
-    "skillet",
-    "candle",
-    "mirror",
-];
-
-fn email_registered(i: u32) -> String {
-    format!("c{i}@ecsim.test")
-}
-
-fn email_new(n: u64) -> String {
-    format!("n{n}@ecsim.test")
-}
-
-/// The name of product `id`: a brand, a colour, a thing, a model number.
-fn product_name(id: u32) -> String {
-    let h = crate::sim::rng::mix64(id as u64 ^ 0x5EED);
-    format!(
-        "{} {} {} m{id}",
-        brand((h % 1024) as usize),
-        COLOURS[((h >> 10) % 16) as usize],
-        THINGS[((h >> 16) % 32) as usize]
-    )
-}
-
 /// Why a run could not be set up (the shop rejected the scenario, or the
 /// wall clock's runtime could not start).
 #[derive(Debug, thiserror::Error)]
@@ -240,103 +172,6 @@ pub struct ShopBusiness {
     /// has a positive rate.
     desk: Option<OrderDesk>,
     tally: Tally,
-}
-
-/// Builds the shop configuration a scenario describes; prices and stock
-/// are drawn from the scenario's distributions with their own stream.
-pub fn shop_config(sc: &Scenario) -> ShopConfig {
-    let mut rng = stream(sc.seed, StreamKind::Background, 0);
-    let price = sc
-        .catalog
-        .price
-        .sampler()
-        .unwrap_or(Sampler::Constant(25.0));
-    let stock = sc
-        .catalog
-        .stock
-        .sampler()
-        .unwrap_or(Sampler::Constant(100.0));
-    let door = &sc.catalog.doorbusters;
-    let products = (0..sc.catalog.products)
-        .map(|i| {
-            let mut cents = (price.sample(&mut rng) * 100.0).round().clamp(1.0, 1e9) as i64;
-            let mut units = stock.sample(&mut rng).round().clamp(0.0, u32::MAX as f64) as u32;
-            if i < door.count {
-                cents = ((cents as f64) * (1.0 - door.discount_pct / 100.0))
-                    .round()
-                    .max(1.0) as i64;
-                units = door.stock;
-            }
-            ProductSpec {
-                name: product_name(i),
-                category: CategoryId((i % sc.catalog.categories) as u16),
-                price_cents: cents,
-                initial_stock: units,
-                popularity_rank: i,
-            }
-        })
-        .collect();
-    let inventory_shards = sc.group("inventory").map_or(16, |g| g.shards as usize);
-    ShopConfig {
-        categories: (0..sc.catalog.categories)
-            .map(|k| format!("category-{k}"))
-            .collect(),
-        products,
-        inventory_shards,
-        shipping: ShippingRule {
-            flat_fee_cents: sc.shop.shipping_fee_cents,
-            free_over_cents: sc.shop.free_shipping_over_cents,
-        },
-        tax_bps: sc.shop.tax_bps,
-        coupons: sc
-            .coupons
-            .iter()
-            .map(|c| CouponSpec {
-                code: c.code.clone(),
-                kind: match c.value {
-                    CouponValue::Percent(p) => CouponKind::Percent(p),
-                    CouponValue::Fixed(v) => CouponKind::FixedAmount(v),
-                    CouponValue::FreeShipping => CouponKind::FreeShipping,
-                },
-                min_order_cents: c.min_order_cents,
-                valid_from: c.valid_from.as_nanos(),
-                valid_until: c.valid_until.map_or(u64::MAX, |d| d.as_nanos()),
-                category: c.category.map(CategoryId),
-                global_limit: c.global_limit,
-                per_customer_limit: c.per_customer_limit,
-            })
-            .collect(),
-        payment_methods: sc
-            .payments
-            .methods
-            .iter()
-            .map(|m| PaymentMethodConfig {
-                kind: method_kind(m.kind),
-                decline_rate: m.decline_rate,
-                timeout_rate: m.timeout_rate,
-                max_amount_cents: None,
-            })
-            .collect(),
-        password_iterations: sc.shop.password_iterations,
-        salt_seed: sc.seed,
-        // Sessions outlive any run: logins happen once per visit.
-        session_ttl: u64::MAX / 4,
-        admins: vec![AccountSpec {
-            email: ADMIN_EMAIL.into(),
-            password: PASSWORD.into(),
-        }],
-        max_cart_lines: sc.shop.max_cart_lines as usize,
-        ..ShopConfig::default()
-    }
-}
-
-fn method_kind(k: MethodKind) -> PaymentMethodKind {
-    match k {
-        MethodKind::Card => PaymentMethodKind::Card,
-        MethodKind::Wallet => PaymentMethodKind::Wallet,
-        MethodKind::BankTransfer => PaymentMethodKind::BankTransfer,
-        MethodKind::CashOnDelivery => PaymentMethodKind::CashOnDelivery,
-    }
 }
 
 fn kind(e: &ShopError) -> ErrorKind {
@@ -937,164 +772,6 @@ impl Business for ShopBusiness {
     }
 }
 
-impl ShopBusiness {
-    fn metrics(&self) -> Vec<BusinessMetric> {
-        use crate::shop::OrderStatus;
-        let c = self.shop.counters();
-        let status = |st: OrderStatus| {
-            c.orders_by_status
-                .iter()
-                .find(|(s, _)| *s == st)
-                .map_or(0, |x| x.1) as f64
-        };
-        let paid_like = self.shop.paid_orders() as f64;
-        let orders = c.checkouts_ok as f64;
-        let revenue = c.revenue_cents as f64 / 100.0;
-        let mut m = vec![
-            BusinessMetric::sum(
-                "registrations",
-                (c.registrations - self.tally.registrations_at_start) as f64,
-            ),
-            BusinessMetric::sum("logins", (c.logins - self.tally.logins_at_start) as f64),
-            BusinessMetric::sum("new_visitors", self.tally.new_visitors.load(Relaxed) as f64),
-            BusinessMetric::sum("orders_placed", orders),
-            BusinessMetric::sum("orders_paid", paid_like),
-            BusinessMetric::sum(
-                "orders_awaiting_payment",
-                status(OrderStatus::AwaitingPayment),
-            ),
-            BusinessMetric::sum("orders_shipped", status(OrderStatus::Shipped)),
-            BusinessMetric::sum("orders_delivered", status(OrderStatus::Delivered)),
-            BusinessMetric::sum("orders_cancelled", status(OrderStatus::Cancelled)),
-            BusinessMetric::sum("orders_refunded", status(OrderStatus::Refunded)),
-            BusinessMetric::sum("checkouts_failed", c.checkouts_failed as f64),
-            BusinessMetric::sum("revenue", revenue),
-            BusinessMetric::mean(
-                "average_order_value",
-                if paid_like > 0.0 {
-                    revenue / paid_like
-                } else {
-                    0.0
-                },
-            ),
-            // Over every session of the run, warmup included, like orders.
-            BusinessMetric::mean(
-                "conversion_rate",
-                if self.tally.sessions.load(Relaxed) > 0 {
-                    orders / self.tally.sessions.load(Relaxed) as f64
-                } else {
-                    0.0
-                },
-            ),
-            BusinessMetric::sum(
-                "sessions_with_cart",
-                self.tally.sessions_with_cart.load(Relaxed) as f64,
-            ),
-            BusinessMetric::sum("carts_abandoned", self.tally.abandoned.load(Relaxed) as f64),
-            BusinessMetric::mean(
-                "cart_abandonment",
-                if self.tally.sessions_with_cart.load(Relaxed) > 0 {
-                    self.tally.abandoned.load(Relaxed) as f64
-                        / self.tally.sessions_with_cart.load(Relaxed) as f64
-                } else {
-                    0.0
-                },
-            ),
-        ];
-        let sold_out = self.shop.sold_out();
-        m.push(BusinessMetric::sum("skus_sold_out", sold_out.len() as f64));
-        if self.doorbusters > 0 {
-            let doors: Vec<u64> = sold_out
-                .iter()
-                .filter(|(id, _)| id.0 < self.doorbusters)
-                .map(|(_, t)| *t)
-                .collect();
-            m.push(BusinessMetric::sum(
-                "doorbusters_sold_out",
-                doors.len() as f64,
-            ));
-            if let Some(first) = doors.iter().min() {
-                m.push(BusinessMetric::mean(
-                    "first_doorbuster_sold_out_s",
-                    *first as f64 / 1e9,
-                ));
-            }
-        }
-        let redemptions = self.shop.coupon_redemptions();
-        let total: u32 = redemptions.iter().map(|r| r.1).sum();
-        m.push(BusinessMetric::sum("coupon_redemptions", total as f64));
-        // One row per scenario coupon, in file order (admin-created coupons
-        // count in the total only, so the rows are known before the run).
-        for code in &self.coupon_codes {
-            let n = redemptions.iter().find(|r| &r.0 == code).map_or(0, |r| r.1);
-            m.push(BusinessMetric::sum(
-                format!("coupon_redemptions.{code}"),
-                n as f64,
-            ));
-        }
-        m.extend([
-            BusinessMetric::sum("payment_declines", c.payments.declines as f64),
-            BusinessMetric::sum("gateway_timeouts", c.payments.gateway_timeouts as f64),
-            BusinessMetric::sum(
-                "payment_retries",
-                self.tally.payment_retries.load(Relaxed) as f64,
-            ),
-            BusinessMetric::sum("idempotent_replays", c.payments.idempotent_replays as f64),
-            BusinessMetric::sum("refunded", c.payments.refunded_cents as f64 / 100.0),
-        ]);
-        m
-    }
-}
-
-/// The business metric names a run of `sc` reports (after `sessions`).
-pub fn metric_names(sc: &Scenario) -> Vec<String> {
-    let mut n: Vec<String> = [
-        "registrations",
-        "logins",
-        "new_visitors",
-        "orders_placed",
-        "orders_paid",
-        "orders_awaiting_payment",
-        "orders_shipped",
-        "orders_delivered",
-        "orders_cancelled",
-        "orders_refunded",
-        "checkouts_failed",
-        "revenue",
-        "average_order_value",
-        "conversion_rate",
-        "sessions_with_cart",
-        "carts_abandoned",
-        "cart_abandonment",
-        "skus_sold_out",
-    ]
-    .map(String::from)
-    .to_vec();
-    if sc.catalog.doorbusters.count > 0 {
-        n.extend([
-            "doorbusters_sold_out".to_owned(),
-            "first_doorbuster_sold_out_s".to_owned(),
-        ]);
-    }
-    n.push("coupon_redemptions".into());
-    n.extend(
-        sc.coupons
-            .iter()
-            .map(|c| format!("coupon_redemptions.{}", c.code)),
-    );
-    n.extend(
-        [
-            "payment_declines",
-            "gateway_timeouts",
-            "payment_retries",
-            "idempotent_replays",
-            "refunded",
-        ]
-        .map(String::from),
-    );
-    n
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1143,25 +820,5 @@ mod tests {
                 "{label} has no ErrorKind"
             );
         }
-    }
-
-    #[test]
-    fn product_names_have_a_brand_a_colour_a_thing_and_a_model() {
-        let n = product_name(7);
-        let words: Vec<&str> = n.split(' ').collect();
-        assert_eq!(words.len(), 4);
-        assert!((0..1024).any(|i| brand(i) == words[0]), "{n}");
-        assert!(COLOURS.contains(&words[1]) && THINGS.contains(&words[2]));
-        assert_eq!(words[3], "m7");
-    }
-
-    #[test]
-    fn brands_are_distinct_words() {
-        let all: std::collections::BTreeSet<String> = (0..1024).map(brand).collect();
-        assert_eq!(all.len(), 1024);
-        assert!(
-            all.iter()
-                .all(|b| !COLOURS.contains(&b.as_str()) && !THINGS.contains(&b.as_str()))
-        );
     }
 }

@@ -1,0 +1,104 @@
+//! Names of the simulated world: account emails and product names
+//! (`"{brand} {colour} {thing} m{id}"`), which the search queries ask for.
+
+/// Words of product names: `"{brand} {colour} {thing} m{id}"`. Brands are
+/// two syllables (1024 of them); a search asks for a brand's thing, a
+/// handful of products in a catalog of tens of thousands.
+const BRAND_HEADS: [&str; 32] = [
+    "ar", "bel", "cor", "dal", "el", "fen", "gar", "hal", "is", "jor", "kel", "lum", "mar", "nor",
+    "or", "pel", "quin", "ros", "sol", "tor", "ul", "vel", "wil", "xan", "yor", "zel", "bri",
+    "cla", "dro", "fla", "glo", "pra",
+];
+const BRAND_TAILS: [&str; 32] = [
+    "ix", "on", "a", "ex", "is", "or", "um", "ar", "io", "en", "yn", "ax", "el", "ine", "us",
+    "ova", "ant", "ora", "ent", "ide", "ock", "ane", "ust", "ire", "eon", "ith", "ado", "ero",
+    "ise", "ola", "une", "ette",
+];
+
+/// Brand `i` of 1024.
+pub(super) fn brand(i: usize) -> String {
+    format!("{}{}", BRAND_HEADS[i % 32], BRAND_TAILS[(i / 32) % 32])
+}
+
+pub(super) const COLOURS: [&str; 16] = [
+    "red", "blue", "green", "black", "white", "grey", "navy", "teal", "amber", "ivory", "olive",
+    "coral", "plum", "sand", "slate", "rose",
+];
+pub(super) const THINGS: [&str; 32] = [
+    "lamp",
+    "chair",
+    "kettle",
+    "jacket",
+    "sneaker",
+    "backpack",
+    "watch",
+    "headphones",
+    "blender",
+    "mug",
+    "rug",
+    "pillow",
+    "blanket",
+    "speaker",
+    "camera",
+    "tablet",
+    "scarf",
+    "boots",
+    "vase",
+    "planter",
+    "wrench",
+    "drill",
+    "novel",
+    "puzzle",
+    "console",
+    "keyboard",
+    "monitor",
+    "router",
+    "toaster",
+    "skillet",
+    "candle",
+    "mirror",
+];
+
+pub(super) fn email_registered(i: u32) -> String {
+    format!("c{i}@ecsim.test")
+}
+
+pub(super) fn email_new(n: u64) -> String {
+    format!("n{n}@ecsim.test")
+}
+
+/// The name of product `id`: a brand, a colour, a thing, a model number.
+pub(super) fn product_name(id: u32) -> String {
+    let h = crate::sim::rng::mix64(id as u64 ^ 0x5EED);
+    format!(
+        "{} {} {} m{id}",
+        brand((h % 1024) as usize),
+        COLOURS[((h >> 10) % 16) as usize],
+        THINGS[((h >> 16) % 32) as usize]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn product_names_have_a_brand_a_colour_a_thing_and_a_model() {
+        let n = product_name(7);
+        let words: Vec<&str> = n.split(' ').collect();
+        assert_eq!(words.len(), 4);
+        assert!((0..1024).any(|i| brand(i) == words[0]), "{n}");
+        assert!(COLOURS.contains(&words[1]) && THINGS.contains(&words[2]));
+        assert_eq!(words[3], "m7");
+    }
+
+    #[test]
+    fn brands_are_distinct_words() {
+        let all: std::collections::BTreeSet<String> = (0..1024).map(brand).collect();
+        assert_eq!(all.len(), 1024);
+        assert!(
+            all.iter()
+                .all(|b| !COLOURS.contains(&b.as_str()) && !THINGS.contains(&b.as_str()))
+        );
+    }
+}
