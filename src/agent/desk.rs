@@ -16,6 +16,7 @@
 use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard};
 
+use super::action::Action;
 use crate::shop::OrderId;
 
 /// A fulfilment step the desk hands out work for.
@@ -29,6 +30,19 @@ pub enum Task {
     Cancel,
     /// Refund a delivered order.
     Refund,
+}
+
+impl Task {
+    /// The fulfilment step admin operation `op` performs, if it is one.
+    pub fn of(op: Action) -> Option<Task> {
+        match op {
+            Action::ShipOrder => Some(Task::Ship),
+            Action::DeliverOrder => Some(Task::Deliver),
+            Action::CancelOrder => Some(Task::Cancel),
+            Action::RefundOrder => Some(Task::Refund),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Default)]

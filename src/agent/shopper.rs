@@ -246,15 +246,10 @@ impl ShopBusiness {
             price_change_pct: sc.admin.price_change_pct,
             coupon_percent: sc.admin.coupon_percent.min(100) as u8,
             coupon_limit: sc.admin.coupon_limit,
-            desk: [
-                Action::ShipOrder,
-                Action::DeliverOrder,
-                Action::CancelOrder,
-                Action::RefundOrder,
-            ]
-            .iter()
-            .any(|&op| sc.admin.rate(op) > 0.0)
-            .then(OrderDesk::default),
+            desk: Action::ADMIN
+                .iter()
+                .any(|&op| Task::of(op).is_some() && sc.admin.rate(op) > 0.0)
+                .then(OrderDesk::default),
             tally,
         })
     }
@@ -451,11 +446,11 @@ impl ShopBusiness {
                     .create_coupon(self.admin, spec, now)
                     .map_err(|e| kind(&e))?;
             }
-            Action::ShipOrder => self.fulfil(Task::Ship, cx)?,
-            Action::DeliverOrder => self.fulfil(Task::Deliver, cx)?,
-            Action::CancelOrder => self.fulfil(Task::Cancel, cx)?,
-            Action::RefundOrder => self.fulfil(Task::Refund, cx)?,
-            _ => {}
+            op => {
+                if let Some(task) = Task::of(op) {
+                    self.fulfil(task, cx)?;
+                }
+            }
         }
         Ok(())
     }
