@@ -11,10 +11,10 @@
 //! second.
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use ecsim::agent::business::ModelOnly;
-use ecsim::agent::shopper::ShopBusiness;
+use ecsim::engine::Engine;
+use ecsim::model::ModelOnly;
+use ecsim::model::shopper::ShopBusiness;
 use ecsim::scenario::{Scenario, load_str};
-use ecsim::sim::engine::Engine;
 
 const MM8: &str = r#"
 [scenario]

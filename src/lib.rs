@@ -2,13 +2,16 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod agent;
+pub mod backend;
 pub mod cli;
+pub mod contract;
+pub mod engine;
 pub mod exit;
+pub mod kernel;
 pub mod metrics;
+pub mod model;
 pub mod report;
 pub mod runner;
 pub mod scenario;
 pub mod shop;
-pub mod sim;
 pub mod wall;

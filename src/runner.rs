@@ -9,13 +9,14 @@
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::agent::business::Business;
-use crate::agent::shopper::{SetupError, ShopBusiness, shop_config};
+use crate::contract::business::Business;
+use crate::engine::Engine;
+use crate::kernel::rng::{StreamKind, mix64};
+use crate::metrics::result::RunResult;
+use crate::model::shopper::{ShopBusiness, shop_config};
+use crate::model::{Progress, SetupError};
 use crate::scenario::Scenario;
 use crate::shop::InjectedBug;
-use crate::sim::engine::{Engine, Progress};
-use crate::sim::result::RunResult;
-use crate::sim::rng::{StreamKind, mix64};
 
 /// The seed of replication `i` of a run seeded `seed`.
 pub fn replication_seed(seed: u64, i: u32) -> u64 {

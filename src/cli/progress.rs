@@ -12,8 +12,8 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::sim::engine::Progress;
-use crate::sim::time::SimDuration;
+use crate::kernel::time::SimDuration;
+use crate::model::Progress;
 
 static INTERRUPTED: OnceLock<Arc<AtomicBool>> = OnceLock::new();
 

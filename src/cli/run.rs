@@ -6,17 +6,18 @@ use std::path::PathBuf;
 use super::progress::Reporter;
 use super::{Clock, RunOpts};
 use super::{RunArgs, print_stdout};
-use crate::agent::shopper::SetupError;
 use crate::exit;
+use crate::kernel::time::SimDuration;
+use crate::metrics::result::RunResult;
+use crate::metrics::result::WallFacts;
+use crate::model::Progress;
+use crate::model::SetupError;
 use crate::report::{self, Report};
 use crate::runner::simulate;
 use crate::scenario;
 use crate::scenario::Scenario;
 use crate::scenario::validate::parse_duration;
-use crate::sim::engine::Progress;
-use crate::sim::result::RunResult;
-use crate::sim::time::SimDuration;
-use crate::wall::{self, StressLimit, WallFacts, WallOptions};
+use crate::wall::{self, StressLimit, WallOptions};
 
 /// Runs `ecsim run`.
 pub fn run(args: &RunArgs) -> u8 {

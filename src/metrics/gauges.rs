@@ -1,6 +1,6 @@
 //! Gauges: what the system looked like in each report interval.
 //!
-//! Sampled by the engine at the end of every interval (from the end of the
+//! Sampled by the clock at the end of every interval (from the end of the
 //! warmup): the session arrival rate, each station's utilization and mean
 //! queue length over the interval (sharded stations as one group), the
 //! errors of the interval by kind, and the business layer's own gauges
@@ -8,11 +8,10 @@
 //! interval's start, in time order, gauges in a fixed order within it.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 
-use super::{ErrorKind, N_ERROR_KINDS, OpStats};
-use crate::scenario::model::Scenario;
-use crate::sim::station::Station;
-use crate::sim::time::SimTime;
+use crate::contract::{ErrorKind, N_ERROR_KINDS};
+use crate::kernel::time::SimTime;
 
 /// One row of `gauges.csv`.
 #[derive(Clone, Debug, PartialEq)]
@@ -26,9 +25,43 @@ pub struct GaugeRow {
     pub value: f64,
 }
 
+/// A station group the gauges report: its name and station instances.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GaugeGroup {
+    /// The `[stations.NAME]` name.
+    pub name: String,
+    /// Its instances (shards), as station indices.
+    pub stations: Range<usize>,
+}
+
+/// A station's cumulative time integrals at a sample, and its workers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Levels {
+    /// Time integral of busy workers, worker·ns.
+    pub busy_area: u128,
+    /// Time integral of the queue length, request·ns.
+    pub queue_area: u128,
+    /// Workers.
+    pub workers: u32,
+}
+
+/// What the system had done by a sample: the cumulative counts the gauges
+/// difference.
+pub struct Totals<'a> {
+    /// Per station instance.
+    pub station: &'a dyn Fn(usize) -> Levels,
+    /// Failed requests by kind ([`ErrorKind::index`]).
+    pub errors: [u64; N_ERROR_KINDS],
+    /// Sessions started since the warmup.
+    pub sessions: u64,
+    /// The business layer's own gauges, `(name, value)` now.
+    pub business: Vec<(String, f64)>,
+}
+
 /// Cumulative values at the previous sample.
 pub struct Gauges {
     last: SimTime,
+    groups: Vec<GaugeGroup>,
     sessions: u64,
     busy: Vec<u128>,
     queue: Vec<u128>,
@@ -38,13 +71,14 @@ pub struct Gauges {
 }
 
 impl Gauges {
-    /// Gauges starting at `origin` (the end of the warmup).
-    pub fn new(sc: &Scenario, origin: SimTime) -> Self {
+    /// Gauges of `groups` starting at `origin` (the end of the warmup).
+    pub fn new(origin: SimTime, groups: Vec<GaugeGroup>) -> Self {
         Gauges {
             last: origin,
             sessions: 0,
-            busy: vec![0; sc.groups.len()],
-            queue: vec![0; sc.groups.len()],
+            busy: vec![0; groups.len()],
+            queue: vec![0; groups.len()],
+            groups,
             errors: [0; N_ERROR_KINDS],
             rows: Vec::new(),
         }
@@ -55,63 +89,46 @@ impl Gauges {
         self.last
     }
 
-    /// Closes the interval ending at `now`. Station integrals must be
-    /// up to date; `sessions` counts the sessions started since the warmup.
-    pub fn sample(
-        &mut self,
-        now: SimTime,
-        sc: &Scenario,
-        stations: &[Station],
-        ops: &[OpStats],
-        sessions: u64,
-        business: Vec<(String, f64)>,
-    ) {
+    /// Closes the interval ending at `now`, given the totals by then.
+    pub fn sample(&mut self, now: SimTime, totals: Totals<'_>) {
         let dt = now.since(self.last).as_nanos() as f64;
         if dt <= 0.0 {
             return;
         }
         let t_s = self.last.as_secs_f64();
         let mut row = |gauge: String, value: f64| self.rows.push(GaugeRow { t_s, gauge, value });
-        let started = sessions - self.sessions.min(sessions);
+        let started = totals.sessions - self.sessions.min(totals.sessions);
         row("arrivals_per_s".into(), started as f64 / (dt / 1e9));
-        let used = sc.used_stations();
-        for (g, group) in sc.groups.iter().enumerate() {
-            let range = group.first as usize..(group.first + group.shards) as usize;
-            if !used[range.clone()].iter().any(|u| *u) {
-                continue;
+        for (g, group) in self.groups.iter().enumerate() {
+            let mut sum = Levels::default();
+            for l in group.stations.clone().map(totals.station) {
+                sum.busy_area += l.busy_area;
+                sum.queue_area += l.queue_area;
+                sum.workers += l.workers;
             }
-            let busy: u128 = stations[range.clone()]
-                .iter()
-                .map(|s| s.stats.busy_area)
-                .sum();
-            let queue: u128 = stations[range.clone()]
-                .iter()
-                .map(|s| s.stats.queue_area)
-                .sum();
-            let workers: u32 = stations[range].iter().map(|s| s.workers).sum();
             row(
                 format!("utilization.{}", group.name),
-                (busy - self.busy[g]) as f64 / (workers as f64 * dt),
+                (sum.busy_area - self.busy[g]) as f64 / (sum.workers as f64 * dt),
             );
             row(
                 format!("queue_len.{}", group.name),
-                (queue - self.queue[g]) as f64 / dt,
+                (sum.queue_area - self.queue[g]) as f64 / dt,
             );
-            self.busy[g] = busy;
-            self.queue[g] = queue;
+            self.busy[g] = sum.busy_area;
+            self.queue[g] = sum.queue_area;
         }
         for k in ErrorKind::ALL {
-            let total: u64 = ops.iter().map(|o| o.errors_by_kind[k.index()]).sum();
+            let total = totals.errors[k.index()];
             let delta = total - self.errors[k.index()];
             if delta > 0 {
                 row(format!("errors.{}", k.name()), delta as f64);
             }
             self.errors[k.index()] = total;
         }
-        for (name, value) in business {
+        for (name, value) in totals.business {
             row(name, value);
         }
-        self.sessions = sessions;
+        self.sessions = totals.sessions;
         self.last = now;
     }
 }

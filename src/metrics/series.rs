@@ -9,8 +9,8 @@
 use hdrhistogram::Histogram;
 
 use super::{WAIT_SIGFIG, histogram};
-use crate::agent::action::N_ACTIONS;
-use crate::sim::time::{SimDuration, SimTime};
+use crate::contract::action::N_ACTIONS;
+use crate::kernel::time::{SimDuration, SimTime};
 
 /// One row of `timeseries.csv`.
 #[derive(Clone, Debug, PartialEq)]

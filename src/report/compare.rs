@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use super::csv::{CACHE_HEADER, STATIONS_HEADER, SUMMARY_METRICS};
 use super::hgrm;
-use crate::agent::action::{Action, N_ACTIONS};
+use crate::contract::action::{Action, N_ACTIONS};
 use crate::scenario::model::Cmp;
 
 /// A report's metrics by name (`checkout.p99_ms`, `cache.hit_rate`,

@@ -6,7 +6,7 @@
 
 use super::atomic::ReportFile;
 use super::{CacheRow, ErrorRow, StationRow, SummaryRow};
-use crate::agent::action::Action;
+use crate::contract::action::Action;
 use crate::metrics::series::SeriesRow;
 
 /// The metric columns of `summary.csv`, after `operation`.
@@ -269,7 +269,7 @@ pub fn business(rows: &[(String, f64)]) -> Vec<u8> {
 }
 
 /// The fields of an `invariants.csv` row, as written.
-pub fn invariant_fields(r: &crate::agent::business::InvariantResult) -> [String; 4] {
+pub fn invariant_fields(r: &crate::contract::business::InvariantResult) -> [String; 4] {
     [
         r.id.clone(),
         r.checked.to_string(),
@@ -279,7 +279,7 @@ pub fn invariant_fields(r: &crate::agent::business::InvariantResult) -> [String;
 }
 
 /// `invariants.csv`.
-pub fn invariants(rows: &[crate::agent::business::InvariantResult]) -> Vec<u8> {
+pub fn invariants(rows: &[crate::contract::business::InvariantResult]) -> Vec<u8> {
     render(INVARIANTS_HEADER, rows.iter().map(invariant_fields))
 }
 

@@ -7,8 +7,8 @@
 //! accounting (I14), and orders the rows by invariant number.
 
 use super::{ALL, ErrorRow, SummaryRow};
-use crate::agent::business::InvariantResult;
-use crate::sim::result::RunResult;
+use crate::contract::business::InvariantResult;
+use crate::metrics::result::RunResult;
 
 fn row(id: &str, name: &str, checked: u64, violations: Vec<String>) -> InvariantResult {
     InvariantResult {
@@ -117,10 +117,10 @@ pub fn table(result: &RunResult, i14: InvariantResult) -> Vec<InvariantResult> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::agent::business::ModelOnly;
+    use crate::engine::Engine;
+    use crate::model::ModelOnly;
     use crate::report::Report;
     use crate::scenario::load_str;
-    use crate::sim::engine::Engine;
 
     fn run() -> (crate::scenario::Scenario, RunResult) {
         let text = r#"
@@ -166,7 +166,7 @@ queue_limit = 1
     fn corrupted_metrics_are_caught() {
         let (sc, mut r) = run();
         // A request counted but never recorded in its histogram.
-        r.ops[crate::agent::action::Action::Search.index()].count += 1;
+        r.ops[crate::contract::action::Action::Search.index()].count += 1;
         let report = Report::build(&sc, std::slice::from_ref(&r), String::new(), 0.0);
         let i14 = report
             .invariants

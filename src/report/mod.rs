@@ -20,12 +20,13 @@ use std::collections::BTreeMap;
 
 use hdrhistogram::Histogram;
 
-use crate::agent::action::Action;
-use crate::agent::business::InvariantResult;
+use crate::contract::ErrorKind;
+use crate::contract::action::Action;
+use crate::contract::business::InvariantResult;
+use crate::metrics::result::RunResult;
 use crate::metrics::series::SeriesRow;
-use crate::metrics::{ErrorKind, OpStats, stats};
+use crate::metrics::{OpStats, stats};
 use crate::scenario::Scenario;
-use crate::sim::result::RunResult;
 
 /// The name of the all-operations row.
 pub const ALL: &str = "ALL";
@@ -147,7 +148,7 @@ pub struct RunInfo {
     /// Replications merged into the report.
     pub replications: u32,
     /// Wall-clock facts (lag, contention) of a wall or stress run.
-    pub wall: Option<crate::wall::WallFacts>,
+    pub wall: Option<crate::metrics::result::WallFacts>,
 }
 
 /// Everything a report holds.
@@ -253,7 +254,7 @@ pub fn metric_names(sc: &Scenario) -> Vec<String> {
     }
     names.push("business.sessions".to_owned());
     names.extend(
-        crate::agent::shopper::metric_names(sc)
+        crate::model::shopper::metric_names(sc)
             .into_iter()
             .map(|n| format!("business.{n}")),
     );
@@ -474,7 +475,7 @@ impl Report {
     }
 
     /// Marks the report as a wall-clock (or stress) run with its facts.
-    pub fn set_wall(&mut self, facts: Option<crate::wall::WallFacts>) {
+    pub fn set_wall(&mut self, facts: Option<crate::metrics::result::WallFacts>) {
         if let Some(f) = facts {
             self.run.clock = if f.tasks > 0 { "stress" } else { "wall" }.into();
             self.run.wall = Some(f);

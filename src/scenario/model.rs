@@ -4,11 +4,11 @@
 //! and cross-reference check passed. Defaults are documented here, where
 //! they are defined; `docs/scenario.md` repeats them for users.
 
-use crate::agent::action::{Action, N_ACTIONS};
-use crate::agent::route::Step;
+use crate::contract::action::{Action, N_ACTIONS};
+use crate::contract::route::Step;
+use crate::kernel::dist::Dist;
+use crate::kernel::time::SimDuration;
 use crate::shop::cache::Policy;
-use crate::sim::dist::Dist;
-use crate::sim::time::SimDuration;
 
 /// Default run seed: fixed, never random, so a run can always be replayed.
 pub const DEFAULT_SEED: u64 = 1;

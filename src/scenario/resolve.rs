@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 
 use super::file::*;
 use super::model::*;
-use crate::agent::action::{Action, LEAVE};
-use crate::sim::dist::Dist;
-use crate::sim::time::SimDuration;
+use crate::contract::action::{Action, LEAVE};
+use crate::kernel::dist::Dist;
+use crate::kernel::time::SimDuration;
 
 fn dur(d: SimDuration) -> String {
     d.to_string()

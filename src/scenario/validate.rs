@@ -13,11 +13,11 @@ use std::collections::BTreeMap;
 
 use super::file::*;
 use super::model::*;
-use crate::agent::action::{Action, LEAVE, N_ACTIONS};
-use crate::agent::route::{Step, builtin_stations, default_route};
+use crate::contract::action::{Action, LEAVE, N_ACTIONS};
+use crate::contract::route::{Step, builtin_stations, default_route};
+use crate::kernel::dist::Dist;
+use crate::kernel::time::{NANOS_PER_S, SimDuration};
 use crate::shop::cache::Policy;
-use crate::sim::dist::Dist;
-use crate::sim::time::{NANOS_PER_S, SimDuration};
 
 mod backend;
 mod load;

@@ -463,7 +463,7 @@ impl Cache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::rng::from_u64;
+    use crate::kernel::rng::from_u64;
     use rand_distr::{Distribution, Zipf};
 
     #[test]

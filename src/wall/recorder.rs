@@ -11,12 +11,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use hdrhistogram::Histogram;
 
-use crate::agent::action::N_ACTIONS;
+use crate::contract::action::N_ACTIONS;
+use crate::contract::{ErrorKind, N_ERROR_KINDS};
+use crate::kernel::time::SimTime;
+use crate::metrics::result::merge_series;
 use crate::metrics::series::{Series, SeriesRow};
-use crate::metrics::{ErrorKind, OpStats, StationStats, latency_histogram};
+use crate::metrics::{OpStats, StationStats, latency_histogram};
 use crate::scenario::model::Scenario;
-use crate::sim::result::merge_series;
-use crate::sim::time::SimTime;
 
 /// What one thread measured.
 pub struct Recorder {
@@ -97,6 +98,28 @@ impl Recorders {
         // Uncontended: only this thread records into it during the run.
         let mut guard = rec.lock().unwrap_or_else(PoisonError::into_inner);
         f(&mut guard)
+    }
+
+    /// Every thread's station integrals (busy, queue) and failures by kind
+    /// so far, summed: what the gauges of an interval difference.
+    pub fn totals(&self) -> (Vec<(u128, u128)>, [u64; N_ERROR_KINDS]) {
+        let mut areas: Vec<(u128, u128)> = Vec::new();
+        let mut errors = [0; N_ERROR_KINDS];
+        let all = self.all.lock().unwrap_or_else(PoisonError::into_inner);
+        for r in all.iter() {
+            let r = r.lock().unwrap_or_else(PoisonError::into_inner);
+            if areas.len() < r.stations.len() {
+                areas.resize(r.stations.len(), (0, 0));
+            }
+            for (a, s) in areas.iter_mut().zip(&r.stations) {
+                a.0 += s.busy_area;
+                a.1 += s.queue_area;
+            }
+            for (t, n) in errors.iter_mut().zip(OpStats::errors_by_kind_of(&r.ops)) {
+                *t += n;
+            }
+        }
+        (areas, errors)
     }
 
     /// Merges every thread's recorder; `end` closes the time series.

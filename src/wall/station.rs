@@ -8,16 +8,19 @@
 //! and time out exactly as on a dead backend; one that fails fast makes
 //! arrivals fail at once.
 
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
 
-use crate::metrics::ErrorKind;
+use super::{lock, wall};
+use crate::backend::station::{Degrade, Health};
+use crate::contract::ErrorKind;
+use crate::kernel::dist::Sampler;
+use crate::kernel::rng::SimRng;
+use crate::kernel::time::SimDuration;
 use crate::scenario::model::StationSpec;
-use crate::sim::dist::Sampler;
-use crate::sim::rng::SimRng;
-use crate::sim::time::SimDuration;
 
 /// One station's shared state.
 pub struct WallStation {
@@ -32,10 +35,8 @@ pub struct WallStation {
     queue_limit: u32,
     timeout: Option<SimDuration>,
     service: Sampler,
-    /// `f64` bits of the product of active slowdown factors.
-    pub slowdown: AtomicU64,
-    /// Active fail-fast outages.
-    pub down: AtomicU32,
+    /// Active faults (an outage that hangs also holds every permit).
+    health: Mutex<Health>,
 }
 
 /// How a visit went, in wall time.
@@ -69,14 +70,18 @@ impl WallStation {
                 .service_time
                 .sampler()
                 .unwrap_or(Sampler::Constant(0.0)),
-            slowdown: AtomicU64::new(1f64.to_bits()),
-            down: AtomicU32::new(0),
+            health: Mutex::new(Health::default()),
         }
+    }
+
+    /// A fault doing `d` opens (`open`) or closes at this station.
+    pub fn degrade(&self, d: Degrade, open: bool) {
+        lock(&self.health).apply(d, open);
     }
 
     /// Serves one request: `scale` wall seconds per model second.
     pub async fn visit(&self, rng: &mut SimRng, scale: f64) -> Result<Visit, Refused> {
-        if self.down.load(Relaxed) > 0 {
+        if lock(&self.health).fail_fast > 0 {
             return Err(Refused {
                 kind: ErrorKind::Unavailable,
                 wait: Duration::ZERO,
@@ -117,7 +122,7 @@ impl WallStation {
             }
         };
         let wait = arrived.elapsed();
-        let slowdown = f64::from_bits(self.slowdown.load(Relaxed));
+        let slowdown = lock(&self.health).slowdown;
         let model_ns = self.service.sample(rng) * slowdown;
         let started = Instant::now();
         if model_ns > 0.0 {
@@ -127,11 +132,6 @@ impl WallStation {
         drop(permit);
         Ok(Visit { wait, service })
     }
-}
-
-/// `model_ns` of model time as a wall-clock duration.
-pub fn wall(model_ns: f64, scale: f64) -> Duration {
-    Duration::from_secs_f64((model_ns * scale / 1e9).max(0.0))
 }
 
 /// Tokio's timer wakes on whole milliseconds; at compressed time scales a

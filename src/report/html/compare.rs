@@ -17,7 +17,7 @@ use super::charts::{HALF, Line, WIDE, op_color};
 use super::page::{self, Tone, badge, esc, figure, section};
 use super::tables::{Cell, Row, table};
 use super::timeline::{distribution_chart, distribution_points};
-use crate::agent::action::Action;
+use crate::contract::action::Action;
 use crate::report::compare::{Comparison, FailIf, Regression, num, pct, sig, signed};
 use crate::report::{ALL, hgrm};
 

@@ -31,7 +31,7 @@ pub fn nth(i: usize) -> Rgb {
 /// The colour of an operation, the same in every chart and every page:
 /// checkout red, search green, and so on; `ALL` near-black.
 pub fn op_color(operation: &str) -> Rgb {
-    use crate::agent::action::Action as A;
+    use crate::contract::action::Action as A;
     let i = match A::from_name(operation) {
         Some(A::Home) => 0,
         Some(A::Browse) => 9,
@@ -76,13 +76,13 @@ mod tests {
     fn operations_keep_their_colour() {
         assert_eq!(op_color("checkout"), nth(3));
         assert_eq!(op_color("ALL"), (40, 40, 48));
-        let all: std::collections::BTreeSet<Rgb> = crate::agent::action::Action::ALL
+        let all: std::collections::BTreeSet<Rgb> = crate::contract::action::Action::ALL
             .iter()
             .map(|a| op_color(a.name()))
             .collect();
         assert_eq!(
             all.len(),
-            crate::agent::action::N_ACTIONS,
+            crate::contract::action::N_ACTIONS,
             "one colour each"
         );
         assert_eq!(hex(tint((0, 100, 200), 0.0)), "#ffffff");

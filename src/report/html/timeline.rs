@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 use super::charts::{Axis, Band, Chart, HALF, Line, Points, Rgb, WIDE, nth, op_color, tint};
-use crate::agent::action::{Action, N_ACTIONS};
+use crate::contract::action::{Action, N_ACTIONS};
 use crate::metrics::series::SeriesRow;
 use crate::report::{ALL, Report, hgrm};
 

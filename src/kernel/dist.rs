@@ -182,7 +182,7 @@ impl Sampler {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::rng::from_u64;
+    use crate::kernel::rng::from_u64;
 
     fn moments(d: &Dist, n: usize) -> (f64, f64) {
         let s = d.sampler().expect("valid parameters");

@@ -7,14 +7,14 @@
 //! histogram so means are not subject to bucket rounding. Everything here
 //! excludes the warmup: a request counts if it started at or after it.
 
-pub mod error;
 pub mod gauges;
+pub mod result;
 pub mod series;
 pub mod stats;
 
 use hdrhistogram::Histogram;
 
-pub use error::{ErrorKind, N_ERROR_KINDS};
+use crate::contract::{ErrorKind, N_ERROR_KINDS};
 
 /// Largest latency a histogram can hold: one day.
 pub const MAX_LATENCY_NS: u64 = 86_400 * 1_000_000_000;
@@ -91,6 +91,17 @@ impl OpStats {
         for (a, b) in self.errors_by_kind.iter_mut().zip(other.errors_by_kind) {
             *a += b;
         }
+    }
+
+    /// Failures by kind over several operations.
+    pub fn errors_by_kind_of(ops: &[OpStats]) -> [u64; N_ERROR_KINDS] {
+        let mut total = [0; N_ERROR_KINDS];
+        for o in ops {
+            for (t, n) in total.iter_mut().zip(o.errors_by_kind) {
+                *t += n;
+            }
+        }
+        total
     }
 
     /// Mean latency in ns, 0 when empty.

@@ -107,7 +107,7 @@ impl RateProfile {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::rng::from_u64;
+    use crate::kernel::rng::from_u64;
 
     const S: f64 = 1e9;
 

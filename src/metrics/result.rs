@@ -2,12 +2,34 @@
 
 use std::collections::BTreeMap;
 
-use super::time::SimTime;
-use crate::agent::business::BusinessOutcome;
+use crate::contract::business::BusinessOutcome;
+use crate::kernel::time::SimTime;
 use crate::metrics::gauges::GaugeRow;
 use crate::metrics::series::SeriesRow;
 use crate::metrics::{OpStats, StationStats};
 use crate::shop::cache::CacheStats;
+
+/// Wall-clock facts of a wall or stress run, for the console and
+/// `run.json` (never the CSVs: they differ from run to run).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct WallFacts {
+    /// Wall seconds per model second.
+    pub time_scale: f64,
+    /// How late operations started: p50, p99, max in wall ms.
+    pub schedule_lag_ms: [f64; 3],
+    /// Operations that started more than 1 ms (wall) late.
+    pub late_starts: u64,
+    /// Real lock acquisitions of the business (the inventory shards).
+    pub lock_acquisitions: u64,
+    /// Of which contended.
+    pub lock_contended: u64,
+    /// Worker threads.
+    pub threads: usize,
+    /// Stress tasks (0 for a modelled run).
+    pub tasks: usize,
+    /// Most sessions in flight at once (sampled every 20 ms).
+    pub peak_sessions: usize,
+}
 
 /// A station's name, configuration and statistics after the run.
 #[derive(Clone, Debug)]

@@ -1,42 +1,39 @@
-//! The seam between the engine and what actions *do* to the shop.
+//! The seam between the model and what actions *do* to the shop.
 //!
-//! The engine moves requests through stations; a [`Business`] decides what
+//! The model moves requests through stations; a [`Business`] decides what
 //! each action is about (which product, which page), answers the per-session
 //! route conditions (login needed? coupon held? how many cart lines?), and
-//! applies the action's effect when its route completes. [`ModelOnly`] is the
-//! business of a pure capacity model: it keeps just enough session state for
-//! routes to be meaningful (a cart of product ids, a login flag).
+//! applies the action's effect when its route completes. Every method takes
+//! `&self`: the wall clock calls one business from many threads at once, so
+//! a business keeps its shared state behind its own locks and atomics.
 
 use super::action::Action;
 use super::route::{Condition, Effect, EffectOutcome};
-use crate::metrics::ErrorKind;
+use crate::contract::ErrorKind;
+use crate::kernel::popularity::Picker;
+use crate::kernel::rng::{SimRng, mix64};
+use crate::kernel::time::SimTime;
 use crate::scenario::model::FaultKind;
-use crate::shop::cache::Cache;
-use crate::sim::rng::{SimRng, mix64};
-use crate::sim::time::SimTime;
 
-/// Picks products and categories by popularity.
-pub trait Picker {
-    /// A product id, `0..products`, rank 0 most popular.
-    fn product(&self, rng: &mut SimRng) -> u32;
-    /// A category id, `0..categories`.
-    fn category(&self, rng: &mut SimRng) -> u32;
-    /// Number of products.
-    fn products(&self) -> u32;
-    /// Number of categories.
-    fn categories(&self) -> u32;
+/// Something that can drop a cache entry: the catalog cache, handed to an
+/// admin operation that changed what the entry holds.
+pub trait Invalidate {
+    /// Drops `key`, if present.
+    fn invalidate(&mut self, key: u32);
 }
 
-/// What the business layer sees of the engine during a call.
+/// What the business layer sees of the model during a call.
 pub struct Cx<'a> {
-    /// Current virtual time.
+    /// Current model time.
     pub now: SimTime,
     /// The session's own random stream.
     pub rng: &'a mut SimRng,
     /// Popularity sampling.
     pub picker: &'a dyn Picker,
-    /// The catalog cache, to invalidate what an admin operation changed.
-    pub cache: Option<&'a mut Cache>,
+    /// The catalog cache, handed to admin operations (only they change
+    /// what a cache entry holds) so that they invalidate what they changed;
+    /// `None` for customer actions, or when the cache is off.
+    pub cache: Option<&'a mut dyn Invalidate>,
     /// True when the operation was answered from the cache (its lookup hit),
     /// so the backing service was not called.
     pub cached: bool,
@@ -149,16 +146,17 @@ pub fn key_space(products: u32, categories: u32) -> u32 {
     products + categories + 1
 }
 
-/// The effects of actions, called by the engine.
+/// The effects of actions, called by the model (see the module docs).
 pub trait Business {
-    /// Per-session state, stored in the engine's session slab.
+    /// Per-session state, kept by the clock with the session (the virtual
+    /// clock's slab, or a wall-clock task).
     type Session: Default;
 
     /// A session begins.
-    fn start_session(&mut self, session: &mut Self::Session, cx: &mut Cx<'_>);
+    fn start_session(&self, session: &mut Self::Session, cx: &mut Cx<'_>);
 
     /// What the action is about: its cache key (a product id, or a page).
-    fn subject(&mut self, action: Action, session: &mut Self::Session, cx: &mut Cx<'_>) -> u32;
+    fn subject(&self, action: Action, session: &mut Self::Session, cx: &mut Cx<'_>) -> u32;
 
     /// Whether a conditional route step applies to this session now.
     fn condition(&self, condition: Condition, session: &Self::Session) -> bool;
@@ -180,17 +178,13 @@ pub trait Business {
     }
 
     /// A business step of a route.
-    fn effect(
-        &mut self,
-        effect: Effect,
-        session: &mut Self::Session,
-        cx: &mut Cx<'_>,
-    ) -> EffectOutcome;
+    fn effect(&self, effect: Effect, session: &mut Self::Session, cx: &mut Cx<'_>)
+    -> EffectOutcome;
 
     /// The route completed: apply the action's effect. An error fails the
     /// request with that kind.
     fn complete(
-        &mut self,
+        &self,
         action: Action,
         subject: u32,
         session: &mut Self::Session,
@@ -198,106 +192,23 @@ pub trait Business {
     ) -> Result<(), ErrorKind>;
 
     /// The session ends.
-    fn end_session(&mut self, session: &mut Self::Session, cx: &mut Cx<'_>);
+    fn end_session(&self, session: &mut Self::Session, cx: &mut Cx<'_>);
 
     /// Business gauges sampled at every report interval, e.g. the stock
     /// of the doorbusters: `(name, value)` in a fixed order.
     fn gauges(&self, _out: &mut Vec<(String, f64)>) {}
 
     /// A fault window opens (`active`) or closes.
-    fn fault(&mut self, _kind: &FaultKind, _active: bool) {}
+    fn fault(&self, _kind: &FaultKind, _active: bool) {}
+
+    /// Real lock acquisitions and how many found the lock held, for the
+    /// wall clock's facts (`None` when the business has no real locks).
+    fn lock_counts(&self) -> Option<(u64, u64)> {
+        None
+    }
 
     /// The run is over (drained): business facts and invariant checks.
-    fn finish(&mut self, _now: SimTime) -> BusinessOutcome {
+    fn finish(&self, _now: SimTime) -> BusinessOutcome {
         BusinessOutcome::default()
     }
-}
-
-/// Most cart lines the model keeps; adding to a full cart is a no-op.
-pub const MODEL_CART_LINES: usize = 8;
-
-/// Session state of [`ModelOnly`].
-#[derive(Clone, Debug, Default)]
-pub struct ModelSession {
-    cart: [u32; MODEL_CART_LINES],
-    lines: u8,
-    logged_in: bool,
-    last_viewed: Option<u32>,
-}
-
-/// A pure capacity model: no shop state beyond the session.
-///
-/// `view_product` views a product drawn by popularity; `add_to_cart` adds
-/// the last viewed product (or one drawn by popularity); `checkout` logs in
-/// once per session and empties the cart; `browse` shows a category page
-/// drawn by popularity; `home` is one page; admin operations pick a product
-/// by popularity and change nothing.
-#[derive(Clone, Debug, Default)]
-pub struct ModelOnly;
-
-impl Business for ModelOnly {
-    type Session = ModelSession;
-
-    fn start_session(&mut self, session: &mut ModelSession, _cx: &mut Cx<'_>) {
-        *session = ModelSession::default();
-    }
-
-    #[inline]
-    fn subject(&mut self, action: Action, s: &mut ModelSession, cx: &mut Cx<'_>) -> u32 {
-        match action {
-            Action::ViewProduct => {
-                let p = cx.picker.product(cx.rng);
-                s.last_viewed = Some(p);
-                p
-            }
-            Action::AddToCart => s.last_viewed.unwrap_or_else(|| cx.picker.product(cx.rng)),
-            Action::Browse => category_key(cx.picker, cx.picker.category(cx.rng)),
-            Action::Home => home_key(cx.picker),
-            Action::Restock | Action::PriceChange => cx.picker.product(cx.rng),
-            _ => 0,
-        }
-    }
-
-    fn condition(&self, condition: Condition, s: &ModelSession) -> bool {
-        match condition {
-            Condition::NeedsLogin => !s.logged_in,
-            Condition::HasCoupon => false,
-        }
-    }
-
-    fn lines(&self, s: &ModelSession) -> u32 {
-        s.lines as u32
-    }
-
-    fn line_shard(&self, s: &ModelSession, i: u32, shards: u16) -> u16 {
-        shard_of(s.cart[i as usize], shards)
-    }
-
-    fn effect(&mut self, effect: Effect, s: &mut ModelSession, _cx: &mut Cx<'_>) -> EffectOutcome {
-        if effect == Effect::Login {
-            s.logged_in = true;
-        }
-        EffectOutcome::Continue
-    }
-
-    #[inline]
-    fn complete(
-        &mut self,
-        action: Action,
-        subject: u32,
-        s: &mut ModelSession,
-        _cx: &mut Cx<'_>,
-    ) -> Result<(), ErrorKind> {
-        match action {
-            Action::AddToCart if (s.lines as usize) < MODEL_CART_LINES => {
-                s.cart[s.lines as usize] = subject;
-                s.lines += 1;
-            }
-            Action::Checkout => s.lines = 0,
-            _ => {}
-        }
-        Ok(())
-    }
-
-    fn end_session(&mut self, _session: &mut ModelSession, _cx: &mut Cx<'_>) {}
 }

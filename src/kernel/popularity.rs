@@ -55,8 +55,19 @@ impl Alias {
 }
 
 use super::rng::SimRng;
-use crate::agent::business::Picker;
-use crate::scenario::model::{Catalog, Popularity};
+use crate::scenario::model::Popularity;
+
+/// Picks products and categories by popularity.
+pub trait Picker {
+    /// A product id, `0..products`, rank 0 most popular.
+    fn product(&self, rng: &mut SimRng) -> u32;
+    /// A category id, `0..categories`.
+    fn category(&self, rng: &mut SimRng) -> u32;
+    /// Number of products.
+    fn products(&self) -> u32;
+    /// Number of categories.
+    fn categories(&self) -> u32;
+}
 
 enum Law {
     Alias(Alias),
@@ -100,11 +111,6 @@ pub struct CatalogPicker {
 }
 
 impl CatalogPicker {
-    /// A picker for `catalog`.
-    pub fn new(catalog: &Catalog) -> Self {
-        Self::with(catalog.products, catalog.categories, catalog.popularity)
-    }
-
     /// A picker over `products` products and `categories` categories.
     pub fn with(products: u32, categories: u32, popularity: Popularity) -> Self {
         CatalogPicker {
@@ -139,7 +145,7 @@ impl Picker for CatalogPicker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::rng::from_u64;
+    use crate::kernel::rng::from_u64;
 
     #[test]
     fn zipf_frequencies_follow_the_law() {

@@ -32,13 +32,16 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use rand::RngExt;
 
-use super::action::Action;
-use super::business::{
+use super::SetupError;
+use crate::contract::ErrorKind;
+use crate::contract::action::Action;
+use crate::contract::business::{
     Business, BusinessMetric, BusinessOutcome, Cx, InvariantResult, category_key, home_key,
 };
-use super::desk::{OrderDesk, Task};
-use super::route::{Condition, Effect, EffectOutcome};
-use crate::metrics::ErrorKind;
+use crate::contract::route::{Condition, Effect, EffectOutcome};
+use crate::kernel::dist::Sampler;
+use crate::kernel::rng::{SimRng, StreamKind, stream};
+use crate::kernel::time::SimTime;
 use crate::scenario::model::{CouponValue, FaultKind, MethodKind, Scenario};
 use crate::shop::catalog::{SearchQuery, SortOrder};
 use crate::shop::{
@@ -46,10 +49,11 @@ use crate::shop::{
     PaymentMethodConfig, PaymentMethodKind, ProductId, ProductSpec, ShippingRule, Shop, ShopConfig,
     ShopError, Token,
 };
-use crate::sim::dist::Sampler;
-use crate::sim::rng::{SimRng, StreamKind, stream};
-use crate::sim::time::SimTime;
+use desk::{OrderDesk, Task};
 
+mod admin;
+mod customer;
+pub mod desk;
 mod metrics;
 mod names;
 mod setup;
@@ -67,19 +71,6 @@ const ADMIN_EMAIL: &str = "admin@ecsim.test";
 const PAGE_SIZE: u32 = 24;
 /// Recently viewed products a session remembers.
 const RECENT: usize = 4;
-/// Why a run could not be set up (the shop rejected the scenario, or the
-/// wall clock's runtime could not start).
-#[derive(Debug, thiserror::Error)]
-#[error("cannot set the run up: {0}")]
-pub struct SetupError(String);
-
-impl SetupError {
-    /// A setup error with this explanation.
-    pub fn new(message: impl Into<String>) -> Self {
-        SetupError(message.into())
-    }
-}
-
 /// The per-session state of a customer.
 #[derive(Clone, Debug, Default)]
 pub struct ShopSession {
@@ -188,15 +179,11 @@ impl ShopBusiness {
     /// As [`ShopBusiness::new`] with an explicit shop configuration (tests
     /// use it to inject a bug).
     pub fn with_config(sc: &Scenario, config: ShopConfig) -> Result<ShopBusiness, SetupError> {
-        let shop = Shop::new(config).map_err(|e| SetupError(e.to_string()))?;
+        let shop = Shop::new(config)?;
         let pool = (0..sc.customers.registered)
             .map(|i| shop.register(&email_registered(i), PASSWORD))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| SetupError(e.to_string()))?;
-        let admin = shop
-            .login(ADMIN_EMAIL, PASSWORD, 0)
-            .map_err(|e| SetupError(e.to_string()))?
-            .token;
+            .collect::<Result<Vec<_>, _>>()?;
+        let admin = shop.login(ADMIN_EMAIL, PASSWORD, 0)?.token;
         let c = shop.counters();
         let tally = Tally {
             registrations_at_start: c.registrations,
@@ -275,213 +262,15 @@ impl ShopBusiness {
         s.recent[s.n_recent as usize % RECENT] = product;
         s.n_recent = s.n_recent.wrapping_add(1);
     }
-
-    fn in_stock(&self, product: u32, qty: u32) -> Result<(), ErrorKind> {
-        match self.shop.stock(ProductId(product)) {
-            Ok(on_hand) if on_hand >= qty as i64 => Ok(()),
-            Ok(_) => {
-                self.seen_sold_out().insert(product);
-                Err(ErrorKind::OutOfStock)
-            }
-            Err(e) => Err(kind(&e)),
-        }
-    }
-
-    fn login(&self, s: &mut ShopSession, now: u64) -> Result<(), ErrorKind> {
-        if !s.logged_in {
-            let email = match (s.pool_index, s.new_email) {
-                (Some(i), _) => email_registered(i),
-                (None, Some(n)) => email_new(n),
-                (None, None) => {
-                    let n = self.next_new.fetch_add(1, Relaxed);
-                    let email = email_new(n);
-                    let id = self.shop.register(&email, PASSWORD).map_err(|e| kind(&e))?;
-                    s.customer = Some(id);
-                    s.new_email = Some(n);
-                    email
-                }
-            };
-            let session = self
-                .shop
-                .login(&email, PASSWORD, now)
-                .map_err(|e| kind(&e))?;
-            s.token = Some(session.token);
-            s.logged_in = true;
-        }
-        let Some(customer) = s.customer else {
-            return Err(ErrorKind::Unauthorized);
-        };
-        // A new visitor's cart moves into the shop once they have an account.
-        for (product, qty) in std::mem::take(&mut s.guest_cart) {
-            // A line the shop refuses (cart full) stays out; the checkout
-            // goes on with what the cart holds.
-            let _ = self
-                .shop
-                .add_to_cart(customer, ProductId(product), qty, now);
-        }
-        s.lines = self
-            .shop
-            .cart(customer)
-            .iter()
-            .map(|l| (l.product.0, l.qty))
-            .collect();
-        Ok(())
-    }
-
-    fn validate(&self, s: &mut ShopSession, now: u64) -> Result<(), ErrorKind> {
-        let customer = s.customer.ok_or(ErrorKind::Unauthorized)?;
-        if s.lines.is_empty() {
-            return Err(ErrorKind::EmptyCart);
-        }
-        for i in 0..s.lines.len() {
-            let (sku, qty) = s.lines[i];
-            self.in_stock(sku, qty)?;
-        }
-        if let Some(code) = self.coupon_code(s).map(str::to_owned)
-            && let Err(e) = self.shop.price_cart(customer, Some(&code), now)
-        {
-            // The customer learns the coupon does not apply and drops it.
-            s.coupon = None;
-            return Err(kind(&e));
-        }
-        s.key = self.next_key.fetch_add(1, Relaxed);
-        s.retries = 0;
-        Ok(())
-    }
-
-    fn checkout(&self, s: &mut ShopSession, cx: &mut Cx<'_>) -> EffectOutcome {
-        let Some(customer) = s.customer else {
-            return EffectOutcome::Fail(ErrorKind::Unauthorized);
-        };
-        let code = self.coupon_code(s).map(str::to_owned);
-        let method = self.mix.methods[s.method as usize].0;
-        let req = CheckoutRequest {
-            coupon: code.as_deref(),
-            method,
-            idempotency_key: s.key,
-            payment_roll: cx.rng.random(),
-        };
-        match self.shop.checkout(customer, req, cx.now.as_nanos()) {
-            Ok(receipt) => {
-                if let (Some(desk), false) = (&self.desk, receipt.replayed) {
-                    desk.placed(receipt.order);
-                }
-                s.bought = true;
-                s.lines.clear();
-                EffectOutcome::Continue
-            }
-            Err(e) => {
-                let k = kind(&e);
-                if k == ErrorKind::GatewayTimeout && s.retries < self.mix.max_retries {
-                    // Back through the gateway's station, same key.
-                    s.retries += 1;
-                    self.tally.payment_retries.fetch_add(1, Relaxed);
-                    return EffectOutcome::Repeat(1);
-                }
-                if k == ErrorKind::OutOfStock {
-                    self.seen_sold_out().extend(s.lines.iter().map(|l| l.0));
-                }
-                EffectOutcome::Fail(k)
-            }
-        }
-    }
-
-    fn search(&self, cx: &mut Cx<'_>) -> Result<(), ErrorKind> {
-        let text = format!(
-            "{} {}",
-            brand(cx.rng.random_range(0..1024)),
-            THINGS[cx.rng.random_range(0..THINGS.len())]
-        );
-        let sort = match cx.rng.random_range(0..4u8) {
-            0 => SortOrder::PriceAsc,
-            1 => SortOrder::PriceDesc,
-            _ => SortOrder::Popularity,
-        };
-        let q = SearchQuery {
-            text: &text,
-            category: None,
-            min_price_cents: None,
-            max_price_cents: None,
-            in_stock_only: cx.rng.random::<f64>() < 0.3,
-            sort,
-            page: 0,
-            page_size: PAGE_SIZE,
-        };
-        self.shop.search(&q).map(|_| ()).map_err(|e| kind(&e))
-    }
-
-    fn admin_op(&self, action: Action, product: u32, cx: &mut Cx<'_>) -> Result<(), ErrorKind> {
-        let now = cx.now.as_nanos();
-        let id = ProductId(product);
-        match action {
-            Action::Restock => {
-                self.shop
-                    .restock(self.admin, id, self.restock_quantity, now)
-                    .map_err(|e| kind(&e))?;
-                self.seen_sold_out().remove(&product);
-                cx.invalidate(product);
-            }
-            Action::PriceChange => {
-                let old = self.shop.product(id).map_err(|e| kind(&e))?.price_cents;
-                let change = cx.rng.random_range(-1.0..=1.0) * self.price_change_pct / 100.0;
-                let new = ((old as f64) * (1.0 + change)).round().max(1.0) as i64;
-                self.shop
-                    .set_price(self.admin, id, new, now)
-                    .map_err(|e| kind(&e))?;
-                cx.invalidate(product);
-            }
-            Action::CreateCoupon => {
-                let n = self.tally.admin_coupons.fetch_add(1, Relaxed) + 1;
-                let spec = CouponSpec {
-                    code: format!("ADMIN{n}"),
-                    kind: CouponKind::Percent(self.coupon_percent),
-                    min_order_cents: 0,
-                    valid_from: now,
-                    valid_until: u64::MAX,
-                    category: None,
-                    global_limit: Some(self.coupon_limit),
-                    per_customer_limit: Some(1),
-                };
-                self.shop
-                    .create_coupon(self.admin, spec, now)
-                    .map_err(|e| kind(&e))?;
-            }
-            op => {
-                if let Some(task) = Task::of(op) {
-                    self.fulfil(task, cx)?;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// One step of the order lifecycle on the order the desk hands out;
-    /// with no order at that stage there is nothing to do.
-    fn fulfil(&self, task: Task, cx: &mut Cx<'_>) -> Result<(), ErrorKind> {
-        let Some(desk) = &self.desk else {
-            return Ok(());
-        };
-        let Some(order) = desk.take(task, cx.rng.random()) else {
-            return Ok(());
-        };
-        let now = cx.now.as_nanos();
-        let done = match task {
-            Task::Ship => self.shop.ship_order(self.admin, order, now),
-            Task::Deliver => self.shop.deliver_order(self.admin, order, now),
-            Task::Cancel => self.shop.cancel_order(self.admin, order, now),
-            Task::Refund => self.shop.refund_order(self.admin, order, now).map(|_| ()),
-        };
-        done.map_err(|e| kind(&e))?;
-        desk.done(task, order);
-        Ok(())
-    }
 }
 
 /// The customers' and admins' logic, callable from many threads at once
-/// (the wall clock); [`Business`] delegates to it.
-impl ShopBusiness {
+/// (the wall clock).
+impl Business for ShopBusiness {
+    type Session = ShopSession;
+
     /// A session begins: returning or new, coupon, payment method.
-    pub fn start_session(&self, s: &mut ShopSession, cx: &mut Cx<'_>) {
+    fn start_session(&self, s: &mut ShopSession, cx: &mut Cx<'_>) {
         *s = ShopSession::default();
         self.tally.sessions.fetch_add(1, Relaxed);
         let m = &self.mix;
@@ -499,7 +288,7 @@ impl ShopBusiness {
     }
 
     /// What `action` is about (a product, a page, a SKU to restock).
-    pub fn subject(&self, action: Action, s: &mut ShopSession, cx: &mut Cx<'_>) -> u32 {
+    fn subject(&self, action: Action, s: &mut ShopSession, cx: &mut Cx<'_>) -> u32 {
         match action {
             Action::ViewProduct => cx.picker.product(cx.rng),
             Action::AddToCart => {
@@ -531,7 +320,7 @@ impl ShopBusiness {
     }
 
     /// Whether a conditional route step applies to the session.
-    pub fn condition(&self, condition: Condition, s: &ShopSession) -> bool {
+    fn condition(&self, condition: Condition, s: &ShopSession) -> bool {
         match condition {
             Condition::NeedsLogin => !s.logged_in,
             Condition::HasCoupon => s.coupon.is_some(),
@@ -539,28 +328,28 @@ impl ShopBusiness {
     }
 
     /// Cart lines being checked out.
-    pub fn lines(&self, s: &ShopSession) -> u32 {
+    fn lines(&self, s: &ShopSession) -> u32 {
         s.lines.len() as u32
     }
 
     /// The inventory shard of checkout line `i`.
-    pub fn line_shard(&self, s: &ShopSession, i: u32, shards: u16) -> u16 {
+    fn line_shard(&self, s: &ShopSession, i: u32, shards: u16) -> u16 {
         self.sku_shard(s.lines[i as usize].0, shards)
     }
 
     /// The shop's own lock shard of `sku`, among `shards`.
-    pub fn sku_shard(&self, sku: u32, shards: u16) -> u16 {
+    fn sku_shard(&self, sku: u32, shards: u16) -> u16 {
         // The shop's own lock shard, so the modelled lock is the real one.
         (self.shop.inventory_shard(ProductId(sku)) % shards.max(1) as usize) as u16
     }
 
     /// The gateway station of the session's payment method.
-    pub fn payment_station(&self, s: &ShopSession) -> Option<u16> {
+    fn payment_station(&self, s: &ShopSession) -> Option<u16> {
         self.mix.methods.get(s.method as usize).and_then(|m| m.1)
     }
 
     /// A business step of the checkout route.
-    pub fn effect(&self, effect: Effect, s: &mut ShopSession, cx: &mut Cx<'_>) -> EffectOutcome {
+    fn effect(&self, effect: Effect, s: &mut ShopSession, cx: &mut Cx<'_>) -> EffectOutcome {
         let now = cx.now.as_nanos();
         let done = |r: Result<(), ErrorKind>| match r {
             Ok(()) => EffectOutcome::Continue,
@@ -574,7 +363,7 @@ impl ShopBusiness {
     }
 
     /// The route of `action` completed: its effect on the shop.
-    pub fn complete(
+    fn complete(
         &self,
         action: Action,
         subject: u32,
@@ -659,7 +448,7 @@ impl ShopBusiness {
     }
 
     /// A session ends.
-    pub fn end_session(&self, s: &mut ShopSession, _cx: &mut Cx<'_>) {
+    fn end_session(&self, s: &mut ShopSession, _cx: &mut Cx<'_>) {
         if let Some(token) = s.token.take() {
             self.shop.logout(token);
         }
@@ -672,15 +461,21 @@ impl ShopBusiness {
     }
 
     /// The doorbusters' stock on hand.
-    pub fn gauges(&self, out: &mut Vec<(String, f64)>) {
+    fn gauges(&self, out: &mut Vec<(String, f64)>) {
         for sku in 0..self.doorbusters {
             let on_hand = self.shop.stock(ProductId(sku)).unwrap_or(0);
             out.push((format!("doorbuster_stock.{sku}"), on_hand as f64));
         }
     }
 
+    /// The inventory shard locks: acquisitions, and how many found the
+    /// lock held.
+    fn lock_counts(&self) -> Option<(u64, u64)> {
+        Some(self.shop.inventory_lock_counts())
+    }
+
     /// A payment-decline window opens or closes.
-    pub fn fault(&self, fault: &FaultKind, active: bool) {
+    fn fault(&self, fault: &FaultKind, active: bool) {
         if let FaultKind::PaymentDeclines { rate } = fault {
             self.shop
                 .set_extra_declines(if active { *rate } else { 0.0 });
@@ -688,7 +483,7 @@ impl ShopBusiness {
     }
 
     /// Business facts and the shop's invariant checks.
-    pub fn finish(&self, _now: SimTime) -> BusinessOutcome {
+    fn finish(&self, _now: SimTime) -> BusinessOutcome {
         BusinessOutcome {
             metrics: self.metrics(),
             invariants: crate::shop::invariants::check(&self.shop)
@@ -705,80 +500,18 @@ impl ShopBusiness {
     }
 }
 
-impl Business for ShopBusiness {
-    type Session = ShopSession;
-
-    fn start_session(&mut self, s: &mut ShopSession, cx: &mut Cx<'_>) {
-        ShopBusiness::start_session(self, s, cx)
-    }
-
-    fn subject(&mut self, action: Action, s: &mut ShopSession, cx: &mut Cx<'_>) -> u32 {
-        ShopBusiness::subject(self, action, s, cx)
-    }
-
-    fn condition(&self, condition: Condition, s: &ShopSession) -> bool {
-        ShopBusiness::condition(self, condition, s)
-    }
-
-    fn lines(&self, s: &ShopSession) -> u32 {
-        ShopBusiness::lines(self, s)
-    }
-
-    fn line_shard(&self, s: &ShopSession, i: u32, shards: u16) -> u16 {
-        ShopBusiness::line_shard(self, s, i, shards)
-    }
-
-    fn sku_shard(&self, sku: u32, shards: u16) -> u16 {
-        ShopBusiness::sku_shard(self, sku, shards)
-    }
-
-    fn payment_station(&self, s: &ShopSession) -> Option<u16> {
-        ShopBusiness::payment_station(self, s)
-    }
-
-    fn effect(&mut self, effect: Effect, s: &mut ShopSession, cx: &mut Cx<'_>) -> EffectOutcome {
-        ShopBusiness::effect(self, effect, s, cx)
-    }
-
-    fn complete(
-        &mut self,
-        action: Action,
-        subject: u32,
-        s: &mut ShopSession,
-        cx: &mut Cx<'_>,
-    ) -> Result<(), ErrorKind> {
-        ShopBusiness::complete(self, action, subject, s, cx)
-    }
-
-    fn end_session(&mut self, s: &mut ShopSession, cx: &mut Cx<'_>) {
-        ShopBusiness::end_session(self, s, cx)
-    }
-
-    fn gauges(&self, out: &mut Vec<(String, f64)>) {
-        ShopBusiness::gauges(self, out)
-    }
-
-    fn fault(&mut self, fault: &FaultKind, active: bool) {
-        ShopBusiness::fault(self, fault, active)
-    }
-
-    fn finish(&mut self, now: SimTime) -> BusinessOutcome {
-        ShopBusiness::finish(self, now)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::shop::ERROR_KINDS;
 
-    fn smoke() -> (Scenario, ShopBusiness, crate::sim::result::RunResult) {
+    fn smoke() -> (Scenario, ShopBusiness, crate::metrics::result::RunResult) {
         let text = include_str!("../../scenarios/ci_smoke.toml");
         let sc = crate::scenario::load_str("ci_smoke.toml", "ci_smoke", text, &[], None)
             .expect("valid")
             .scenario;
         let business = ShopBusiness::new(&sc).expect("the shop builds");
-        let mut engine = crate::sim::engine::Engine::new(&sc, business);
+        let mut engine = crate::engine::Engine::new(&sc, business);
         let result = engine.run(&mut |_| true);
         let business = engine.into_business();
         (sc, business, result)

@@ -16,7 +16,7 @@
 use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard};
 
-use super::action::Action;
+use crate::contract::action::Action;
 use crate::shop::OrderId;
 
 /// A fulfilment step the desk hands out work for.

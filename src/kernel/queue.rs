@@ -113,7 +113,7 @@ impl<E: Copy> EventQueue<E> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::rng::from_u64;
+    use crate::kernel::rng::from_u64;
     use rand::RngExt;
 
     #[test]

@@ -69,7 +69,7 @@ pub(super) fn email_new(n: u64) -> String {
 
 /// The name of product `id`: a brand, a colour, a thing, a model number.
 pub(super) fn product_name(id: u32) -> String {
-    let h = crate::sim::rng::mix64(id as u64 ^ 0x5EED);
+    let h = crate::kernel::rng::mix64(id as u64 ^ 0x5EED);
     format!(
         "{} {} {} m{id}",
         brand((h % 1024) as usize),

@@ -8,7 +8,7 @@
 //! reached, by the engine and the business layer.
 
 use super::action::Action;
-use crate::sim::dist::Dist;
+use crate::kernel::dist::Dist;
 
 /// One step of a route. Station numbers index `Scenario::stations`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,7 +66,7 @@ pub enum EffectOutcome {
     /// Go on with the next step.
     Continue,
     /// The request fails with this error.
-    Fail(crate::metrics::ErrorKind),
+    Fail(crate::contract::ErrorKind),
     /// Go back this many steps (e.g. to the payment station, to retry).
     Repeat(u8),
 }

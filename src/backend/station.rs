@@ -1,0 +1,186 @@
+//! A station: `workers` servers in front of one FIFO queue, and what faults
+//! do to it.
+//!
+//! The station only keeps state and statistics; the virtual clock decides
+//! when requests arrive, start and finish. [`Health`] is a station's state
+//! under faults, shared by both clocks: the model says what a fault does
+//! ([`Degrade`]), `Health::apply` keeps the count. Abandoned queue entries (a request
+//! that timed out) stay in the queue and are skipped when reached, so
+//! giving up is O(1); `live` counts the entries still waiting.
+
+use std::collections::VecDeque;
+
+use crate::kernel::dist::Sampler;
+use crate::kernel::time::{SimDuration, SimTime};
+use crate::metrics::StationStats;
+
+/// A request waiting in a station's queue.
+#[derive(Clone, Copy, Debug)]
+pub struct Queued {
+    /// The session slot.
+    pub agent: u32,
+    /// Unique token of this wait (see the engine's `waiting`).
+    pub token: u64,
+    /// When it arrived.
+    pub since: SimTime,
+}
+
+/// A station's state during a run.
+pub struct Station {
+    /// Servers.
+    pub workers: u32,
+    /// Servers busy now.
+    pub busy: u32,
+    /// FIFO queue, abandoned entries included.
+    pub queue: VecDeque<Queued>,
+    /// Entries in `queue` still waiting.
+    pub live: u32,
+    /// Largest `live` admitted (`u32::MAX`: unbounded).
+    pub queue_limit: u32,
+    /// Longest wait before giving up.
+    pub timeout: Option<SimDuration>,
+    /// Service time sampler (ns).
+    pub service: Sampler,
+    /// Active faults.
+    pub health: Health,
+    /// Time of the last integral update.
+    pub last: SimTime,
+    /// Statistics over the measured window.
+    pub stats: StationStats,
+}
+
+impl Station {
+    /// A station of `workers` servers; `queue_limit` waiting requests at
+    /// most (`u32::MAX`: unbounded); a request waiting longer than
+    /// `timeout` gives up; service times (ns) drawn from `service`.
+    pub fn new(
+        workers: u32,
+        queue_limit: u32,
+        timeout: Option<SimDuration>,
+        service: Sampler,
+    ) -> Station {
+        Station {
+            workers,
+            busy: 0,
+            queue: VecDeque::new(),
+            live: 0,
+            queue_limit,
+            timeout,
+            service,
+            health: Health::default(),
+            last: SimTime::ZERO,
+            stats: StationStats::default(),
+        }
+    }
+
+    /// Advances the busy and queue-length integrals to `now`, counting only
+    /// time after `warmup`.
+    #[inline]
+    pub fn integrate(&mut self, now: SimTime, warmup: SimTime) {
+        let a = self.last.max(warmup);
+        let b = now.max(warmup);
+        if b > a {
+            let dt = (b - a).as_nanos() as u128;
+            self.stats.busy_area += self.busy as u128 * dt;
+            self.stats.queue_area += self.live as u128 * dt;
+        }
+        self.last = now;
+    }
+
+    /// Can a free worker take a request now?
+    #[inline]
+    pub fn can_serve(&self) -> bool {
+        self.busy < self.workers && self.health.hang == 0
+    }
+
+    /// Records the wait of a request that arrived at `since` and leaves the
+    /// queue at `now` (served or given up), if it counts.
+    #[inline]
+    pub fn record_wait(&mut self, since: SimTime, now: SimTime, warmup: SimTime) {
+        if since >= warmup {
+            let wait = (now - since).as_nanos();
+            self.stats.wait.saturating_record(wait.max(1));
+            self.stats.wait_sum_ns += wait as u128;
+        }
+    }
+}
+
+/// What a fault does to each station of its group.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Degrade {
+    /// Service times are multiplied by this factor.
+    Slow(f64),
+    /// The station is out: requests fail at once, or (`hang`) nothing is
+    /// served and requests wait until it returns or they time out.
+    Outage {
+        /// Queue instead of failing fast.
+        hang: bool,
+    },
+}
+
+/// A station's state under faults; overlapping faults compose.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Health {
+    /// Product of the active slowdown factors (1 normally).
+    pub slowdown: f64,
+    /// Active outages failing fast.
+    pub fail_fast: u32,
+    /// Active outages that hang.
+    pub hang: u32,
+}
+
+impl Default for Health {
+    fn default() -> Self {
+        Health {
+            slowdown: 1.0,
+            fail_fast: 0,
+            hang: 0,
+        }
+    }
+}
+
+impl Health {
+    /// A fault doing `d` opens (`open`) or closes.
+    pub fn apply(&mut self, d: Degrade, open: bool) {
+        match d {
+            Degrade::Slow(factor) => {
+                self.slowdown = if open {
+                    self.slowdown * factor
+                } else {
+                    self.slowdown / factor
+                };
+            }
+            Degrade::Outage { hang } => {
+                let counter = if hang {
+                    &mut self.hang
+                } else {
+                    &mut self.fail_fast
+                };
+                *counter = if open {
+                    *counter + 1
+                } else {
+                    counter.saturating_sub(1)
+                };
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlapping_faults_compose_and_undo() {
+        let mut h = Health::default();
+        h.apply(Degrade::Slow(2.0), true);
+        h.apply(Degrade::Slow(4.0), true);
+        h.apply(Degrade::Outage { hang: true }, true);
+        h.apply(Degrade::Outage { hang: false }, true);
+        assert_eq!((h.slowdown, h.hang, h.fail_fast), (8.0, 1, 1));
+        h.apply(Degrade::Slow(2.0), false);
+        h.apply(Degrade::Outage { hang: true }, false);
+        h.apply(Degrade::Outage { hang: true }, false);
+        assert_eq!((h.slowdown, h.hang, h.fail_fast), (4.0, 0, 1));
+    }
+}

@@ -1,0 +1,145 @@
+//! The rest of the world, once for both clocks: what a fault does, the
+//! gauges of an interval, and the run's result.
+
+use std::ops::Range;
+
+use super::{CatalogCache, Env, Model};
+use crate::backend::station::Degrade;
+use crate::contract::N_ERROR_KINDS;
+use crate::contract::business::Business;
+use crate::kernel::time::SimTime;
+use crate::metrics::gauges::{GaugeGroup, Gauges, Levels, Totals};
+use crate::metrics::result::{RunResult, StationResult};
+use crate::metrics::series::SeriesRow;
+use crate::metrics::{OpStats, StationStats};
+use crate::scenario::model::FaultKind;
+
+/// What a clock measured itself, for [`Model::result`].
+pub struct Measured {
+    /// Per operation (by action index).
+    pub ops: Vec<OpStats>,
+    /// Per station instance, in scenario order.
+    pub stations: Vec<StationStats>,
+    /// The time series, closed at `end`.
+    pub series: Vec<SeriesRow>,
+    /// The gauges, closed at `end`.
+    pub gauges: Gauges,
+    /// Events processed.
+    pub events: u64,
+    /// When the run ended.
+    pub end: SimTime,
+    /// Requests left in station queues.
+    pub left_in_queues: u64,
+    /// The run was stopped early.
+    pub interrupted: bool,
+}
+
+impl<B: Business> Model<B> {
+    /// The station instances of a group.
+    fn instances(&self, group: u16) -> Range<usize> {
+        let g = &self.sc.groups[group as usize];
+        g.first as usize..(g.first + g.shards) as usize
+    }
+
+    /// Fault `index` opens (`open`) or closes. The model flushes the cache
+    /// and tells the business; what the fault does to stations is returned
+    /// for the clock to apply to each of them.
+    pub fn fault<E: Env>(
+        &self,
+        index: usize,
+        open: bool,
+        env: &mut E,
+    ) -> Option<(Range<usize>, Degrade)> {
+        let kind = &self.sc.faults[index].kind;
+        let change = match *kind {
+            FaultKind::Slow { group, factor } => {
+                Some((self.instances(group), Degrade::Slow(factor)))
+            }
+            FaultKind::Outage { group, hang } => {
+                Some((self.instances(group), Degrade::Outage { hang }))
+            }
+            FaultKind::CacheFlush => {
+                let now = env.now();
+                env.with_cache(|c| {
+                    if let Some(c) = c {
+                        c.at(now).flush();
+                    }
+                });
+                None
+            }
+            FaultKind::PaymentDeclines { .. } => None,
+        };
+        self.business.fault(kind, open);
+        change
+    }
+
+    /// Gauges for this run, from the end of the warmup: one group per
+    /// station group some route uses.
+    pub fn gauges(&self) -> Gauges {
+        let groups = (0..self.sc.groups.len() as u16)
+            .map(|g| (g, self.instances(g)))
+            .filter(|(_, r)| self.used[r.clone()].iter().any(|u| *u))
+            .map(|(g, stations)| GaugeGroup {
+                name: self.sc.groups[g as usize].name.clone(),
+                stations,
+            })
+            .collect();
+        Gauges::new(self.warmup, groups)
+    }
+
+    /// Closes the gauge interval ending at `now`: `station` gives each
+    /// station's integrals so far, `errors` the failed requests by kind.
+    pub fn sample_gauges(
+        &self,
+        gauges: &mut Gauges,
+        now: SimTime,
+        station: &dyn Fn(usize) -> Levels,
+        errors: [u64; N_ERROR_KINDS],
+    ) {
+        let mut business = Vec::new();
+        self.business.gauges(&mut business);
+        gauges.sample(
+            now,
+            Totals {
+                station,
+                errors,
+                sessions: self.sessions_measured(),
+                business,
+            },
+        );
+    }
+
+    /// The run's result from what the clock measured, the cache and the
+    /// business (its facts and invariant checks, read now).
+    pub fn result(&self, m: Measured, cache: Option<&CatalogCache>) -> RunResult {
+        let stations = self
+            .sc
+            .stations
+            .iter()
+            .zip(m.stations)
+            .zip(&self.used)
+            .filter(|(_, used)| **used)
+            .map(|((spec, stats), _)| StationResult {
+                name: spec.name.clone(),
+                workers: spec.workers,
+                stats,
+            })
+            .collect();
+        RunResult {
+            ops: m.ops,
+            stations,
+            cache: cache.map(|c| c.measured(m.end)),
+            cache_problems: cache.map(|c| c.check()).unwrap_or_default(),
+            series: m.series,
+            gauges: m.gauges.rows,
+            business: self.business.finish(m.end),
+            sessions: self.sessions_measured(),
+            events: m.events,
+            end: m.end,
+            window_ns: m.end.since(self.warmup).as_nanos(),
+            runs: 1,
+            left_in_queues: m.left_in_queues,
+            interrupted: m.interrupted,
+        }
+    }
+}
