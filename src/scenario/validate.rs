@@ -4,10 +4,10 @@
 //! [`Issue`] with the dotted key path it concerns, and the caller turns paths
 //! into file positions. A scenario is built only when no issue was found.
 //!
-//! This file holds the `Checker`, the `[scenario]` section and
-//! `[thresholds]`; the other sections are checked in `load` (arrivals and
-//! behaviour), `shop_setup` (catalog, customers, coupons, payments, admin)
-//! and `backend` (cache, stations, routes, faults).
+//! This file holds the `Checker` and [`validate`] itself; the sections are
+//! checked in `head` (`[scenario]`), `load` (arrivals and behaviour),
+//! `shop_setup` (catalog, customers, coupons, payments, admin), `backend`
+//! (cache, stations, routes, faults) and `thresholds`.
 
 use std::collections::BTreeMap;
 
@@ -20,12 +20,17 @@ use crate::kernel::time::{NANOS_PER_S, SimDuration};
 use crate::shop::cache::Policy;
 
 mod backend;
+mod head;
 mod load;
 mod shop_setup;
+mod thresholds;
 
 use backend::*;
+use head::*;
 use load::*;
 use shop_setup::*;
+pub use thresholds::parse_threshold;
+use thresholds::*;
 
 /// One problem: the key path it concerns and a lower-case message.
 #[derive(Clone, Debug, PartialEq)]
@@ -332,174 +337,4 @@ pub fn validate(file: &ScenarioFile, default_name: &str) -> Result<Scenario, Vec
     } else {
         Err(c.issues)
     }
-}
-
-/// Parses `"< 800"` into a comparison and a bound.
-pub fn parse_threshold(expr: &str) -> Result<(Cmp, f64), String> {
-    let t = expr.trim();
-    let (cmp, rest) = Cmp::strip_prefix(t).ok_or_else(|| {
-        format!("threshold \"{expr}\" must start with <, <=, >, >= or ==, e.g. \"< 800\"")
-    })?;
-    match rest.trim().parse::<f64>() {
-        Ok(v) if v.is_finite() => Ok((cmp, v)),
-        _ => Err(format!(
-            "threshold \"{expr}\" needs a number after the comparison, e.g. \"< 800\""
-        )),
-    }
-}
-
-fn flatten_thresholds(
-    prefix: &str,
-    t: &BTreeMap<String, ThresholdFile>,
-    out: &mut Vec<(String, String)>,
-) {
-    for (k, v) in t {
-        let name = if prefix.is_empty() {
-            k.clone()
-        } else {
-            format!("{prefix}.{k}")
-        };
-        match v {
-            ThresholdFile::Expr(e) => out.push((name, e.clone())),
-            ThresholdFile::Nested(inner) => flatten_thresholds(&name, inner, out),
-        }
-    }
-}
-
-fn thresholds(
-    c: &mut Checker,
-    t: &BTreeMap<String, ThresholdFile>,
-    names: &[String],
-) -> Vec<Threshold> {
-    let mut flat = Vec::new();
-    flatten_thresholds("", t, &mut flat);
-    let mut out = Vec::new();
-    for (metric, expr) in flat {
-        let path = format!("thresholds.{metric}");
-        if !names.contains(&metric) {
-            let family = metric.split('.').next().unwrap_or_default();
-            let mut similar: Vec<&str> = names
-                .iter()
-                .filter(|n| n.starts_with(&format!("{family}.")))
-                .map(String::as_str)
-                .collect();
-            if similar.is_empty() {
-                similar = names
-                    .iter()
-                    .filter(|n| n.starts_with("ALL.") || n.starts_with("cache."))
-                    .map(String::as_str)
-                    .collect();
-            }
-            c.issue(
-                &path,
-                format!(
-                    "unknown metric \"{metric}\"; metrics are OPERATION.COLUMN (summary.csv), cache.COLUMN, stations.NAME.COLUMN or business.METRIC, e.g. {}",
-                    similar.join(", ")
-                ),
-            );
-            continue;
-        }
-        match parse_threshold(&expr) {
-            Ok((cmp, value)) => out.push(Threshold { metric, cmp, value }),
-            Err(e) => c.issue(&path, e),
-        }
-    }
-    out
-}
-
-/// Most replications of one run.
-const MAX_REPLICATIONS: i64 = 10_000;
-
-type Head = (
-    String,
-    String,
-    u64,
-    SimDuration,
-    SimDuration,
-    SimDuration,
-    u32,
-);
-
-fn scenario_section(
-    c: &mut Checker,
-    s: Option<&ScenarioSection>,
-    default_name: &str,
-) -> Option<Head> {
-    let Some(s) = s else {
-        c.issue(
-            "scenario",
-            "missing [scenario] table: it needs at least `duration`",
-        );
-        return None;
-    };
-    let name = s.name.clone().unwrap_or_else(|| default_name.to_owned());
-    let name_ok = !name.is_empty()
-        && name != "."
-        && name != ".."
-        && name
-            .chars()
-            .all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch));
-    if !name_ok {
-        c.issue(
-            "scenario.name",
-            format!("name \"{name}\" must be non-empty and use only letters, digits, `-`, `_` and `.` (it names the report directory)"),
-        );
-    }
-    let seed = match s.seed {
-        Some(v) if v < 0 => {
-            c.issue("scenario.seed", format!("must be zero or more, found {v}"));
-            DEFAULT_SEED
-        }
-        Some(v) => v as u64,
-        None => DEFAULT_SEED,
-    };
-    let duration = match s.duration.as_deref() {
-        Some(t) => c.duration("scenario.duration", t),
-        None => {
-            c.issue("scenario", "missing `duration`, e.g. duration = \"10m\"");
-            None
-        }
-    };
-    if duration == Some(SimDuration::ZERO) {
-        c.issue("scenario.duration", "must be greater than zero");
-    }
-    let warmup = match s.warmup.as_deref() {
-        Some(t) => c.duration("scenario.warmup", t),
-        None => Some(SimDuration::ZERO),
-    };
-    if let (Some(w), Some(d)) = (warmup, duration)
-        && w >= d
-        && d > SimDuration::ZERO
-    {
-        c.issue(
-            "scenario.warmup",
-            format!("warmup {w} must be shorter than duration {d}"),
-        );
-    }
-    let interval = match s.report_interval.as_deref() {
-        Some(t) => {
-            let v = c.duration("scenario.report_interval", t);
-            if v == Some(SimDuration::ZERO) {
-                c.issue("scenario.report_interval", "must be greater than zero");
-            }
-            v
-        }
-        None => duration.map(|d| {
-            let secs = (d.as_nanos() / 60 / NANOS_PER_S).max(1);
-            SimDuration::from_secs(secs)
-        }),
-    };
-    let replications = match s.replications {
-        Some(n) => c.count("scenario.replications", n, 1, MAX_REPLICATIONS),
-        None => Some(1),
-    };
-    Some((
-        name,
-        s.description.clone().unwrap_or_default(),
-        seed,
-        duration?,
-        warmup?,
-        interval?,
-        replications?,
-    ))
 }

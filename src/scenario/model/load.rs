@@ -1,0 +1,54 @@
+//! How sessions arrive and what they do: the arrival process ([`Load`]) and
+//! the session's Markov chain ([`Behavior`]) over [`Next`] steps.
+//!
+//! Validated in `validate/load.rs`: a [`Choice`]'s probabilities sum to 1,
+//! and every action a session can reach has its transitions and a path to
+//! leaving.
+
+use crate::contract::action::{Action, N_ACTIONS};
+use crate::kernel::time::SimDuration;
+
+/// The arrival process.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Load {
+    /// Poisson arrivals with a piecewise-linear rate.
+    Open {
+        /// `(at, sessions per second)` knots; the first at zero.
+        stages: Vec<(SimDuration, f64)>,
+        /// True when written as a single `rate` (kept for the resolved file).
+        constant: bool,
+    },
+    /// A fixed population, each starting a new session when one ends.
+    Closed {
+        /// Number of users.
+        users: u32,
+        /// Users start evenly spread over this span (default zero).
+        ramp_up: SimDuration,
+    },
+}
+
+/// The next step of a session: an action or leaving.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Next {
+    /// Take this action.
+    Act(Action),
+    /// End the session.
+    Leave,
+}
+
+/// A discrete choice of the next step, as cumulative probabilities.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Choice {
+    /// `(next, probability)` as written, in name order.
+    pub options: Vec<(Next, f64)>,
+}
+
+/// The session's Markov chain.
+#[derive(Clone, Debug)]
+pub struct Behavior {
+    /// How the first action is chosen.
+    pub start: Choice,
+    /// Per action (by index): the next step; `None` for actions no
+    /// session can reach.
+    pub transitions: [Option<Choice>; N_ACTIONS],
+}
