@@ -10,6 +10,8 @@
 pub mod action;
 pub mod business;
 pub mod error;
+pub mod fault;
+pub mod names;
 pub mod route;
 
 pub use error::{ErrorKind, N_ERROR_KINDS};

@@ -6,7 +6,6 @@ pub mod backend;
 pub mod cli;
 pub mod contract;
 pub mod engine;
-pub mod exit;
 pub mod kernel;
 pub mod metrics;
 pub mod model;

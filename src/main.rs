@@ -1,4 +1,5 @@
-//! The `ecsim` command: parse the command line, call the library, exit.
+//! The `ecsim` command: parse the command line, call the library, map its
+//! outcome to the exit code (README "Exit codes").
 
 use std::process::ExitCode;
 
@@ -6,5 +7,11 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = ecsim::cli::Cli::parse();
-    ExitCode::from(ecsim::cli::dispatch(cli))
+    match ecsim::cli::dispatch(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
 }

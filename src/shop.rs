@@ -26,7 +26,6 @@
 
 mod admin;
 mod api;
-pub mod cache;
 pub mod cart;
 pub mod catalog;
 pub mod checkout;

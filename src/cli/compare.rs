@@ -3,11 +3,11 @@
 
 use std::fmt::Write;
 
-use super::{CompareArgs, Format, print_stdout};
-use crate::exit;
+use super::{CompareArgs, Error, Format, print_stdout};
 use crate::report::atomic::write_file;
 use crate::report::compare::{
-    self, Comparison, num, parse_fail_if, pct, read_distributions, read_metrics, sig, signed,
+    self, Comparison, ReadError, num, parse_fail_if, pct, read_distributions, read_metrics, sig,
+    signed,
 };
 use crate::report::html;
 
@@ -110,43 +110,27 @@ pub fn render(c: &Comparison, format: Format) -> String {
 }
 
 /// Runs `ecsim compare`.
-pub fn compare(args: &CompareArgs) -> u8 {
-    let rules = match args
+pub fn compare(args: &CompareArgs) -> Result<(), Error> {
+    let rules = args
         .fail_if
         .iter()
         .map(|r| parse_fail_if(r))
         .collect::<Result<Vec<_>, _>>()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("{e}");
-            return exit::USAGE;
-        }
-    };
-    let read = |d| read_metrics(d).map_err(|e| eprintln!("{e}"));
-    let (Ok(base), Ok(cand)) = (read(&args.base), read(&args.candidate)) else {
-        return exit::USAGE;
-    };
+        .map_err(Error::Usage)?;
+    let (base, cand) = both(read_metrics(&args.base), read_metrics(&args.candidate))?;
     // The distributions only for the page, read before anything is printed
     // so that a malformed histogram is a usage error like a malformed CSV.
     let dists = if args.html.is_some() {
-        let read = |d| read_distributions(d).map_err(|e| eprintln!("{e}"));
-        let (Ok(b), Ok(c)) = (read(&args.base), read(&args.candidate)) else {
-            return exit::USAGE;
-        };
-        Some((b, c))
+        Some(both(
+            read_distributions(&args.base),
+            read_distributions(&args.candidate),
+        )?)
     } else {
         None
     };
     let c = compare::compare(&base, &cand);
     print_stdout(&render(&c, args.format));
-    let reg = match compare::regressions(&c, &rules) {
-        Ok(reg) => reg,
-        Err(e) => {
-            eprintln!("{e}");
-            return exit::USAGE;
-        }
-    };
+    let reg = compare::regressions(&c, &rules).map_err(Error::Usage)?;
     if let (Some(path), Some((db, dc))) = (&args.html, &dists) {
         let (lb, lc) = (
             args.base.display().to_string(),
@@ -165,21 +149,31 @@ pub fn compare(args: &CompareArgs) -> u8 {
             rules: &rules,
             regressions: &reg,
         });
-        if let Err(e) = write_file(path, page.into_bytes()) {
-            eprintln!("error: {e}");
-            return exit::IO;
-        }
+        write_file(path, page.into_bytes()).map_err(Error::Write)?;
     }
     if reg.is_empty() {
-        return exit::OK;
+        return Ok(());
     }
-    for r in &reg {
-        let shown = if r.rule.trim_end().ends_with('%') {
-            format!("{:+.2}%", r.change * 100.0)
-        } else {
-            signed(r.change)
-        };
-        eprintln!("regression: {} (change {shown})", r.rule);
+    let lines = reg
+        .iter()
+        .map(|r| {
+            let shown = if r.rule.trim_end().ends_with('%') {
+                format!("{:+.2}%", r.change * 100.0)
+            } else {
+                signed(r.change)
+            };
+            format!("{} (change {shown})", r.rule)
+        })
+        .collect();
+    Err(Error::Regressions(lines))
+}
+
+/// Both sides read, or every side's error.
+fn both<T>(base: Result<T, ReadError>, cand: Result<T, ReadError>) -> Result<(T, T), Error> {
+    match (base, cand) {
+        (Ok(b), Ok(c)) => Ok((b, c)),
+        (b, c) => Err(Error::Read(
+            [b.err(), c.err()].into_iter().flatten().collect(),
+        )),
     }
-    exit::THRESHOLD
 }

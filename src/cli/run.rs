@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use super::progress::Reporter;
 use super::{Clock, RunOpts};
-use super::{RunArgs, print_stdout};
-use crate::exit;
+use super::{Error, RunArgs, print_stdout};
+use crate::contract::names;
 use crate::kernel::time::SimDuration;
 use crate::metrics::result::RunResult;
 use crate::metrics::result::WallFacts;
@@ -20,16 +20,10 @@ use crate::scenario::validate::parse_duration;
 use crate::wall::{self, StressLimit, WallOptions};
 
 /// Runs `ecsim run`.
-pub fn run(args: &RunArgs) -> u8 {
+pub fn run(args: &RunArgs) -> Result<(), Error> {
     let sa = &args.scenario;
     let sets = with_replications(&sa.sets, &args.opts);
-    let loaded = match scenario::load(&sa.scenario, &sets, sa.seed) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("{e}");
-            return exit::USAGE;
-        }
-    };
+    let loaded = scenario::load(&sa.scenario, &sets, sa.seed)?;
     let sc = &loaded.scenario;
     let out = args
         .opts
@@ -37,23 +31,14 @@ pub fn run(args: &RunArgs) -> u8 {
         .clone()
         .unwrap_or_else(|| PathBuf::from("reports").join(&sc.name));
 
-    let plan = match Plan::new(&args.opts, sc) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("{e}");
-            return exit::USAGE;
-        }
-    };
+    let plan = Plan::new(&args.opts, sc).map_err(Error::Usage)?;
     let reporter = Reporter::new(plan.progress_span(sc), sc.replications, args.opts.quiet);
     let outcome = plan.execute(sc, args.opts.threads.get(), &|i, p| reporter.tick(i, p));
     reporter.finish();
-    let (runs, wall) = match outcome {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("{}: {e}", sa.scenario.display());
-            return exit::USAGE;
-        }
-    };
+    let (runs, wall) = outcome.map_err(|source| Error::Setup {
+        scenario: sa.scenario.clone(),
+        source,
+    })?;
     let interrupted = runs.iter().any(|r| r.interrupted);
     let mut report = Report::build(
         sc,
@@ -63,10 +48,8 @@ pub fn run(args: &RunArgs) -> u8 {
     );
     report.set_wall(wall);
 
-    if let Err(e) = report::atomic::write_report(&out, &report.files(), report::is_report_file) {
-        eprintln!("error: {e}; the previous report, if any, is unchanged");
-        return exit::IO;
-    }
+    report::atomic::write_report(&out, &report.files(), names::is_report_file)
+        .map_err(Error::Report)?;
     if !args.opts.quiet {
         print_stdout(&report::console::render(
             &report,
@@ -74,24 +57,29 @@ pub fn run(args: &RunArgs) -> u8 {
         ));
     }
     if !report.violations().is_empty() {
-        report_violations(&report, &sa.scenario.display().to_string(), sc.seed, &sets);
-        return exit::INVARIANT;
+        return Err(violations(
+            &report,
+            &sa.scenario.display().to_string(),
+            sc.seed,
+            &sets,
+        ));
     }
     if interrupted {
-        eprintln!("interrupted: partial report written to {}", out.display());
-        return exit::INTERRUPTED;
+        return Err(Error::Interrupted {
+            what: "report",
+            dir: out,
+        });
     }
     if !report.thresholds_pass() {
-        let failed: Vec<String> = report
+        let failed = report
             .thresholds
             .iter()
             .filter(|v| !v.pass)
             .map(|v| format!("{} {} (actual {:.3})", v.threshold, v.expected, v.actual))
             .collect();
-        eprintln!("thresholds failed: {}", failed.join("; "));
-        return exit::THRESHOLD;
+        return Err(Error::Thresholds(failed));
     }
-    exit::OK
+    Ok(())
 }
 
 /// The `--set` overrides plus `--replications`, if given.
@@ -103,28 +91,31 @@ pub fn with_replications(sets: &[String], opts: &super::RunOpts) -> Vec<String> 
     sets
 }
 
-/// Prints invariant violations with the seed and the command to replay.
-pub fn report_violations(report: &Report, scenario: &str, seed: u64, sets: &[String]) {
+/// The invariant violations of `report` (at most ten per invariant), the
+/// seed and the command to replay the run.
+pub fn violations(report: &Report, scenario: &str, seed: u64, sets: &[String]) -> Error {
+    let mut lines = Vec::new();
     let mut shown: std::collections::BTreeMap<String, usize> = Default::default();
     for (id, msg) in report.violations() {
         let n = shown.entry(id.clone()).or_default();
         *n += 1;
         if *n <= 10 {
-            eprintln!("invariant {id} violated: {msg}");
+            lines.push(format!("invariant {id} violated: {msg}"));
         }
     }
     for (id, n) in shown.iter().filter(|(_, n)| **n > 10) {
-        eprintln!(
+        lines.push(format!(
             "invariant {id}: {} more violations (see invariants.csv)",
             n - 10
-        );
+        ));
     }
-    eprintln!(
+    lines.push(format!(
         "this is a bug in ecsim; replay with: ecsim run {scenario} --seed {seed}{}",
         sets.iter()
             .map(|s| format!(" --set '{s}'"))
             .collect::<String>()
-    );
+    ));
+    Error::Invariant(lines.join("\n"))
 }
 
 /// How a scenario will run, from the run options, checked up front.

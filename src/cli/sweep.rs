@@ -8,13 +8,13 @@ use std::path::PathBuf;
 use super::Clock;
 use super::progress::Reporter;
 use super::run::Plan;
-use super::run::{report_violations, with_replications};
-use super::{SweepArgs, print_stdout};
-use crate::exit;
+use super::run::{violations, with_replications};
+use super::{Error, SweepArgs, print_stdout};
+use crate::contract::names;
 use crate::model::SetupError;
 use crate::report::atomic::{ReportFile, write_report};
 use crate::report::sweep::{self, Point, SWEEP_METRICS};
-use crate::report::{self, Report, html};
+use crate::report::{Report, html};
 use crate::runner::parallel_map;
 use crate::scenario::{self, Loaded, Scenario};
 
@@ -80,26 +80,20 @@ fn key_value(loaded: &Loaded, key: &str) -> Result<f64, String> {
 }
 
 /// Runs `ecsim sweep`.
-pub fn sweep(args: &SweepArgs) -> u8 {
+pub fn sweep(args: &SweepArgs) -> Result<(), Error> {
     let sa = &args.scenario;
-    let varies = match args
+    let varies = args
         .vary
         .iter()
         .map(|v| parse_vary(v))
         .collect::<Result<Vec<_>, _>>()
-    {
-        Ok(v) => v,
-        Err(e) => {
-            eprintln!("{e}");
-            return exit::USAGE;
-        }
-    };
+        .map_err(Error::Usage)?;
     let keys: Vec<String> = varies.iter().map(|v| v.0.clone()).collect();
     let base_sets = with_replications(&sa.sets, &args.opts);
 
     // Load and check every point before running any.
     let mut points = Vec::new();
-    let mut failed = false;
+    let mut failed = Vec::new();
     for values in grid(&varies) {
         let mut sets = base_sets.clone();
         sets.extend(values.iter().map(|(k, v)| format!("{k}={v}")));
@@ -116,20 +110,14 @@ pub fn sweep(args: &SweepArgs) -> u8 {
                 };
                 match cost {
                     Ok(c) => points.push((values, sets, l, c)),
-                    Err(e) => {
-                        eprintln!("point {label}: {e}");
-                        failed = true;
-                    }
+                    Err(e) => failed.push(format!("point {label}: {e}")),
                 }
             }
-            Err(e) => {
-                eprintln!("point {label}:\n{e}");
-                failed = true;
-            }
+            Err(e) => failed.push(format!("point {label}:\n{e}")),
         }
     }
-    if failed || points.is_empty() {
-        return exit::USAGE;
+    if !failed.is_empty() || points.is_empty() {
+        return Err(Error::Points(failed));
     }
 
     let first = &points[0].2.scenario;
@@ -138,13 +126,7 @@ pub fn sweep(args: &SweepArgs) -> u8 {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("reports").join(format!("{}-sweep", first.name)));
-    let plan = match Plan::new(&args.opts, first) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("{e}");
-            return exit::USAGE;
-        }
-    };
+    let plan = Plan::new(&args.opts, first).map_err(Error::Usage)?;
     // Virtual points run side by side; wall-clock points one after the
     // other, each with every thread, so they do not disturb each other.
     let point_threads = if args.opts.clock == Clock::Virtual {
@@ -171,61 +153,56 @@ pub fn sweep(args: &SweepArgs) -> u8 {
         Ok(report)
     });
     reporter.finish();
-    let reports: Vec<Report> = match reports.into_iter().collect::<Result<_, SetupError>>() {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("{}: {e}", sa.scenario.display());
-            return exit::USAGE;
-        }
-    };
+    let reports: Vec<Report> = reports
+        .into_iter()
+        .collect::<Result<_, SetupError>>()
+        .map_err(|source| Error::Setup {
+            scenario: sa.scenario.clone(),
+            source,
+        })?;
 
     let mut rows = Vec::new();
     for (i, ((values, _, _, cost), rep)) in points.iter().zip(&reports).enumerate() {
         let name = format!("point-{:03}", i + 1);
-        if let Err(e) = write_report(&out.join(&name), &rep.files(), report::is_report_file) {
-            eprintln!("error: {e}; the previous report, if any, is unchanged");
-            return exit::IO;
-        }
+        write_report(&out.join(&name), &rep.files(), names::is_report_file)
+            .map_err(Error::Report)?;
         rows.push(Point::new(name, values.clone(), *cost, rep));
     }
     let files = [
         ReportFile {
-            path: "sweep.csv".into(),
+            path: names::SWEEP_CSV.into(),
             bytes: sweep::csv(&keys, &rows),
         },
         ReportFile {
-            path: "sweep.html".into(),
+            path: names::SWEEP_HTML.into(),
             bytes: html::sweep::render(&first.name, &keys, &rows, &first.thresholds).into_bytes(),
         },
     ];
-    if let Err(e) = write_report(&out, &files, |n| n == "sweep.csv" || n == "sweep.html") {
-        eprintln!("error: {e}");
-        return exit::IO;
-    }
+    write_report(&out, &files, names::is_sweep_file).map_err(Error::Write)?;
     let best = sweep::cheapest(&rows);
     if !args.opts.quiet {
         print_stdout(&console(&keys, &rows, best, &out.display().to_string()));
     }
     for ((_, sets, l, _), rep) in points.iter().zip(&reports) {
         if !rep.violations().is_empty() {
-            report_violations(
+            return Err(violations(
                 rep,
                 &sa.scenario.display().to_string(),
                 l.scenario.seed,
                 sets,
-            );
-            return exit::INVARIANT;
+            ));
         }
     }
     if reports.iter().any(|r| r.run.partial) {
-        eprintln!("interrupted: partial reports written to {}", out.display());
-        return exit::INTERRUPTED;
+        return Err(Error::Interrupted {
+            what: "reports",
+            dir: out,
+        });
     }
     if best.is_none() {
-        eprintln!("no point passes every threshold");
-        return exit::THRESHOLD;
+        return Err(Error::NoPointPasses);
     }
-    exit::OK
+    Ok(())
 }
 
 fn console(keys: &[String], rows: &[Point], best: Option<&Point>, out: &str) -> String {

@@ -10,10 +10,10 @@
 use super::action::Action;
 use super::route::{Condition, Effect, EffectOutcome};
 use crate::contract::ErrorKind;
+use crate::contract::fault::FaultKind;
 use crate::kernel::popularity::Picker;
 use crate::kernel::rng::{SimRng, mix64};
 use crate::kernel::time::SimTime;
-use crate::scenario::model::FaultKind;
 
 /// Something that can drop a cache entry: the catalog cache, handed to an
 /// admin operation that changed what the entry holds.

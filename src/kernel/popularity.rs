@@ -55,7 +55,18 @@ impl Alias {
 }
 
 use super::rng::SimRng;
-use crate::scenario::model::Popularity;
+
+/// Product popularity by rank.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Popularity {
+    /// P(rank i) proportional to 1 / i^exponent.
+    Zipf {
+        /// Exponent, >= 0 (the scenario's default is 1).
+        exponent: f64,
+    },
+    /// Every product equally likely.
+    Uniform,
+}
 
 /// Picks products and categories by popularity.
 pub trait Picker {

@@ -2,12 +2,12 @@
 
 use std::collections::BTreeMap;
 
+use crate::backend::cache::CacheStats;
 use crate::contract::business::BusinessOutcome;
 use crate::kernel::time::SimTime;
 use crate::metrics::gauges::GaugeRow;
 use crate::metrics::series::SeriesRow;
 use crate::metrics::{OpStats, StationStats};
-use crate::shop::cache::CacheStats;
 
 /// Wall-clock facts of a wall or stress run, for the console and
 /// `run.json` (never the CSVs: they differ from run to run).

@@ -6,10 +6,10 @@
 //! access, so this is the state at the end of the warmup, whichever clock
 //! drives the model and however its accesses interleave.
 
-use crate::contract::business::{Invalidate, key_space};
+use crate::backend::cache::{Cache, CacheStats};
+use crate::contract::business::key_space;
 use crate::kernel::time::SimTime;
 use crate::scenario::Scenario;
-use crate::shop::cache::{Cache, CacheStats};
 
 /// The cache in front of the catalog, with its warmup baseline.
 pub struct CatalogCache {
@@ -57,11 +57,5 @@ impl CatalogCache {
     /// Cache-bound problems (invariant I13).
     pub fn check(&self) -> Vec<String> {
         self.cache.check()
-    }
-}
-
-impl Invalidate for Cache {
-    fn invalidate(&mut self, key: u32) {
-        Cache::invalidate(self, key);
     }
 }

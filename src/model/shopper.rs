@@ -38,11 +38,12 @@ use crate::contract::action::Action;
 use crate::contract::business::{
     Business, BusinessMetric, BusinessOutcome, Cx, InvariantResult, category_key, home_key,
 };
+use crate::contract::fault::FaultKind;
 use crate::contract::route::{Condition, Effect, EffectOutcome};
 use crate::kernel::dist::Sampler;
 use crate::kernel::rng::{SimRng, StreamKind, stream};
 use crate::kernel::time::SimTime;
-use crate::scenario::model::{CouponValue, FaultKind, MethodKind, Scenario};
+use crate::scenario::model::{CouponValue, MethodKind, Scenario};
 use crate::shop::catalog::{SearchQuery, SortOrder};
 use crate::shop::{
     AccountSpec, CategoryId, CheckoutRequest, CouponKind, CouponSpec, CustomerId,
@@ -55,10 +56,13 @@ mod admin;
 mod customer;
 pub mod desk;
 mod metrics;
+mod mix;
 mod names;
 mod setup;
+#[cfg(test)]
+mod tests;
 
-pub use metrics::metric_names;
+use mix::{Mix, pick};
 use names::*;
 pub use setup::shop_config;
 use setup::*;
@@ -93,40 +97,6 @@ pub struct ShopSession {
     retries: u32,
     added: bool,
     bought: bool,
-}
-
-/// How sessions are drawn, compiled from the scenario.
-struct Mix {
-    returning: f64,
-    registered: u32,
-    coupon_share: f64,
-    /// Cumulative coupon weights, normalised.
-    coupon_cdf: Vec<f64>,
-    /// Cumulative method shares, normalised.
-    method_cdf: Vec<f64>,
-    methods: Vec<(PaymentMethodKind, Option<u16>)>,
-    quantity: Sampler,
-    recently_viewed: f64,
-    max_retries: u32,
-}
-
-fn cdf(weights: impl Iterator<Item = f64>) -> Vec<f64> {
-    let w: Vec<f64> = weights.collect();
-    let total: f64 = w.iter().sum();
-    let mut acc = 0.0;
-    w.iter()
-        .map(|x| {
-            acc += x / total;
-            acc
-        })
-        .collect()
-}
-
-fn pick(cdf: &[f64], rng: &mut SimRng) -> usize {
-    let u: f64 = rng.random();
-    cdf.iter()
-        .position(|&c| u < c)
-        .unwrap_or(cdf.len().saturating_sub(1))
 }
 
 /// Counters the shop does not keep itself (atomics: the wall clock shares
@@ -190,35 +160,7 @@ impl ShopBusiness {
             logins_at_start: c.logins,
             ..Tally::default()
         };
-        let mix = Mix {
-            returning: sc.customers.returning,
-            registered: sc.customers.registered,
-            coupon_share: if sc.coupons.is_empty() {
-                0.0
-            } else {
-                sc.customers.coupon_share
-            },
-            coupon_cdf: cdf(sc.coupons.iter().map(|c| c.weight)),
-            method_cdf: cdf(sc.payments.methods.iter().map(|m| m.share)),
-            methods: sc
-                .payments
-                .methods
-                .iter()
-                .map(|m| {
-                    (
-                        method_kind(m.kind),
-                        m.station.map(|g| sc.groups[g as usize].first),
-                    )
-                })
-                .collect(),
-            quantity: sc
-                .customers
-                .quantity
-                .sampler()
-                .unwrap_or(Sampler::Constant(1.0)),
-            recently_viewed: sc.customers.recently_viewed,
-            max_retries: sc.payments.max_retries,
-        };
+        let mix = Mix::new(sc);
         Ok(ShopBusiness {
             shop,
             mix,
@@ -496,57 +438,6 @@ impl Business for ShopBusiness {
                     violations: r.violations,
                 })
                 .collect(),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::shop::ERROR_KINDS;
-
-    fn smoke() -> (Scenario, ShopBusiness, crate::metrics::result::RunResult) {
-        let text = include_str!("../../scenarios/ci_smoke.toml");
-        let sc = crate::scenario::load_str("ci_smoke.toml", "ci_smoke", text, &[], None)
-            .expect("valid")
-            .scenario;
-        let business = ShopBusiness::new(&sc).expect("the shop builds");
-        let mut engine = crate::engine::Engine::new(&sc, business);
-        let result = engine.run(&mut |_| true);
-        let business = engine.into_business();
-        (sc, business, result)
-    }
-
-    #[test]
-    fn revenue_equals_the_paid_orders_totals() {
-        let (_, b, result) = smoke();
-        let orders = b.shop.orders.all();
-        let paid: i64 = orders
-            .iter()
-            .filter(|o| {
-                o.status
-                    .is_paid(b.shop.payments.captures_at_checkout(o.details.method))
-            })
-            .map(|o| o.details.pricing.total_cents)
-            .sum();
-        assert!(paid > 0, "the smoke run sells");
-        let revenue = result
-            .business_metrics()
-            .into_iter()
-            .find(|m| m.0 == "revenue")
-            .expect("revenue row")
-            .1;
-        assert_eq!((revenue * 100.0).round() as i64, paid);
-        assert_eq!(b.shop.counters().revenue_cents, paid);
-    }
-
-    #[test]
-    fn every_shop_error_label_is_a_report_error_kind() {
-        for label in ERROR_KINDS {
-            assert!(
-                ErrorKind::from_label(label).is_some(),
-                "{label} has no ErrorKind"
-            );
         }
     }
 }

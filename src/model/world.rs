@@ -7,12 +7,12 @@ use super::{CatalogCache, Env, Model};
 use crate::backend::station::Degrade;
 use crate::contract::N_ERROR_KINDS;
 use crate::contract::business::Business;
+use crate::contract::fault::FaultKind;
 use crate::kernel::time::SimTime;
 use crate::metrics::gauges::{GaugeGroup, Gauges, Levels, Totals};
 use crate::metrics::result::{RunResult, StationResult};
 use crate::metrics::series::SeriesRow;
 use crate::metrics::{OpStats, StationStats};
-use crate::scenario::model::FaultKind;
 
 /// What a clock measured itself, for [`Model::result`].
 pub struct Measured {

@@ -11,9 +11,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::csv::{CACHE_HEADER, STATIONS_HEADER, SUMMARY_METRICS};
 use super::hgrm;
 use crate::contract::action::{Action, N_ACTIONS};
+use crate::contract::names::{self, CACHE_HEADER, STATIONS_HEADER, SUMMARY_METRICS};
 use crate::scenario::model::Cmp;
 
 /// A report's metrics by name (`checkout.p99_ms`, `cache.hit_rate`,
@@ -79,7 +79,7 @@ fn put(m: &mut Metrics, path: &Path, name: String, raw: &str) -> Result<(), Read
 /// Reads the metrics of the report in `dir`.
 pub fn read_metrics(dir: &Path) -> Result<Metrics, ReadError> {
     let mut m = Metrics::default();
-    let summary_path = dir.join("summary.csv");
+    let summary_path = dir.join(names::SUMMARY);
     let summary =
         read_table(&summary_path)?.ok_or_else(|| ReadError::NotAReport(dir.to_path_buf()))?;
     for row in &summary {
@@ -95,7 +95,7 @@ pub fn read_metrics(dir: &Path) -> Result<Metrics, ReadError> {
             }
         }
     }
-    let stations_path = dir.join("stations.csv");
+    let stations_path = dir.join(names::STATIONS);
     for row in read_table(&stations_path)?.unwrap_or_default() {
         let name = row.get("station").cloned().unwrap_or_default();
         for col in &STATIONS_HEADER[1..] {
@@ -104,7 +104,7 @@ pub fn read_metrics(dir: &Path) -> Result<Metrics, ReadError> {
             }
         }
     }
-    let cache_path = dir.join("cache.csv");
+    let cache_path = dir.join(names::CACHE);
     for row in read_table(&cache_path)?.unwrap_or_default() {
         for col in &CACHE_HEADER[1..] {
             if let Some(v) = row.get(*col) {
@@ -112,7 +112,7 @@ pub fn read_metrics(dir: &Path) -> Result<Metrics, ReadError> {
             }
         }
     }
-    let business_path = dir.join("business.csv");
+    let business_path = dir.join(names::BUSINESS);
     for row in read_table(&business_path)?.unwrap_or_default() {
         if let (Some(k), Some(v)) = (row.get("metric"), row.get("value")) {
             put(&mut m, &business_path, format!("business.{k}"), v)?;
@@ -148,7 +148,7 @@ pub fn read_distributions(dir: &Path) -> Result<Vec<(String, Vec<hgrm::Row>)>, R
     }
     let rank = |n: &str| match Action::from_name(n) {
         Some(a) => a.index(),
-        None if n == super::ALL => N_ACTIONS,
+        None if n == crate::contract::names::ALL => N_ACTIONS,
         None => N_ACTIONS + 1,
     };
     out.sort_by(|a, b| (rank(&a.0), &a.0).cmp(&(rank(&b.0), &b.0)));

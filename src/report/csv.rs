@@ -7,85 +7,8 @@
 use super::atomic::ReportFile;
 use super::{CacheRow, ErrorRow, StationRow, SummaryRow};
 use crate::contract::action::Action;
+use crate::contract::names::*;
 use crate::metrics::series::SeriesRow;
-
-/// The metric columns of `summary.csv`, after `operation`.
-pub const SUMMARY_METRICS: [&str; 11] = [
-    "count",
-    "errors",
-    "error_rate",
-    "throughput_per_s",
-    "mean_ms",
-    "p50_ms",
-    "p90_ms",
-    "p95_ms",
-    "p99_ms",
-    "p999_ms",
-    "max_ms",
-];
-
-/// The confidence-interval columns of `summary.csv`: half-widths of the 95%
-/// interval over replications, empty for a single run.
-pub const SUMMARY_CI: [&str; 6] = [
-    "mean_ms_ci95",
-    "p50_ms_ci95",
-    "p95_ms_ci95",
-    "p99_ms_ci95",
-    "throughput_per_s_ci95",
-    "error_rate_ci95",
-];
-
-/// Header of `summary.csv`.
-pub fn summary_header() -> Vec<&'static str> {
-    std::iter::once("operation")
-        .chain(SUMMARY_METRICS)
-        .chain(SUMMARY_CI)
-        .collect()
-}
-
-/// Header of `stations.csv`.
-pub const STATIONS_HEADER: [&str; 10] = [
-    "station",
-    "workers",
-    "served",
-    "rejected",
-    "timed_out",
-    "utilization",
-    "mean_wait_ms",
-    "p99_wait_ms",
-    "mean_queue_len",
-    "max_queue_len",
-];
-
-/// Header of `cache.csv`.
-pub const CACHE_HEADER: [&str; 7] = [
-    "cache",
-    "lookups",
-    "hits",
-    "misses",
-    "hit_rate",
-    "evictions",
-    "expirations",
-];
-
-/// Header of `errors.csv`.
-pub const ERRORS_HEADER: [&str; 3] = ["operation", "kind", "count"];
-
-/// Header of `timeseries.csv` (`p95_ms` added after the contract's columns).
-pub const SERIES_HEADER: [&str; 9] = [
-    "t_s",
-    "operation",
-    "count",
-    "errors",
-    "mean_ms",
-    "p50_ms",
-    "p99_ms",
-    "cache_hit_rate",
-    "p95_ms",
-];
-
-/// Header of `thresholds.csv`.
-pub const THRESHOLDS_HEADER: [&str; 4] = ["threshold", "expected", "actual", "pass"];
 
 /// Milliseconds: 3 decimals.
 pub fn f3(v: f64) -> String {
@@ -213,7 +136,7 @@ pub fn series(rows: &[SeriesRow]) -> Vec<u8> {
                 f3(r.t_s),
                 Action::ALL
                     .get(r.op)
-                    .map_or(super::ALL, |a| a.name())
+                    .map_or(crate::contract::names::ALL, |a| a.name())
                     .to_owned(),
                 r.count.to_string(),
                 r.errors.to_string(),
@@ -242,12 +165,6 @@ pub fn threshold_fields(r: &super::thresholds::Verdict) -> [String; 4] {
 pub fn thresholds(rows: &[super::thresholds::Verdict]) -> Vec<u8> {
     render(THRESHOLDS_HEADER, rows.iter().map(threshold_fields))
 }
-
-/// Header of `business.csv`.
-pub const BUSINESS_HEADER: [&str; 2] = ["metric", "value"];
-
-/// Header of `invariants.csv` (`name` added after the contract's columns).
-pub const INVARIANTS_HEADER: [&str; 4] = ["invariant", "checked", "violations", "name"];
 
 /// A business value: integers without decimals, others with 6.
 pub fn business_value(v: f64) -> String {
@@ -282,9 +199,6 @@ pub fn invariant_fields(r: &crate::contract::business::InvariantResult) -> [Stri
 pub fn invariants(rows: &[crate::contract::business::InvariantResult]) -> Vec<u8> {
     render(INVARIANTS_HEADER, rows.iter().map(invariant_fields))
 }
-
-/// Header of `gauges.csv`.
-pub const GAUGES_HEADER: [&str; 3] = ["t_s", "gauge", "value"];
 
 /// `gauges.csv`.
 pub fn gauges(rows: &[crate::metrics::gauges::GaugeRow]) -> Vec<u8> {

@@ -29,7 +29,8 @@ use std::fmt::Write;
 use page::{Tone, badge, esc, figure, latency, percent, section, thousands, tile};
 use timeline::Timeline;
 
-use super::{ALL, Report};
+use super::Report;
+use crate::contract::names::ALL;
 
 /// The HTML report of `r`.
 pub fn render(r: &Report) -> String {

@@ -6,8 +6,9 @@
 //! left in station queues (I12), the cache bounds (I13) and the metric
 //! accounting (I14), and orders the rows by invariant number.
 
-use super::{ALL, ErrorRow, SummaryRow};
+use super::{ErrorRow, SummaryRow};
 use crate::contract::business::InvariantResult;
+use crate::contract::names::ALL;
 use crate::metrics::result::RunResult;
 
 fn row(id: &str, name: &str, checked: u64, violations: Vec<String>) -> InvariantResult {

@@ -11,6 +11,7 @@
 //! and `thresholds`, and re-exported here.
 
 use crate::contract::action::{Action, N_ACTIONS};
+use crate::contract::names;
 use crate::contract::route::Step;
 use crate::kernel::dist::Dist;
 use crate::kernel::time::SimDuration;
@@ -20,13 +21,11 @@ mod load;
 mod shop_setup;
 mod thresholds;
 
-pub use backend::{
-    CacheSpec, DEFAULT_CACHE_CAPACITY, Fault, FaultKind, RouteEdit, StationGroup, StationSpec,
-};
+pub use backend::{CacheSpec, DEFAULT_CACHE_CAPACITY, Fault, RouteEdit, StationGroup, StationSpec};
 pub use load::{Behavior, Choice, Load, Next};
 pub use shop_setup::{
     AdminSpec, Catalog, Coupon, CouponValue, Customers, DEFAULT_CATEGORIES, DEFAULT_PRODUCTS,
-    DEFAULT_ZIPF_EXPONENT, Doorbusters, Method, MethodKind, Payments, Popularity, ShopSpec,
+    DEFAULT_ZIPF_EXPONENT, Doorbusters, Method, MethodKind, Payments, ShopSpec,
 };
 pub use thresholds::{Cmp, Threshold};
 
@@ -121,6 +120,28 @@ impl Scenario {
             }
         }
         used
+    }
+
+    /// Every metric name a run of this scenario reports, as thresholds and
+    /// `compare` address them (see [`names::metric_names`]).
+    pub fn metric_names(&self) -> Vec<String> {
+        let used = self.used_stations();
+        let stations = self
+            .stations
+            .iter()
+            .zip(used)
+            .filter(|(_, u)| *u)
+            .map(|(s, _)| s.name.as_str());
+        let business = names::business::names(
+            self.catalog.doorbusters.count > 0,
+            self.coupons.iter().map(|c| c.code.as_str()),
+        );
+        names::metric_names(
+            self.reachable_actions().map(|a| a.name()),
+            self.cache.enabled,
+            stations,
+            business.into_iter(),
+        )
     }
 
     /// Operations that happen in a run, in report order: actions some

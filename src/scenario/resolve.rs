@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 use super::file::*;
 use super::model::*;
 use crate::contract::action::{Action, LEAVE};
+use crate::contract::fault::FaultKind;
 use crate::kernel::dist::Dist;
+use crate::kernel::popularity::Popularity;
 use crate::kernel::time::SimDuration;
 
 fn dur(d: SimDuration) -> String {

@@ -13,11 +13,13 @@ use std::collections::BTreeMap;
 
 use super::file::*;
 use super::model::*;
+use crate::backend::cache::Policy;
 use crate::contract::action::{Action, LEAVE, N_ACTIONS};
+use crate::contract::fault::FaultKind;
 use crate::contract::route::{Step, builtin_stations, default_route};
 use crate::kernel::dist::Dist;
+use crate::kernel::popularity::Popularity;
 use crate::kernel::time::{NANOS_PER_S, SimDuration};
-use crate::shop::cache::Policy;
 
 mod backend;
 mod head;
@@ -327,11 +329,7 @@ pub fn validate(file: &ScenarioFile, default_name: &str) -> Result<Scenario, Vec
         faults,
         thresholds: Vec::new(),
     };
-    scenario.thresholds = thresholds(
-        &mut c,
-        &file.thresholds,
-        &crate::report::metric_names(&scenario),
-    );
+    scenario.thresholds = thresholds(&mut c, &file.thresholds, &scenario.metric_names());
     if c.issues.is_empty() {
         Ok(scenario)
     } else {

@@ -1,5 +1,6 @@
 //! One integration-test binary that drives the real `ecsim`.
 
+mod architecture;
 mod cli;
 mod html;
 mod scenario_errors;

@@ -2,6 +2,7 @@
 //! business's own tally at the end of the run.
 
 use super::*;
+use crate::contract::names::business as metric;
 
 impl ShopBusiness {
     pub(super) fn metrics(&self) -> Vec<BusinessMetric> {
@@ -18,25 +19,31 @@ impl ShopBusiness {
         let revenue = c.revenue_cents as f64 / 100.0;
         let mut m = vec![
             BusinessMetric::sum(
-                "registrations",
+                metric::REGISTRATIONS,
                 (c.registrations - self.tally.registrations_at_start) as f64,
             ),
-            BusinessMetric::sum("logins", (c.logins - self.tally.logins_at_start) as f64),
-            BusinessMetric::sum("new_visitors", self.tally.new_visitors.load(Relaxed) as f64),
-            BusinessMetric::sum("orders_placed", orders),
-            BusinessMetric::sum("orders_paid", paid_like),
             BusinessMetric::sum(
-                "orders_awaiting_payment",
+                metric::LOGINS,
+                (c.logins - self.tally.logins_at_start) as f64,
+            ),
+            BusinessMetric::sum(
+                metric::NEW_VISITORS,
+                self.tally.new_visitors.load(Relaxed) as f64,
+            ),
+            BusinessMetric::sum(metric::ORDERS_PLACED, orders),
+            BusinessMetric::sum(metric::ORDERS_PAID, paid_like),
+            BusinessMetric::sum(
+                metric::ORDERS_AWAITING_PAYMENT,
                 status(OrderStatus::AwaitingPayment),
             ),
-            BusinessMetric::sum("orders_shipped", status(OrderStatus::Shipped)),
-            BusinessMetric::sum("orders_delivered", status(OrderStatus::Delivered)),
-            BusinessMetric::sum("orders_cancelled", status(OrderStatus::Cancelled)),
-            BusinessMetric::sum("orders_refunded", status(OrderStatus::Refunded)),
-            BusinessMetric::sum("checkouts_failed", c.checkouts_failed as f64),
-            BusinessMetric::sum("revenue", revenue),
+            BusinessMetric::sum(metric::ORDERS_SHIPPED, status(OrderStatus::Shipped)),
+            BusinessMetric::sum(metric::ORDERS_DELIVERED, status(OrderStatus::Delivered)),
+            BusinessMetric::sum(metric::ORDERS_CANCELLED, status(OrderStatus::Cancelled)),
+            BusinessMetric::sum(metric::ORDERS_REFUNDED, status(OrderStatus::Refunded)),
+            BusinessMetric::sum(metric::CHECKOUTS_FAILED, c.checkouts_failed as f64),
+            BusinessMetric::sum(metric::REVENUE, revenue),
             BusinessMetric::mean(
-                "average_order_value",
+                metric::AVERAGE_ORDER_VALUE,
                 if paid_like > 0.0 {
                     revenue / paid_like
                 } else {
@@ -45,7 +52,7 @@ impl ShopBusiness {
             ),
             // Over every session of the run, warmup included, like orders.
             BusinessMetric::mean(
-                "conversion_rate",
+                metric::CONVERSION_RATE,
                 if self.tally.sessions.load(Relaxed) > 0 {
                     orders / self.tally.sessions.load(Relaxed) as f64
                 } else {
@@ -53,12 +60,15 @@ impl ShopBusiness {
                 },
             ),
             BusinessMetric::sum(
-                "sessions_with_cart",
+                metric::SESSIONS_WITH_CART,
                 self.tally.sessions_with_cart.load(Relaxed) as f64,
             ),
-            BusinessMetric::sum("carts_abandoned", self.tally.abandoned.load(Relaxed) as f64),
+            BusinessMetric::sum(
+                metric::CARTS_ABANDONED,
+                self.tally.abandoned.load(Relaxed) as f64,
+            ),
             BusinessMetric::mean(
-                "cart_abandonment",
+                metric::CART_ABANDONMENT,
                 if self.tally.sessions_with_cart.load(Relaxed) > 0 {
                     self.tally.abandoned.load(Relaxed) as f64
                         / self.tally.sessions_with_cart.load(Relaxed) as f64
@@ -68,7 +78,10 @@ impl ShopBusiness {
             ),
         ];
         let sold_out = self.shop.sold_out();
-        m.push(BusinessMetric::sum("skus_sold_out", sold_out.len() as f64));
+        m.push(BusinessMetric::sum(
+            metric::SKUS_SOLD_OUT,
+            sold_out.len() as f64,
+        ));
         if self.doorbusters > 0 {
             let doors: Vec<u64> = sold_out
                 .iter()
@@ -76,87 +89,44 @@ impl ShopBusiness {
                 .map(|(_, t)| *t)
                 .collect();
             m.push(BusinessMetric::sum(
-                "doorbusters_sold_out",
+                metric::DOORBUSTERS_SOLD_OUT,
                 doors.len() as f64,
             ));
             if let Some(first) = doors.iter().min() {
                 m.push(BusinessMetric::mean(
-                    "first_doorbuster_sold_out_s",
+                    metric::FIRST_DOORBUSTER_SOLD_OUT_S,
                     *first as f64 / 1e9,
                 ));
             }
         }
         let redemptions = self.shop.coupon_redemptions();
         let total: u32 = redemptions.iter().map(|r| r.1).sum();
-        m.push(BusinessMetric::sum("coupon_redemptions", total as f64));
+        m.push(BusinessMetric::sum(
+            metric::COUPON_REDEMPTIONS,
+            total as f64,
+        ));
         // One row per scenario coupon, in file order (admin-created coupons
         // count in the total only, so the rows are known before the run).
         for code in &self.coupon_codes {
             let n = redemptions.iter().find(|r| &r.0 == code).map_or(0, |r| r.1);
             m.push(BusinessMetric::sum(
-                format!("coupon_redemptions.{code}"),
+                metric::coupon_redemptions(code),
                 n as f64,
             ));
         }
         m.extend([
-            BusinessMetric::sum("payment_declines", c.payments.declines as f64),
-            BusinessMetric::sum("gateway_timeouts", c.payments.gateway_timeouts as f64),
+            BusinessMetric::sum(metric::PAYMENT_DECLINES, c.payments.declines as f64),
+            BusinessMetric::sum(metric::GATEWAY_TIMEOUTS, c.payments.gateway_timeouts as f64),
             BusinessMetric::sum(
-                "payment_retries",
+                metric::PAYMENT_RETRIES,
                 self.tally.payment_retries.load(Relaxed) as f64,
             ),
-            BusinessMetric::sum("idempotent_replays", c.payments.idempotent_replays as f64),
-            BusinessMetric::sum("refunded", c.payments.refunded_cents as f64 / 100.0),
+            BusinessMetric::sum(
+                metric::IDEMPOTENT_REPLAYS,
+                c.payments.idempotent_replays as f64,
+            ),
+            BusinessMetric::sum(metric::REFUNDED, c.payments.refunded_cents as f64 / 100.0),
         ]);
         m
     }
-}
-
-/// The business metric names a run of `sc` reports (after `sessions`).
-pub fn metric_names(sc: &Scenario) -> Vec<String> {
-    let mut n: Vec<String> = [
-        "registrations",
-        "logins",
-        "new_visitors",
-        "orders_placed",
-        "orders_paid",
-        "orders_awaiting_payment",
-        "orders_shipped",
-        "orders_delivered",
-        "orders_cancelled",
-        "orders_refunded",
-        "checkouts_failed",
-        "revenue",
-        "average_order_value",
-        "conversion_rate",
-        "sessions_with_cart",
-        "carts_abandoned",
-        "cart_abandonment",
-        "skus_sold_out",
-    ]
-    .map(String::from)
-    .to_vec();
-    if sc.catalog.doorbusters.count > 0 {
-        n.extend([
-            "doorbusters_sold_out".to_owned(),
-            "first_doorbuster_sold_out_s".to_owned(),
-        ]);
-    }
-    n.push("coupon_redemptions".into());
-    n.extend(
-        sc.coupons
-            .iter()
-            .map(|c| format!("coupon_redemptions.{}", c.code)),
-    );
-    n.extend(
-        [
-            "payment_declines",
-            "gateway_timeouts",
-            "payment_retries",
-            "idempotent_replays",
-            "refunded",
-        ]
-        .map(String::from),
-    );
-    n
 }

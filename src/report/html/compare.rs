@@ -18,8 +18,9 @@ use super::page::{self, Tone, badge, esc, figure, section};
 use super::tables::{Cell, Row, table};
 use super::timeline::{distribution_chart, distribution_points};
 use crate::contract::action::Action;
+use crate::contract::names::ALL;
 use crate::report::compare::{Comparison, FailIf, Regression, num, pct, sig, signed};
-use crate::report::{ALL, hgrm};
+use crate::report::hgrm;
 
 /// One side of the comparison.
 pub struct Side<'a> {

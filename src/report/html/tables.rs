@@ -11,6 +11,7 @@
 use std::fmt::Write;
 
 use super::page::esc;
+use crate::contract::names;
 use crate::report::csv;
 use crate::report::{Report, thresholds::Verdict};
 
@@ -137,14 +138,14 @@ fn plain<const N: usize>(fields: [String; N]) -> Vec<Cell> {
 
 /// `summary.csv`.
 pub fn summary(r: &Report) -> String {
-    let header = csv::summary_header();
+    let header = names::summary_header();
     let with_ci = r.summary.iter().any(|s| s.ci95.is_some());
     let keep = if with_ci {
         header.len()
     } else {
-        1 + csv::SUMMARY_METRICS.len()
+        1 + names::SUMMARY_METRICS.len()
     };
-    let rate_col = 1 + csv::SUMMARY_METRICS
+    let rate_col = 1 + names::SUMMARY_METRICS
         .iter()
         .position(|c| *c == "error_rate")
         .unwrap_or(0);
@@ -162,7 +163,7 @@ pub fn summary(r: &Report) -> String {
             {
                 *c = Cell::bar(c.text.clone(), s.error_rate, true);
             }
-            let class = (s.operation == crate::report::ALL).then_some("all");
+            let class = (s.operation == crate::contract::names::ALL).then_some("all");
             (cells, class)
         })
         .collect();
@@ -189,7 +190,7 @@ pub fn stations(r: &Report) -> String {
         "t-stations",
         "Stations",
         "utilization = busy worker-time / available; waits in ms; stations.csv",
-        &csv::STATIONS_HEADER,
+        &names::STATIONS_HEADER,
         &rows,
     )
 }
@@ -208,7 +209,13 @@ pub fn cache(r: &Report) -> String {
             (cells, None)
         })
         .collect();
-    table("t-cache", "Cache", "cache.csv", &csv::CACHE_HEADER, &rows)
+    table(
+        "t-cache",
+        "Cache",
+        names::CACHE,
+        &names::CACHE_HEADER,
+        &rows,
+    )
 }
 
 /// `errors.csv`.
@@ -225,7 +232,7 @@ pub fn errors(r: &Report) -> String {
         "t-errors",
         "Errors",
         "by operation and kind; errors.csv",
-        &csv::ERRORS_HEADER,
+        &names::ERRORS_HEADER,
         &rows,
     )
 }
@@ -243,15 +250,15 @@ pub fn business(r: &Report) -> String {
     let mut s = table(
         "t-business",
         "Business",
-        "business.csv",
-        &csv::BUSINESS_HEADER,
+        names::BUSINESS,
+        &names::BUSINESS_HEADER,
         a,
     );
     s.push_str(&table(
         "t-business-2",
         "Business, continued",
         "revenue in currency units",
-        &csv::BUSINESS_HEADER,
+        &names::BUSINESS_HEADER,
         b,
     ));
     s
@@ -277,7 +284,7 @@ pub fn thresholds(r: &Report) -> String {
         "t-thresholds",
         "Thresholds",
         "[thresholds] of the scenario; thresholds.csv",
-        &csv::THRESHOLDS_HEADER,
+        &names::THRESHOLDS_HEADER,
         &threshold_rows(&r.thresholds),
     )
 }
@@ -298,7 +305,7 @@ pub fn invariants(r: &Report) -> String {
         "t-invariants",
         "Invariants",
         "checked at the end of the run (INVARIANTS.md); invariants.csv",
-        &csv::INVARIANTS_HEADER,
+        &names::INVARIANTS_HEADER,
         &rows,
     );
     for i in r.invariants.iter().filter(|i| !i.violations.is_empty()) {

@@ -138,7 +138,7 @@ fn the_page_is_self_contained() {
     for href in html.split("href=\"").skip(1) {
         let target = &href[..href.find('"').expect("quoted")];
         assert!(
-            target.starts_with('#') || crate::report::is_report_file(target),
+            target.starts_with('#') || crate::contract::names::is_report_file(target),
             "{target}"
         );
     }
@@ -169,7 +169,7 @@ fn every_chart_is_there() {
         .summary
         .iter()
         .map(|s| s.operation.as_str())
-        .filter(|o| *o != crate::report::ALL)
+        .filter(|o| *o != crate::contract::names::ALL)
         .collect();
     for op in &ops {
         let at = html

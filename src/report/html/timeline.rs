@@ -13,8 +13,9 @@ use std::collections::BTreeMap;
 
 use super::charts::{Axis, Band, Chart, HALF, Line, Points, Rgb, WIDE, nth, op_color, tint};
 use crate::contract::action::{Action, N_ACTIONS};
+use crate::contract::names::ALL;
 use crate::metrics::series::SeriesRow;
-use crate::report::{ALL, Report, hgrm};
+use crate::report::{Report, hgrm};
 
 /// Interval starts, lengths and the time unit of a report's charts.
 pub struct Timeline<'a> {

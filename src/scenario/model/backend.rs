@@ -7,7 +7,8 @@
 //! [`Scenario::groups`](super::Scenario::groups); validation
 //! (`validate/backend.rs`) checked every one.
 
-use crate::shop::cache::Policy;
+use crate::backend::cache::Policy;
+use crate::contract::fault::FaultKind;
 use crate::kernel::dist::Dist;
 use crate::kernel::time::SimDuration;
 
@@ -75,31 +76,4 @@ pub struct Fault {
     pub lasts: Option<SimDuration>,
     /// What happens.
     pub kind: FaultKind,
-}
-
-/// What a fault does.
-#[derive(Clone, Debug, PartialEq)]
-pub enum FaultKind {
-    /// Service times at a station group are multiplied by `factor`.
-    Slow {
-        /// Station group index.
-        group: u16,
-        /// Multiplier, > 0.
-        factor: f64,
-    },
-    /// A station group is out: requests fail at once, or (`hang`) wait in
-    /// its queue until it returns or they time out.
-    Outage {
-        /// Station group index.
-        group: u16,
-        /// Queue instead of failing fast.
-        hang: bool,
-    },
-    /// The cache loses every entry.
-    CacheFlush,
-    /// Every payment method declines with this probability.
-    PaymentDeclines {
-        /// Decline probability in [0, 1].
-        rate: f64,
-    },
 }

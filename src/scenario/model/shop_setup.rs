@@ -6,6 +6,7 @@
 
 use crate::contract::action::Action;
 use crate::kernel::dist::Dist;
+use crate::kernel::popularity::Popularity;
 use crate::kernel::time::SimDuration;
 
 /// Default catalog size.
@@ -15,18 +16,6 @@ pub const DEFAULT_CATEGORIES: u32 = 20;
 /// Default Zipf exponent of product popularity.
 pub const DEFAULT_ZIPF_EXPONENT: f64 = 1.0;
 
-/// Product popularity by rank.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Popularity {
-    /// P(rank i) proportional to 1 / i^exponent.
-    Zipf {
-        /// Exponent, >= 0 (default [`DEFAULT_ZIPF_EXPONENT`]).
-        exponent: f64,
-    },
-    /// Every product equally likely.
-    Uniform,
-}
-
 /// `[catalog]`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Catalog {
@@ -34,7 +23,7 @@ pub struct Catalog {
     pub products: u32,
     /// Number of categories (default [`DEFAULT_CATEGORIES`]).
     pub categories: u32,
-    /// Popularity (default Zipf with exponent 1).
+    /// Popularity (default Zipf with exponent [`DEFAULT_ZIPF_EXPONENT`]).
     pub popularity: Popularity,
     /// Unit prices in currency units (default lognormal, median 25, sigma
     /// 0.8).

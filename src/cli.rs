@@ -3,6 +3,7 @@
 //! to an exit code; `main.rs` just parses and calls [`dispatch`].
 
 pub mod compare;
+mod error;
 pub mod progress;
 pub mod run;
 pub mod sweep;
@@ -12,6 +13,8 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+
+pub use error::Error;
 
 /// ecsim: what happens to your shop's backend when this crowd shows up?
 #[derive(Debug, Parser)]
@@ -237,8 +240,8 @@ pub struct CompareArgs {
     pub html: Option<PathBuf>,
 }
 
-/// Runs the parsed command and returns the process exit code.
-pub fn dispatch(cli: Cli) -> u8 {
+/// Runs the parsed command; its error says the exit code.
+pub fn dispatch(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Command::Run(args) => run::run(&args),
         Command::Stress(mut args) => {

@@ -13,6 +13,7 @@ pub mod csv;
 pub mod hgrm;
 pub mod html;
 pub mod invariants;
+mod rows;
 pub mod sweep;
 pub mod thresholds;
 
@@ -23,133 +24,12 @@ use hdrhistogram::Histogram;
 use crate::contract::ErrorKind;
 use crate::contract::action::Action;
 use crate::contract::business::InvariantResult;
+use crate::contract::names::{self, ALL};
 use crate::metrics::result::RunResult;
 use crate::metrics::series::SeriesRow;
 use crate::metrics::{OpStats, stats};
 use crate::scenario::Scenario;
-
-/// The name of the all-operations row.
-pub const ALL: &str = "ALL";
-
-/// A row of `summary.csv`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SummaryRow {
-    /// Operation name or `ALL`.
-    pub operation: String,
-    /// Completed requests.
-    pub count: u64,
-    /// Failed requests.
-    pub errors: u64,
-    /// errors / count.
-    pub error_rate: f64,
-    /// count / measured seconds.
-    pub throughput_per_s: f64,
-    /// Mean latency.
-    pub mean_ms: f64,
-    /// Percentiles and maximum of latency.
-    pub p50_ms: f64,
-    /// 90th percentile.
-    pub p90_ms: f64,
-    /// 95th percentile.
-    pub p95_ms: f64,
-    /// 99th percentile.
-    pub p99_ms: f64,
-    /// 99.9th percentile.
-    pub p999_ms: f64,
-    /// Maximum.
-    pub max_ms: f64,
-    /// With replications: 95% CI half-widths of mean, p50, p95, p99,
-    /// throughput and error rate (the [`csv::SUMMARY_CI`] columns).
-    pub ci95: Option<[f64; 6]>,
-}
-
-/// A row of `stations.csv`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct StationRow {
-    /// Station instance name.
-    pub station: String,
-    /// Workers.
-    pub workers: u32,
-    /// Requests that started service.
-    pub served: u64,
-    /// Requests turned away (queue full).
-    pub rejected: u64,
-    /// Requests that gave up waiting.
-    pub timed_out: u64,
-    /// Busy worker-time over available worker-time.
-    pub utilization: f64,
-    /// Mean wait of served and timed-out requests.
-    pub mean_wait_ms: f64,
-    /// 99th percentile of that wait.
-    pub p99_wait_ms: f64,
-    /// Time-average number waiting.
-    pub mean_queue_len: f64,
-    /// Most waiting at once.
-    pub max_queue_len: u32,
-}
-
-/// A row of `cache.csv`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct CacheRow {
-    /// Cache name.
-    pub cache: String,
-    /// Lookups.
-    pub lookups: u64,
-    /// Hits.
-    pub hits: u64,
-    /// Misses.
-    pub misses: u64,
-    /// hits / lookups.
-    pub hit_rate: f64,
-    /// Entries evicted for room.
-    pub evictions: u64,
-    /// Entries found expired.
-    pub expirations: u64,
-}
-
-/// A row of `errors.csv`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ErrorRow {
-    /// Operation name.
-    pub operation: String,
-    /// Error kind label.
-    pub kind: String,
-    /// How many.
-    pub count: u64,
-}
-
-/// Facts about the run itself, for `run.json` and the console.
-#[derive(Clone, Debug, PartialEq)]
-pub struct RunInfo {
-    /// Scenario name.
-    pub scenario: String,
-    /// Scenario description (may be empty).
-    pub description: String,
-    /// Arrivals stop after this many seconds of virtual time.
-    pub duration_s: f64,
-    /// Seconds at the start excluded from every statistic.
-    pub warmup_s: f64,
-    /// Length of a time-series interval, seconds.
-    pub report_interval_s: f64,
-    /// Seed used.
-    pub seed: u64,
-    /// `virtual` or `wall`.
-    pub clock: String,
-    /// True when the run was interrupted and the report is partial.
-    pub partial: bool,
-    /// Events processed.
-    pub events: u64,
-    /// Virtual time at the end, seconds.
-    pub sim_end_s: f64,
-    /// Wall-clock seconds the run took.
-    pub elapsed_s: f64,
-    /// Sessions started in the measured window.
-    pub sessions: u64,
-    /// Replications merged into the report.
-    pub replications: u32,
-    /// Wall-clock facts (lag, contention) of a wall or stress run.
-    pub wall: Option<crate::metrics::result::WallFacts>,
-}
+pub use rows::{CacheRow, ErrorRow, RunInfo, StationRow, SummaryRow};
 
 /// Everything a report holds.
 #[derive(Clone, Debug)]
@@ -178,87 +58,6 @@ pub struct Report {
     pub invariants: Vec<InvariantResult>,
     /// `thresholds.csv` (empty when the scenario has none).
     pub thresholds: Vec<thresholds::Verdict>,
-}
-
-impl SummaryRow {
-    /// The numeric columns, in `summary.csv` order after `operation`.
-    pub fn values(&self) -> [f64; 11] {
-        [
-            self.count as f64,
-            self.errors as f64,
-            self.error_rate,
-            self.throughput_per_s,
-            self.mean_ms,
-            self.p50_ms,
-            self.p90_ms,
-            self.p95_ms,
-            self.p99_ms,
-            self.p999_ms,
-            self.max_ms,
-        ]
-    }
-}
-
-impl StationRow {
-    /// The numeric columns, in `stations.csv` order after `station`.
-    pub fn values(&self) -> [f64; 9] {
-        [
-            self.workers as f64,
-            self.served as f64,
-            self.rejected as f64,
-            self.timed_out as f64,
-            self.utilization,
-            self.mean_wait_ms,
-            self.p99_wait_ms,
-            self.mean_queue_len,
-            self.max_queue_len as f64,
-        ]
-    }
-}
-
-impl CacheRow {
-    /// The numeric columns, in `cache.csv` order after `cache`.
-    pub fn values(&self) -> [f64; 6] {
-        [
-            self.lookups as f64,
-            self.hits as f64,
-            self.misses as f64,
-            self.hit_rate,
-            self.evictions as f64,
-            self.expirations as f64,
-        ]
-    }
-}
-
-/// Every metric name a run of `sc` reports, as thresholds and `compare`
-/// address them: `OPERATION.COLUMN` (and `ALL.COLUMN`) of summary.csv,
-/// `cache.COLUMN`, `stations.NAME.COLUMN`.
-pub fn metric_names(sc: &Scenario) -> Vec<String> {
-    let mut names = Vec::new();
-    let ops = sc.reachable_actions().map(|a| a.name()).chain([ALL]);
-    for op in ops {
-        for col in &csv::SUMMARY_METRICS {
-            names.push(format!("{op}.{col}"));
-        }
-    }
-    if sc.cache.enabled {
-        for col in &csv::CACHE_HEADER[1..] {
-            names.push(format!("cache.{col}"));
-        }
-    }
-    let used = sc.used_stations();
-    for (st, _) in sc.stations.iter().zip(used).filter(|(_, u)| *u) {
-        for col in &csv::STATIONS_HEADER[1..] {
-            names.push(format!("stations.{}.{col}", st.name));
-        }
-    }
-    names.push("business.sessions".to_owned());
-    names.extend(
-        crate::model::shopper::metric_names(sc)
-            .into_iter()
-            .map(|n| format!("business.{n}")),
-    );
-    names
 }
 
 fn ms(ns: u64) -> f64 {
@@ -450,21 +249,21 @@ impl Report {
         report
     }
 
-    /// Every metric of the report by name (see [`metric_names`]).
+    /// Every metric of the report by name (see [`Scenario::metric_names`]).
     pub fn metrics(&self) -> BTreeMap<String, f64> {
         let mut m = BTreeMap::new();
         for r in &self.summary {
-            for (col, v) in csv::SUMMARY_METRICS.iter().zip(r.values()) {
+            for (col, v) in names::SUMMARY_METRICS.iter().zip(r.values()) {
                 m.insert(format!("{}.{col}", r.operation), v);
             }
         }
         for r in &self.cache {
-            for (col, v) in csv::CACHE_HEADER[1..].iter().zip(r.values()) {
+            for (col, v) in names::CACHE_HEADER[1..].iter().zip(r.values()) {
                 m.insert(format!("cache.{col}"), v);
             }
         }
         for r in &self.stations {
-            for (col, v) in csv::STATIONS_HEADER[1..].iter().zip(r.values()) {
+            for (col, v) in names::STATIONS_HEADER[1..].iter().zip(r.values()) {
                 m.insert(format!("stations.{}.{col}", r.station), v);
             }
         }
@@ -507,63 +306,41 @@ impl Report {
     /// The report's files, in a fixed order.
     pub fn files(&self) -> Vec<atomic::ReportFile> {
         let mut files = vec![
-            csv::file("summary.csv", csv::summary(&self.summary)),
-            csv::file("stations.csv", csv::stations(&self.stations)),
-            csv::file("cache.csv", csv::cache(&self.cache)),
-            csv::file("errors.csv", csv::errors(&self.errors)),
-            csv::file("business.csv", csv::business(&self.business)),
-            csv::file("invariants.csv", csv::invariants(&self.invariants)),
-            csv::file("timeseries.csv", csv::series(&self.series)),
-            csv::file("gauges.csv", csv::gauges(&self.gauges)),
+            csv::file(names::SUMMARY, csv::summary(&self.summary)),
+            csv::file(names::STATIONS, csv::stations(&self.stations)),
+            csv::file(names::CACHE, csv::cache(&self.cache)),
+            csv::file(names::ERRORS, csv::errors(&self.errors)),
+            csv::file(names::BUSINESS, csv::business(&self.business)),
+            csv::file(names::INVARIANTS, csv::invariants(&self.invariants)),
+            csv::file(names::TIMESERIES, csv::series(&self.series)),
+            csv::file(names::GAUGES, csv::gauges(&self.gauges)),
             atomic::ReportFile {
-                path: "scenario.resolved.toml".into(),
+                path: names::RESOLVED.into(),
                 bytes: self.resolved_toml.clone().into_bytes(),
             },
             atomic::ReportFile {
-                path: "run.json".into(),
+                path: names::RUN_JSON.into(),
                 bytes: run_json(&self.run).into_bytes(),
             },
             atomic::ReportFile {
-                path: "report.html".into(),
+                path: names::HTML.into(),
                 bytes: html::render(self).into_bytes(),
             },
         ];
         if !self.thresholds.is_empty() {
             files.push(csv::file(
-                "thresholds.csv",
+                names::THRESHOLDS,
                 csv::thresholds(&self.thresholds),
             ));
         }
         for (name, h) in &self.histograms {
             files.push(atomic::ReportFile {
-                path: format!("histograms/{name}.hgrm"),
+                path: names::histogram(name),
                 bytes: hgrm::render(h).into_bytes(),
             });
         }
         files
     }
-}
-
-/// Is `name` (relative to a report directory) a file ecsim writes there?
-/// Used to clear files of an earlier run that this run does not produce.
-pub fn is_report_file(name: &str) -> bool {
-    const KNOWN: [&str; 13] = [
-        "summary.csv",
-        "stations.csv",
-        "cache.csv",
-        "errors.csv",
-        "timeseries.csv",
-        "gauges.csv",
-        "business.csv",
-        "invariants.csv",
-        "thresholds.csv",
-        "scenario.resolved.toml",
-        "run.json",
-        "report.html",
-        "histograms/",
-    ];
-    KNOWN.contains(&name)
-        || (name.starts_with("histograms/") && (name.ends_with(".hgrm") || name == "histograms/"))
 }
 
 fn run_json(r: &RunInfo) -> String {
@@ -627,7 +404,7 @@ checkout = { leave = 1.0 }
         let runs = crate::runner::simulate(sc, 1, None, &|_, _| true).expect("the shop builds");
         let report = Report::build(sc, &runs, String::new(), 0.0);
         let reported: Vec<String> = report.metrics().into_keys().collect();
-        let mut named = metric_names(sc);
+        let mut named = sc.metric_names();
         named.sort();
         assert_eq!(reported, named);
         assert!(named.contains(&"checkout.p99_ms".to_string()));

@@ -17,6 +17,8 @@
 
 use std::fmt;
 
+use crate::contract::business::Invalidate;
+
 mod order;
 mod stats;
 #[cfg(test)]
@@ -306,5 +308,13 @@ impl Cache {
         for s in &mut self.slots {
             s.expires = u64::MAX;
         }
+    }
+}
+
+/// Admin operations drop the entries they changed through the contract's
+/// [`Invalidate`], without knowing the cache.
+impl Invalidate for Cache {
+    fn invalidate(&mut self, key: u32) {
+        Cache::invalidate(self, key);
     }
 }
