@@ -7,5 +7,6 @@ mod scenario_errors;
 mod shop_e2e;
 mod theory;
 mod tuning;
+mod two_clocks;
 mod util;
 mod wall;
