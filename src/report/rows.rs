@@ -31,7 +31,7 @@ pub struct SummaryRow {
     /// Maximum.
     pub max_ms: f64,
     /// With replications: 95% CI half-widths of mean, p50, p95, p99,
-    /// throughput and error rate (the [`names::SUMMARY_CI`] columns).
+    /// throughput and error rate (the [`SUMMARY_CI`](crate::contract::names::SUMMARY_CI) columns).
     pub ci95: Option<[f64; 6]>,
 }
 

@@ -148,3 +148,25 @@ pub fn erlang_c(c: u32, a: f64) -> f64 {
     let last = term * a / c as f64 * c as f64 / (c as f64 - a);
     last / (sum + last)
 }
+
+/// M/M/4 at utilization 0.6 with a one-second mean service: at time scale
+/// 0.01 a service sleeps 10 ms on average, well above the timer's
+/// millisecond.
+pub const MM4: &str = r#"
+[scenario]
+duration = "800s"
+warmup = "50s"
+report_interval = "50s"
+[load]
+type = "open"
+rate = 2.4
+[behavior]
+start = "view_product"
+[behavior.transitions]
+view_product = { leave = 1.0 }
+[cache]
+enabled = false
+[stations.catalog_db]
+workers = 4
+service_time = { dist = "exponential", mean = "1s" }
+"#;
