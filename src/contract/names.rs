@@ -44,15 +44,18 @@ pub const REPORT_FILES: [&str; 13] = [
     HTML, THRESHOLDS, HISTOGRAMS,
 ];
 
+/// The extension of a histogram file (HdrHistogram percentile text).
+pub const HGRM: &str = ".hgrm";
+
 /// The histogram file of `operation`.
 pub fn histogram(operation: &str) -> String {
-    format!("{HISTOGRAMS}{operation}.hgrm")
+    format!("{HISTOGRAMS}{operation}{HGRM}")
 }
 
 /// Is `name` (relative to a report directory) a file ecsim writes there?
 /// Used to clear files of an earlier run that this run does not produce.
 pub fn is_report_file(name: &str) -> bool {
-    REPORT_FILES.contains(&name) || (name.starts_with(HISTOGRAMS) && name.ends_with(".hgrm"))
+    REPORT_FILES.contains(&name) || (name.starts_with(HISTOGRAMS) && name.ends_with(HGRM))
 }
 
 /// Is `name` a file a sweep writes at the top of its directory?

@@ -125,7 +125,7 @@ pub fn read_metrics(dir: &Path) -> Result<Metrics, ReadError> {
 /// rows)` in action order, then `ALL`, then any other name. A report
 /// without a `histograms/` directory has none.
 pub fn read_distributions(dir: &Path) -> Result<Vec<(String, Vec<hgrm::Row>)>, ReadError> {
-    let hdir = dir.join("histograms");
+    let hdir = dir.join(names::HISTOGRAMS);
     let Ok(entries) = std::fs::read_dir(&hdir) else {
         return Ok(Vec::new());
     };
@@ -135,7 +135,7 @@ pub fn read_distributions(dir: &Path) -> Result<Vec<(String, Vec<hgrm::Row>)>, R
         let Some(name) = path
             .file_name()
             .and_then(|n| n.to_str())
-            .and_then(|n| n.strip_suffix(".hgrm"))
+            .and_then(|n| n.strip_suffix(names::HGRM))
         else {
             continue;
         };

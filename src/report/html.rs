@@ -30,7 +30,7 @@ use page::{Tone, badge, esc, figure, latency, percent, section, thousands, tile}
 use timeline::Timeline;
 
 use super::Report;
-use crate::contract::names::ALL;
+use crate::contract::names::{self, ALL};
 
 /// The HTML report of `r`.
 pub fn render(r: &Report) -> String {
@@ -356,19 +356,19 @@ fn operation_card(r: &Report, tl: &Timeline, s: &super::SummaryRow) -> String {
 
 fn footer(r: &Report) -> String {
     let mut files = vec![
-        "summary.csv",
-        "stations.csv",
-        "cache.csv",
-        "errors.csv",
-        "business.csv",
-        "invariants.csv",
-        "timeseries.csv",
-        "gauges.csv",
+        names::SUMMARY,
+        names::STATIONS,
+        names::CACHE,
+        names::ERRORS,
+        names::BUSINESS,
+        names::INVARIANTS,
+        names::TIMESERIES,
+        names::GAUGES,
     ];
     if !r.thresholds.is_empty() {
-        files.push("thresholds.csv");
+        files.push(names::THRESHOLDS);
     }
-    files.extend(["scenario.resolved.toml", "run.json"]);
+    files.extend([names::RESOLVED, names::RUN_JSON]);
     let links: Vec<String> = files
         .iter()
         .map(|f| format!("<a href=\"{f}\">{f}</a>"))
