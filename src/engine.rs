@@ -2,12 +2,15 @@
 //!
 //! One thread, one event queue ordered by `(time, sequence)`: events due at
 //! the same instant run in the order they were scheduled. Agents live in a
-//! slab (`Vec` indexed by `u32`, slots reused). The [`Model`] decides what
-//! every agent does; the engine only decides how it waits: at a station it
+//! slab (`Vec` indexed by `u32`, slots reused, and each slot's call arena
+//! with it). The [`Model`] decides what every agent does and says it as
+//! [`Command`]s; the engine only decides how to wait: at a station a call
 //! is served at once if a worker is free, else waits in FIFO order (or is
 //! rejected when the queue is full, or gives up after the station's
-//! timeout); a think time is an event in the queue. Each arrival stream of
-//! the model schedules its next arrival when one fires.
+//! timeout); a pool grants a permit the same way and keeps it until it is
+//! given back; a think time or a hedge's delay is an event in the queue.
+//! Each arrival stream of the model schedules its next arrival when one
+//! fires.
 //!
 //! Arrivals stop at the scenario's duration; everything in flight then runs
 //! to completion (the drain) and is counted. Statistics exclude requests
@@ -19,7 +22,7 @@ mod tests;
 
 use crate::backend::station::Station;
 use crate::contract::ErrorKind;
-use crate::contract::action::{Action, N_ACTIONS};
+use crate::contract::action::Action;
 use crate::contract::business::Business;
 use crate::kernel::dist::Sampler;
 use crate::kernel::queue::EventQueue;
@@ -30,8 +33,9 @@ use crate::metrics::result::RunResult;
 use crate::metrics::series::Series;
 use crate::model::arrivals::{Arrivals, closed_starts, fault_windows};
 use crate::model::world::Measured;
-use crate::model::{Agent, CatalogCache, Env, Flow, Model, Progress, Who};
+use crate::model::{Agent, CatalogCache, Command, Env, Model, Place, Progress, Who};
 use crate::scenario::Scenario;
+use crate::scenario::model::StationKind;
 
 /// Check the stop flag and report progress every this many events.
 const PROGRESS_EVERY: u64 = 1 << 16;
@@ -46,25 +50,29 @@ enum Event {
     UserStart { user: u32 },
     /// The agent in slot `agent` takes its next action.
     Act { agent: u32 },
-    /// `agent` finished service at `station`.
-    Done { agent: u32, station: u16 },
-    /// `agent`, waiting at `station` with `token`, gives up.
+    /// The call at `place` of `agent` finished service at `station` (or a
+    /// pool granted it a permit).
+    Done {
+        agent: u32,
+        place: Place,
+        station: u16,
+    },
+    /// The call at `place` of `agent`, waiting with `token`, gives up.
     GiveUp {
         agent: u32,
-        station: u16,
+        place: Place,
         token: u64,
+    },
+    /// A hedge's next copy is due at `place` of `agent` (join `token`).
+    Timer {
+        agent: u32,
+        place: Place,
+        token: u32,
     },
     /// Fault `index` opens (`start`) or closes.
     Fault { index: u16, start: bool },
     /// A report interval ends: sample the gauges.
     Tick,
-}
-
-/// An agent and, while it waits in a queue, the token of its entry.
-struct Slot<S> {
-    agent: Agent<S>,
-    /// Token of the queue entry the agent waits in; 0 when not waiting.
-    waiting: u64,
 }
 
 /// The engine's side of the model's [`Env`]: the time, the cache and the
@@ -74,6 +82,7 @@ struct Here<'a> {
     cache: &'a mut Option<CatalogCache>,
     ops: &'a mut [OpStats],
     series: &'a mut Series,
+    commands: &'a mut Vec<Command>,
 }
 
 impl Env for Here<'_> {
@@ -98,6 +107,11 @@ impl Env for Here<'_> {
     fn cache_lookup(&mut self, hit: bool) {
         self.series.cache_lookup(self.now, hit);
     }
+
+    #[inline]
+    fn command(&mut self, c: Command) {
+        self.commands.push(c);
+    }
 }
 
 /// Borrows the engine's [`Here`] beside its model and slab.
@@ -108,6 +122,7 @@ macro_rules! here {
             cache: &mut $e.cache,
             ops: &mut $e.ops,
             series: &mut $e.series,
+            commands: &mut $e.commands,
         }
     };
 }
@@ -118,7 +133,9 @@ pub struct Engine<B: Business> {
     model: Model<B>,
     now: SimTime,
     queue: EventQueue<Event>,
-    slots: Vec<Slot<B::Session>>,
+    slots: Vec<Agent<B::Session>>,
+    /// What the model asked for in its current call, done in order.
+    commands: Vec<Command>,
     free: Vec<u32>,
     active: usize,
     stations: Vec<Station>,
@@ -148,6 +165,7 @@ impl<B: Business> Engine<B> {
                     spec.service_time
                         .sampler()
                         .unwrap_or(Sampler::Constant(0.0)),
+                    spec.kind == StationKind::Pool,
                 )
             })
             .collect();
@@ -155,14 +173,15 @@ impl<B: Business> Engine<B> {
             now: SimTime::ZERO,
             queue: EventQueue::new(),
             slots: Vec::new(),
+            commands: Vec::new(),
             free: Vec::new(),
             active: 0,
             stations,
             cache: CatalogCache::new(sc),
             arrivals: Arrivals::new(sc),
             next_token: 1,
-            ops: (0..N_ACTIONS).map(|_| OpStats::default()).collect(),
-            series: Series::new(warmup, sc.report_interval),
+            ops: (0..sc.op_count()).map(|_| OpStats::default()).collect(),
+            series: Series::new(warmup, sc.report_interval, sc.op_count()),
             gauges: model.gauges(),
             events: 0,
             model,
@@ -198,16 +217,29 @@ impl<B: Business> Engine<B> {
                 Event::UserStart { user } => self.start_session(Who::Closed(user)),
                 Event::Act { agent } => {
                     let now = self.now;
-                    let a = &mut self.slots[agent as usize].agent;
-                    let flow = self.model.begin(a, now, here!(self));
-                    self.follow(agent, flow);
+                    let a = &mut self.slots[agent as usize];
+                    self.model.begin(a, now, here!(self));
+                    self.run_commands(agent);
                 }
-                Event::Done { agent, station } => self.on_done(agent, station),
+                Event::Done {
+                    agent,
+                    place,
+                    station,
+                } => self.on_done(agent, place, station),
                 Event::GiveUp {
                     agent,
-                    station,
+                    place,
                     token,
-                } => self.on_give_up(agent, station, token),
+                } => self.on_give_up(agent, place, token),
+                Event::Timer {
+                    agent,
+                    place,
+                    token,
+                } => {
+                    let a = &mut self.slots[agent as usize];
+                    self.model.timer(a, place, token, here!(self));
+                    self.run_commands(agent);
+                }
                 Event::Fault { index, start } => self.on_fault(index as usize, start),
                 Event::Tick => self.on_tick(),
             }
@@ -277,21 +309,22 @@ impl<B: Business> Engine<B> {
         }
         let agent = self.model.admin(op, now);
         let id = self.alloc(agent);
-        let a = &mut self.slots[id as usize].agent;
-        let flow = self.model.begin(a, now, here!(self));
-        self.follow(id, flow);
+        let a = &mut self.slots[id as usize];
+        self.model.begin(a, now, here!(self));
+        self.run_commands(id);
     }
 
-    fn alloc(&mut self, agent: Agent<B::Session>) -> u32 {
-        let slot = Slot { agent, waiting: 0 };
+    /// A slot for `agent`, reusing a free one (and its call arena).
+    fn alloc(&mut self, mut agent: Agent<B::Session>) -> u32 {
         self.active += 1;
         match self.free.pop() {
             Some(id) => {
-                self.slots[id as usize] = slot;
+                self.slots[id as usize].pass_arena(&mut agent);
+                self.slots[id as usize] = agent;
                 id
             }
             None => {
-                self.slots.push(slot);
+                self.slots.push(agent);
                 (self.slots.len() - 1) as u32
             }
         }
@@ -301,35 +334,49 @@ impl<B: Business> Engine<B> {
         let now = self.now;
         let agent = self.model.session(who, now, here!(self));
         let id = self.alloc(agent);
-        let a = &mut self.slots[id as usize].agent;
-        let flow = self.model.first(a, now, here!(self));
-        self.follow(id, flow);
+        let a = &mut self.slots[id as usize];
+        self.model.first(a, now, here!(self));
+        self.run_commands(id);
     }
 
-    /// Does what the model decided for agent `id`.
+    /// Does, in order, what the model asked for agent `id` (and whatever
+    /// doing it makes the model ask for next).
     #[inline]
-    fn follow(&mut self, id: u32, flow: Flow) {
-        match flow {
-            Flow::Visit(s) => self.arrive(id, s),
-            Flow::Think(d) => self.queue.schedule(self.now + d, Event::Act { agent: id }),
-            Flow::End => self.release(id),
-            Flow::Restart(user) => {
-                self.release(id);
-                self.queue.schedule(self.now, Event::UserStart { user });
+    fn run_commands(&mut self, id: u32) {
+        let mut i = 0;
+        while let Some(&c) = self.commands.get(i) {
+            i += 1;
+            match c {
+                Command::Visit { place, station } => self.arrive(id, place, station),
+                Command::Cancel { place } => self.cancel(id, place),
+                Command::Release { pool, .. } => self.release_permit(pool),
+                Command::Timer {
+                    place,
+                    after,
+                    token,
+                } => self.queue.schedule(
+                    self.now + after,
+                    Event::Timer {
+                        agent: id,
+                        place,
+                        token,
+                    },
+                ),
+                Command::Think(d) => self.queue.schedule(self.now + d, Event::Act { agent: id }),
+                Command::Restart(user) => self.queue.schedule(self.now, Event::UserStart { user }),
+                Command::End => {
+                    self.free.push(id);
+                    self.active -= 1;
+                }
             }
         }
+        self.commands.clear();
     }
 
-    fn release(&mut self, id: u32) {
-        self.free.push(id);
-        self.active -= 1;
-    }
-
-    /// The request of agent `id` fails with `kind`.
-    fn fail(&mut self, id: u32, kind: ErrorKind) {
-        let a = &mut self.slots[id as usize].agent;
-        let flow = self.model.fail(a, kind, here!(self));
-        self.follow(id, flow);
+    /// The call at `place` of agent `id` fails with `kind`.
+    fn fail(&mut self, id: u32, place: Place, kind: ErrorKind) {
+        let a = &mut self.slots[id as usize];
+        self.model.fail(a, place, kind, here!(self));
     }
 
     fn on_tick(&mut self) {
@@ -373,7 +420,8 @@ impl<B: Business> Engine<B> {
             stations.push(std::mem::take(&mut st.stats));
         }
         let interval = self.model.scenario().report_interval;
-        let series = std::mem::replace(&mut self.series, Series::new(warmup, interval));
+        let ops = self.ops.len();
+        let series = std::mem::replace(&mut self.series, Series::new(warmup, interval, ops));
         let measured = Measured {
             ops: std::mem::take(&mut self.ops),
             stations,

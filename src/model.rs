@@ -7,7 +7,7 @@
 //! interpreter), when arrivals happen and faults open ([`arrivals`]), what a
 //! fault does, the catalog cache and its warmup baseline ([`cache`]), the
 //! gauges and the run's result. A clock only decides *how to wait*: the
-//! interpreter answers each call with a [`Flow`] (queue at this station,
+//! interpreter answers each call with [`Command`]s (queue at this station,
 //! think this long, done), the clock waits its way (an event in the queue,
 //! or a tokio sleep and permit) and calls back. What the model needs of the
 //! clock while it decides (the time, the cache, where to record) is the
@@ -20,6 +20,7 @@
 mod agent;
 pub mod arrivals;
 pub mod cache;
+mod calls;
 mod interpreter;
 mod model_only;
 pub mod shopper;
@@ -27,7 +28,7 @@ pub mod world;
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-pub use agent::{Agent, Who};
+pub use agent::{Agent, Cookie, Place, Who};
 pub use cache::CatalogCache;
 pub use model_only::{MODEL_CART_LINES, ModelOnly, ModelSession};
 
@@ -39,20 +40,49 @@ use crate::kernel::rng::SimRng;
 use crate::kernel::time::{SimDuration, SimTime};
 use crate::scenario::model::{Choice, Next, Scenario};
 
-/// What the clock must do next for an agent, as the interpreter decided.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Flow {
-    /// Queue for station `.0` and be served by it, then call
-    /// [`Model::served`] (or [`Model::fail`] if the station refused it).
-    Visit(u16),
+/// What the clock must do for an agent, as the interpreter decided. One
+/// call to the model may ask for several (a fan-out's calls); the clock
+/// does them in order.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Command {
+    /// Queue `place` at station `station`; answer with [`Model::served`]
+    /// (a pool answers when it grants a permit) or [`Model::fail`].
+    Visit {
+        /// Who waits.
+        place: Place,
+        /// Where.
+        station: u16,
+    },
+    /// `place` was cancelled: if it still waits in a queue, take it out
+    /// and answer [`Model::dropped`]; if it is in service, let the service
+    /// finish and answer as usual.
+    Cancel {
+        /// Who.
+        place: Place,
+    },
+    /// `place` gives its permit of pool `pool` back.
+    Release {
+        /// Who held it.
+        place: Place,
+        /// The pool's station.
+        pool: u16,
+    },
+    /// After `after`, call [`Model::timer`] with `place` and `token`.
+    Timer {
+        /// Whose timer.
+        place: Place,
+        /// When, from now.
+        after: SimDuration,
+        /// Handed back.
+        token: u32,
+    },
     /// The operation ended and the next one is chosen: wait this long (the
     /// think time), then call [`Model::begin`].
     Think(SimDuration),
+    /// Closed-model user `.0` starts a new session now.
+    Restart(u32),
     /// The agent is done: forget it.
     End,
-    /// The agent is done, and closed-model user `.0` starts a new session
-    /// now.
-    Restart(u32),
 }
 
 /// What the model needs of the clock while it decides.
@@ -65,6 +95,8 @@ pub trait Env {
     fn record(&mut self, op: usize, latency_ns: u64, error: Option<ErrorKind>);
     /// Records a measured cache lookup now.
     fn cache_lookup(&mut self, hit: bool);
+    /// Something for the clock to do once the model returns.
+    fn command(&mut self, c: Command);
 }
 
 /// Progress, as reported to the caller's control callback.

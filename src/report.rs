@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use hdrhistogram::Histogram;
 
 use crate::contract::ErrorKind;
-use crate::contract::action::Action;
+use crate::contract::action::Op;
 use crate::contract::business::InvariantResult;
 use crate::contract::names::{self, ALL};
 use crate::metrics::result::RunResult;
@@ -46,6 +46,9 @@ pub struct Report {
     pub errors: Vec<ErrorRow>,
     /// `timeseries.csv`.
     pub series: Vec<SeriesRow>,
+    /// Every operation's name, by index: what a [`SeriesRow::op`] means
+    /// (index `op_names.len()` is `ALL`).
+    pub op_names: Vec<String>,
     /// `gauges.csv`.
     pub gauges: Vec<crate::metrics::gauges::GaugeRow>,
     /// `histograms/NAME.hgrm`: per operation, then `ALL`.
@@ -103,10 +106,10 @@ fn summary_rows(sc: &Scenario, result: &RunResult) -> (Vec<SummaryRow>, OpStats)
     let window_s = result.window_ns as f64 / 1e9;
     let mut all = OpStats::default();
     let mut rows = Vec::new();
-    for a in sc.reachable_actions() {
-        let s = &result.ops[a.index()];
+    for op in sc.reachable_ops() {
+        let s = &result.ops[op.index()];
         all.merge(s);
-        rows.push(summary_row(a.name(), s, window_s));
+        rows.push(summary_row(sc.op_name(op), s, window_s));
     }
     rows.push(summary_row(ALL, &all, window_s));
     (rows, all)
@@ -147,7 +150,7 @@ impl Report {
         }
         let result = &merged;
         let window_ns = result.window_ns as f64;
-        let actions: Vec<Action> = sc.reachable_actions().collect();
+        let ops: Vec<Op> = sc.reachable_ops().collect();
         let (mut summary, all) = summary_rows(sc, result);
         if runs.len() >= 2 {
             let per_run: Vec<Vec<SummaryRow>> =
@@ -156,14 +159,15 @@ impl Report {
         }
         let mut histograms = Vec::new();
         let mut errors = Vec::new();
-        for a in &actions {
-            let s = &result.ops[a.index()];
-            histograms.push((a.name().to_owned(), s.latency.clone()));
+        for &op in &ops {
+            let s = &result.ops[op.index()];
+            let name = sc.op_name(op);
+            histograms.push((name.to_owned(), s.latency.clone()));
             for k in ErrorKind::ALL {
                 let n = s.errors_by_kind[k.index()];
                 if n > 0 {
                     errors.push(ErrorRow {
-                        operation: a.name().to_owned(),
+                        operation: name.to_owned(),
                         kind: k.name().to_owned(),
                         count: n,
                     });
@@ -210,7 +214,7 @@ impl Report {
             })
             .collect();
 
-        let op_indices: Vec<usize> = actions.iter().map(|a| a.index()).collect();
+        let op_indices: Vec<usize> = ops.iter().map(|a| a.index()).collect();
         let i14 = invariants::metric_accounting(result, &summary, &errors, &op_indices);
         let invariants = invariants::table(result, i14);
         let mut business = vec![("sessions".to_owned(), result.sessions as f64)];
@@ -238,6 +242,7 @@ impl Report {
             cache,
             errors,
             series: result.series.clone(),
+            op_names: sc.op_names(),
             gauges: result.gauges.clone(),
             histograms,
             resolved_toml,
@@ -312,7 +317,7 @@ impl Report {
             csv::file(names::ERRORS, csv::errors(&self.errors)),
             csv::file(names::BUSINESS, csv::business(&self.business)),
             csv::file(names::INVARIANTS, csv::invariants(&self.invariants)),
-            csv::file(names::TIMESERIES, csv::series(&self.series)),
+            csv::file(names::TIMESERIES, csv::series(&self.series, &self.op_names)),
             csv::file(names::GAUGES, csv::gauges(&self.gauges)),
             atomic::ReportFile {
                 path: names::RESOLVED.into(),

@@ -28,6 +28,7 @@
 //! (no stations, no think time), to measure the services' own throughput
 //! and lock contention.
 
+mod calls;
 pub mod recorder;
 pub mod station;
 mod tasks;
@@ -43,7 +44,7 @@ use crate::metrics::gauges::{Gauges, Levels};
 use crate::metrics::result::{RunResult, WallFacts};
 use crate::model::shopper::{ShopBusiness, shop_config};
 use crate::model::world::Measured;
-use crate::model::{CatalogCache, Env, Model, Progress, SetupError};
+use crate::model::{CatalogCache, Command, Env, Model, Progress, SetupError};
 use crate::scenario::Scenario;
 use crate::shop::InjectedBug;
 use recorder::Recorders;
@@ -176,7 +177,7 @@ impl<B: Business> World<B> {
 }
 
 /// The wall clock's side of the model's [`Env`].
-struct Here<'a, B: Business>(&'a World<B>);
+struct Here<'a, B: Business>(&'a World<B>, &'a mut Vec<Command>);
 
 impl<B: Business> Env for Here<'_, B> {
     fn now(&self) -> SimTime {
@@ -203,6 +204,10 @@ impl<B: Business> Env for Here<'_, B> {
         self.0
             .recorders
             .with(self.0.model.scenario(), |r| r.series.cache_lookup(now, hit));
+    }
+
+    fn command(&mut self, c: Command) {
+        self.1.push(c);
     }
 }
 

@@ -19,7 +19,10 @@ use crate::metrics::StationStats;
 pub struct Queued {
     /// The session slot.
     pub agent: u32,
-    /// Unique token of this wait (see the engine's `waiting`).
+    /// Where in the agent the waiting call is (a model `Place`).
+    pub place: u16,
+    /// Unique token of this wait (the agent's cookie for the place holds
+    /// it while the entry is live).
     pub token: u64,
     /// When it arrived.
     pub since: SimTime,
@@ -41,6 +44,8 @@ pub struct Station {
     pub timeout: Option<SimDuration>,
     /// Service time sampler (ns).
     pub service: Sampler,
+    /// A pool: a worker is a permit, held until given back, not a service.
+    pub pool: bool,
     /// Active faults.
     pub health: Health,
     /// Time of the last integral update.
@@ -52,12 +57,14 @@ pub struct Station {
 impl Station {
     /// A station of `workers` servers; `queue_limit` waiting requests at
     /// most (`u32::MAX`: unbounded); a request waiting longer than
-    /// `timeout` gives up; service times (ns) drawn from `service`.
+    /// `timeout` gives up; service times (ns) drawn from `service`, or, for
+    /// a `pool`, permits held until given back.
     pub fn new(
         workers: u32,
         queue_limit: u32,
         timeout: Option<SimDuration>,
         service: Sampler,
+        pool: bool,
     ) -> Station {
         Station {
             workers,
@@ -67,6 +74,7 @@ impl Station {
             queue_limit,
             timeout,
             service,
+            pool,
             health: Health::default(),
             last: SimTime::ZERO,
             stats: StationStats::default(),

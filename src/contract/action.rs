@@ -128,6 +128,44 @@ impl Action {
     }
 }
 
+/// An operation of a run: a built-in [`Action`], or a custom operation
+/// that the scenario defines (`[operations.NAME]`, its cost only its
+/// route). Built-ins are `0..N_ACTIONS` in [`Action::ALL`] order; custom
+/// operations follow, in name order. Metrics are indexed by it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Op(pub u16);
+
+impl Op {
+    /// Dense index: built-ins first, then custom operations.
+    #[inline]
+    pub const fn index(self) -> usize {
+        self.0 as usize
+    }
+
+    /// The built-in action, `None` for a custom operation.
+    #[inline]
+    pub fn action(self) -> Option<Action> {
+        Action::ALL.get(self.index()).copied()
+    }
+
+    /// True for the background operations of admins.
+    #[inline]
+    pub fn is_admin(self) -> bool {
+        self.action().is_some_and(Action::is_admin)
+    }
+
+    /// Custom operation `i` (in name order) of a scenario.
+    pub const fn custom(i: usize) -> Op {
+        Op((N_ACTIONS + i) as u16)
+    }
+}
+
+impl From<Action> for Op {
+    fn from(a: Action) -> Op {
+        Op(a as u16)
+    }
+}
+
 impl fmt::Display for Action {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
@@ -149,5 +187,9 @@ mod tests {
         assert!(Action::ADMIN.iter().all(|a| a.is_admin()));
         assert_eq!(Action::ADMIN.len(), N_ACTIONS - N_CUSTOMER_ACTIONS);
         assert!(!Action::Checkout.is_admin());
+        assert_eq!(Op::from(Action::Restock).action(), Some(Action::Restock));
+        assert!(Op::from(Action::Restock).is_admin());
+        assert_eq!(Op::custom(0).action(), None);
+        assert_eq!(Op::custom(2).index(), N_ACTIONS + 2);
     }
 }

@@ -1,17 +1,27 @@
-//! Routes: which stations each action passes through, in order.
+//! Routes: what each operation does, as a list of steps; some steps are
+//! call graphs of their own.
 //!
-//! A route is a short list of [`Step`]s compiled once per scenario. The
+//! A route is a short list of [`Step`]s compiled once per scenario into a
+//! route table: route `i < ops` is operation `i`'s, nested routes (the
+//! branches of a `parallel`, the body of a `hold` or a group) follow. The
 //! default routes below are the documented model (docs/model.md); a scenario
-//! can put extra stations before or after them (`[routes.ACTION]`). Steps
-//! that depend on the session (cache hit or miss, whether a login or coupon
-//! check is needed, how many cart lines) are decided when the step is
-//! reached, by the engine and the business layer.
+//! can put steps before or after them (`[routes.ACTION]`) and define its own
+//! operations. Steps that depend on the session (cache hit or miss, whether
+//! a login or coupon check is needed, how many cart lines) are decided when
+//! the step is reached, by the model and the business layer.
 
 use super::action::Action;
 use crate::kernel::dist::Dist;
+use crate::kernel::time::SimDuration;
+
+/// Index of a route in the scenario's route table.
+pub type RouteId = u16;
+
+/// Most branches of one `parallel` step.
+pub const MAX_BRANCHES: usize = 64;
 
 /// One step of a route. Station numbers index `Scenario::stations`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Step {
     /// Queue for, and be served by, this station.
     Visit(u16),
@@ -47,6 +57,72 @@ pub enum Step {
     /// A business step between stations: it may fail the request or send
     /// it back some steps (a retry).
     Effect(Effect),
+    /// Visit this station with probability `p` (one uniform draw).
+    VisitP {
+        /// The station.
+        station: u16,
+        /// Probability, in `[0, 1]`.
+        p: f64,
+    },
+    /// Routes `first..first + n` start together; the step completes when
+    /// `need` of them have.
+    Parallel {
+        /// The first branch's route.
+        first: RouteId,
+        /// Branches.
+        n: u16,
+        /// Branches that must complete.
+        need: u16,
+        /// Cancel the branches still running once the step is over.
+        cancel: bool,
+    },
+    /// `n` identical calls: call `i` visits station `first + i % shards`;
+    /// the step completes when `need` of them have.
+    Fanout {
+        /// The first shard's station.
+        first: u16,
+        /// Shards (1: every call shares the station's queue).
+        shards: u16,
+        /// Calls.
+        n: u16,
+        /// Calls that must complete.
+        need: u16,
+        /// Cancel the calls still running once the step is over.
+        cancel: bool,
+    },
+    /// Up to `max` copies of one call, copy `k + 1` sent `after` after
+    /// copy `k` while none has succeeded; the first success wins.
+    Hedge {
+        /// The station.
+        station: u16,
+        /// Delay between copies.
+        after: SimDuration,
+        /// Copies, the first included.
+        max: u16,
+        /// Cancel the other copies once one has succeeded.
+        cancel: bool,
+    },
+    /// Take a permit of pool station `pool`, run route `route`, release.
+    Hold {
+        /// The pool's station.
+        pool: u16,
+        /// The route run while the permit is held.
+        route: RouteId,
+    },
+    /// Run route `route` as one step: one call to a layer of services.
+    Group(RouteId),
+}
+
+/// The nested routes a step runs, if any.
+impl Step {
+    /// The routes this step starts (its branches or its body).
+    pub fn nested(&self) -> std::ops::Range<RouteId> {
+        match *self {
+            Step::Parallel { first, n, .. } => first..first + n,
+            Step::Hold { route, .. } | Step::Group(route) => route..route + 1,
+            _ => 0..0,
+        }
+    }
 }
 
 /// A business step of a route (see [`Step::Effect`]).

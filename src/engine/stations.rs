@@ -1,42 +1,47 @@
-//! How the virtual clock waits at a station: FIFO queues, workers, give-up
-//! tokens, and what faults do to a station.
+//! How the virtual clock waits at a station: FIFO queues, workers, pool
+//! permits, give-up tokens, cancellation, and what faults do to a station.
 //!
-//! A request that waits gets a unique token; giving up is O(1): the entry
-//! stays in the queue, marked abandoned by the token no longer matching,
-//! and is skipped when reached. A request served is never also timed out:
-//! being served clears the agent's token, so its give-up event finds no
-//! match and does nothing.
+//! A call that waits gets a unique token, kept in its agent's cookie for
+//! its place; giving up or being cancelled is O(1): the entry stays in the
+//! queue, marked abandoned by the token no longer matching, and is skipped
+//! when reached. A call served is never also timed out: being served clears
+//! the token, so its give-up event finds no match and does nothing. A pool
+//! grants a permit like a worker starting a service, with a zero-time end
+//! of service that tells the model; the permit stays busy until the model
+//! gives it back.
 
 use super::{Engine, Event, Here, here};
 use crate::backend::station::{Degrade, Queued};
 use crate::contract::ErrorKind;
 use crate::contract::business::Business;
 use crate::kernel::time::{SimDuration, SimTime};
+use crate::model::Place;
 
 impl<B: Business> Engine<B> {
-    /// Agent `id` arrives at station `s`.
+    /// The call at `place` of agent `id` arrives at station `s`.
     #[inline]
-    pub(super) fn arrive(&mut self, id: u32, s: u16) {
+    pub(super) fn arrive(&mut self, id: u32, place: Place, s: u16) {
         let now = self.now;
         let warmup = self.model.warmup();
         let measured = now >= warmup;
         let st = &mut self.stations[s as usize];
         st.integrate(now, warmup);
         if st.health.fail_fast > 0 {
-            self.fail(id, ErrorKind::Unavailable);
+            self.fail(id, place, ErrorKind::Unavailable);
         } else if st.can_serve() {
             st.busy += 1;
-            self.start_service(id, s, now);
+            self.start_service(id, place, s, now);
         } else if st.live >= st.queue_limit {
             if measured {
                 st.stats.rejected += 1;
             }
-            self.fail(id, ErrorKind::Rejected);
+            self.fail(id, place, ErrorKind::Rejected);
         } else {
             let token = self.next_token;
             self.next_token += 1;
             st.queue.push_back(Queued {
                 agent: id,
+                place: place.0,
                 token,
                 since: now,
             });
@@ -44,13 +49,14 @@ impl<B: Business> Engine<B> {
             if measured {
                 st.stats.max_queue = st.stats.max_queue.max(st.live);
             }
-            self.slots[id as usize].waiting = token;
-            if let Some(t) = st.timeout {
+            let timeout = st.timeout;
+            *self.slots[id as usize].cookie(place) = crate::model::Cookie { token, station: s };
+            if let Some(t) = timeout {
                 self.queue.schedule(
                     now + t,
                     Event::GiveUp {
                         agent: id,
-                        station: s,
+                        place,
                         token,
                     },
                 );
@@ -58,31 +64,37 @@ impl<B: Business> Engine<B> {
         }
     }
 
-    /// A worker of `s` (already counted busy) starts serving `id`, which
-    /// arrived at `since`.
+    /// A worker of `s` (already counted busy) starts serving the call at
+    /// `place` of `id`, which arrived at `since`; a pool grants its permit.
     #[inline]
-    fn start_service(&mut self, id: u32, s: u16, since: SimTime) {
+    fn start_service(&mut self, id: u32, place: Place, s: u16, since: SimTime) {
         let warmup = self.model.warmup();
         let st = &mut self.stations[s as usize];
         if since >= warmup {
             st.stats.served += 1;
         }
         st.record_wait(since, self.now, warmup);
-        let a = &mut self.slots[id as usize].agent;
-        let mut service = st.service.sample_nanos(&mut a.rng);
-        if st.health.slowdown != 1.0 {
-            service = (service as f64 * st.health.slowdown) as u64;
-        }
+        let service = if st.pool {
+            0
+        } else {
+            let a = &mut self.slots[id as usize];
+            let mut service = st.service.sample_nanos(&mut a.rng);
+            if st.health.slowdown != 1.0 {
+                service = (service as f64 * st.health.slowdown) as u64;
+            }
+            service
+        };
         self.queue.schedule(
             self.now + SimDuration::from_nanos(service),
             Event::Done {
                 agent: id,
+                place,
                 station: s,
             },
         );
     }
 
-    /// Hands free workers of `s` to waiting requests, skipping abandoned
+    /// Hands free workers of `s` to waiting calls, skipping abandoned
     /// entries.
     fn serve_waiting(&mut self, s: u16) {
         loop {
@@ -92,7 +104,11 @@ impl<B: Business> Engine<B> {
             }
             let next = loop {
                 match st.queue.pop_front() {
-                    Some(q) if self.slots[q.agent as usize].waiting == q.token => break Some(q),
+                    Some(q)
+                        if self.slots[q.agent as usize].cookie(Place(q.place)).token == q.token =>
+                    {
+                        break Some(q);
+                    }
                     Some(_) => continue,
                     None => break None,
                 }
@@ -100,31 +116,58 @@ impl<B: Business> Engine<B> {
             let Some(q) = next else { return };
             st.live -= 1;
             st.busy += 1;
-            self.slots[q.agent as usize].waiting = 0;
-            self.start_service(q.agent, s, q.since);
+            self.slots[q.agent as usize].cookie(Place(q.place)).token = 0;
+            self.start_service(q.agent, Place(q.place), s, q.since);
         }
     }
 
-    /// Agent `id` finished service at `s`: the worker takes the next
-    /// request, the agent moves on along its route.
-    pub(super) fn on_done(&mut self, id: u32, s: u16) {
+    /// The call at `place` of `id` finished service at `s` (or got a
+    /// pool's permit, which it keeps): the worker takes the next call, the
+    /// agent goes on.
+    pub(super) fn on_done(&mut self, id: u32, place: Place, s: u16) {
         let st = &mut self.stations[s as usize];
-        st.integrate(self.now, self.model.warmup());
-        st.busy -= 1;
-        self.serve_waiting(s);
-        let a = &mut self.slots[id as usize].agent;
-        let flow = self.model.served(a, here!(self));
-        self.follow(id, flow);
+        if !st.pool {
+            st.integrate(self.now, self.model.warmup());
+            st.busy -= 1;
+            self.serve_waiting(s);
+        }
+        let a = &mut self.slots[id as usize];
+        self.model.served(a, place, here!(self));
+        self.run_commands(id);
     }
 
-    /// Agent `id`'s wait at `s` (entry `token`) reached the timeout.
-    pub(super) fn on_give_up(&mut self, id: u32, s: u16, token: u64) {
-        if self.slots[id as usize].waiting != token {
-            return; // already served
+    /// A pool's permit comes back: the next waiting call takes it.
+    pub(super) fn release_permit(&mut self, pool: u16) {
+        let st = &mut self.stations[pool as usize];
+        st.integrate(self.now, self.model.warmup());
+        st.busy -= 1;
+        self.serve_waiting(pool);
+    }
+
+    /// The cancelled call at `place` of `id` leaves its queue if it waits
+    /// there; one in service finishes it (its end tells the model).
+    pub(super) fn cancel(&mut self, id: u32, place: Place) {
+        let cookie = *self.slots[id as usize].cookie(place);
+        if cookie.token == 0 {
+            return;
+        }
+        let st = &mut self.stations[cookie.station as usize];
+        st.integrate(self.now, self.model.warmup());
+        st.live -= 1;
+        self.slots[id as usize].cookie(place).token = 0;
+        let a = &mut self.slots[id as usize];
+        self.model.dropped(a, place, here!(self));
+    }
+
+    /// The call at `place` of `id` (entry `token`) reached its timeout.
+    pub(super) fn on_give_up(&mut self, id: u32, place: Place, token: u64) {
+        let cookie = *self.slots[id as usize].cookie(place);
+        if cookie.token != token {
+            return; // already served, or cancelled
         }
         let now = self.now;
         let warmup = self.model.warmup();
-        let st = &mut self.stations[s as usize];
+        let st = &mut self.stations[cookie.station as usize];
         st.integrate(now, warmup);
         st.live -= 1;
         let since = SimTime(now.as_nanos() - st.timeout.unwrap_or_default().as_nanos());
@@ -132,13 +175,14 @@ impl<B: Business> Engine<B> {
             st.stats.timed_out += 1;
         }
         st.record_wait(since, now, warmup);
-        self.slots[id as usize].waiting = 0;
-        self.fail(id, ErrorKind::Timeout);
+        self.slots[id as usize].cookie(place).token = 0;
+        self.fail(id, place, ErrorKind::Timeout);
+        self.run_commands(id);
     }
 
     /// Fault `index` opens or closes: the model says what it does, the
     /// stations of its group keep count; when an outage ends, the workers
-    /// take the requests that waited.
+    /// take the calls that waited.
     pub(super) fn on_fault(&mut self, index: usize, start: bool) {
         let Some((instances, d)) = self.model.fault(index, start, here!(self)) else {
             return;

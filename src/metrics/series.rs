@@ -9,7 +9,6 @@
 use hdrhistogram::Histogram;
 
 use super::{WAIT_SIGFIG, histogram};
-use crate::contract::action::N_ACTIONS;
 use crate::kernel::time::{SimDuration, SimTime};
 
 /// One row of `timeseries.csv`.
@@ -17,7 +16,7 @@ use crate::kernel::time::{SimDuration, SimTime};
 pub struct SeriesRow {
     /// Interval start, seconds of virtual time.
     pub t_s: f64,
-    /// Operation index, or [`N_ACTIONS`] for `ALL`.
+    /// Operation index, or the number of operations for `ALL`.
     pub op: usize,
     /// Requests completed in the interval.
     pub count: u64,
@@ -64,6 +63,8 @@ impl Bucket {
 
 /// Builds the time series while the run goes.
 pub struct Series {
+    /// Operations; bucket `ops` is `ALL`.
+    ops: usize,
     origin: SimTime,
     interval: u64,
     index: u64,
@@ -75,15 +76,17 @@ pub struct Series {
 }
 
 impl Series {
-    /// A series starting at `origin` (the end of the warmup).
-    pub fn new(origin: SimTime, interval: SimDuration) -> Self {
+    /// A series of `ops` operations starting at `origin` (the end of the
+    /// warmup).
+    pub fn new(origin: SimTime, interval: SimDuration, ops: usize) -> Self {
         let interval = interval.as_nanos().max(1);
         Series {
+            ops,
             origin,
             interval,
             index: 0,
             next_boundary: origin + SimDuration::from_nanos(interval),
-            buckets: (0..=N_ACTIONS).map(|_| Bucket::new()).collect(),
+            buckets: (0..=ops).map(|_| Bucket::new()).collect(),
             lookups: 0,
             hits: 0,
             rows: Vec::new(),
@@ -118,7 +121,7 @@ impl Series {
         let hit_rate = (self.lookups > 0).then(|| self.hits as f64 / self.lookups as f64);
         // The ALL bucket is the sum of the operations' (histograms add
         // exactly), built once per interval rather than on every record.
-        let (ops, all) = self.buckets.split_at_mut(N_ACTIONS);
+        let (ops, all) = self.buckets.split_at_mut(self.ops);
         let all = &mut all[0];
         for b in ops.iter().filter(|b| b.count > 0) {
             all.count += b.count;
@@ -128,7 +131,7 @@ impl Series {
             all.hist.add(&b.hist).expect("buckets share bounds");
         }
         for (op, b) in self.buckets.iter_mut().enumerate() {
-            if b.count > 0 || op == N_ACTIONS {
+            if b.count > 0 || op == self.ops {
                 let ms = |ns: u64| ns as f64 / 1e6;
                 self.rows.push(SeriesRow {
                     t_s,
@@ -172,10 +175,11 @@ impl Series {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contract::action::N_ACTIONS;
 
     #[test]
     fn rows_per_interval_with_all() {
-        let mut s = Series::new(SimTime(1_000), SimDuration(100));
+        let mut s = Series::new(SimTime(1_000), SimDuration(100), N_ACTIONS);
         s.record(SimTime(1_010), 2, 5_000_000, false);
         s.record(SimTime(1_050), 2, 7_000_000, true);
         s.cache_lookup(SimTime(1_060), true);

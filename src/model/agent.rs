@@ -1,12 +1,18 @@
 //! An agent: one customer session, or one admin operation, as the model
-//! sees it.
+//! sees it: the request it is making and the calls that request has in
+//! flight.
 //!
 //! The clock keeps agents where it likes (the virtual clock in a slab, the
 //! wall clock in a task) and hands them to the model's interpreter, which
-//! alone reads and writes the request's place on its route.
+//! alone reads and writes the request's place on its route. A request
+//! whose route is a plain list of steps lives entirely in [`Request`]; a
+//! call graph (branches, fan-out calls, hedge copies, held bodies) runs in
+//! [`Frame`]s from the agent's own arena, reused from request to request,
+//! so a fan-out of 100 does not allocate 100 times.
 
 use crate::contract::ErrorKind;
-use crate::contract::action::Action;
+use crate::contract::action::Op;
+use crate::contract::route::RouteId;
 use crate::kernel::rng::SimRng;
 use crate::kernel::time::SimTime;
 
@@ -21,6 +27,26 @@ pub enum Who {
     Admin,
 }
 
+/// Where in an agent a call waits: the request itself ([`Place::ROOT`]), or
+/// one of its frames. The clock hands it back with the answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Place(pub u16);
+
+impl Place {
+    /// The request itself.
+    pub const ROOT: Place = Place(u16::MAX);
+}
+
+/// The clock's own bookkeeping for a place that waits in a queue (the
+/// virtual clock's queue token and station); the model never reads it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Cookie {
+    /// The queue entry's token, 0 when not queued.
+    pub token: u64,
+    /// The station it waits at.
+    pub station: u16,
+}
+
 /// A session (or admin operation) and the request it is making.
 pub struct Agent<S> {
     /// The agent's own random stream.
@@ -30,11 +56,39 @@ pub struct Agent<S> {
     /// Who it is.
     pub who: Who,
     pub(super) req: Request,
+    pub(super) frames: Vec<Frame>,
+    /// Head of the free list of `frames` (`NONE`: empty).
+    pub(super) free: u16,
+    /// Frames in use.
+    pub(super) live: u16,
+    /// The last join id handed out (ids are never reused by an agent).
+    pub(super) joins: u32,
+    /// The session is over; the agent ends when its last frame does.
+    pub(super) ended: bool,
+    root_cookie: Cookie,
 }
 
+/// No frame.
+pub(super) const NONE: u16 = u16::MAX;
+
 impl<S> Agent<S> {
+    pub(super) fn new(rng: SimRng, session: S, who: Who, req: Request) -> Self {
+        Agent {
+            rng,
+            session,
+            who,
+            req,
+            frames: Vec::new(),
+            free: NONE,
+            live: 0,
+            joins: 0,
+            ended: false,
+            root_cookie: Cookie::default(),
+        }
+    }
+
     /// The operation the agent is performing, or will perform next.
-    pub fn action(&self) -> Action {
+    pub fn op(&self) -> Op {
         self.req.action
     }
 
@@ -42,17 +96,177 @@ impl<S> Agent<S> {
     pub fn started(&self) -> SimTime {
         self.req.start
     }
+
+    /// The clock's bookkeeping for `place`.
+    #[inline]
+    pub fn cookie(&mut self, place: Place) -> &mut Cookie {
+        if place == Place::ROOT {
+            &mut self.root_cookie
+        } else {
+            &mut self.frames[place.0 as usize].cookie
+        }
+    }
+
+    /// Frames still running (calls in flight, the request's or orphans').
+    pub fn busy(&self) -> bool {
+        self.live > 0
+    }
+
+    /// Hands this agent's frame arena to `other` (a new session in the same
+    /// slot), so that it is reused rather than allocated again.
+    pub fn pass_arena(&mut self, other: &mut Agent<S>) {
+        if self.live == 0 && other.frames.is_empty() {
+            std::mem::swap(&mut self.frames, &mut other.frames);
+            other.frames.clear();
+        }
+    }
+
+    #[inline]
+    pub(super) fn cursor(&mut self, place: Place) -> &mut Cursor {
+        if place == Place::ROOT {
+            &mut self.req.cursor
+        } else {
+            &mut self.frames[place.0 as usize].cursor
+        }
+    }
+
+    #[inline]
+    pub(super) fn join(&mut self, place: Place) -> &mut Join {
+        if place == Place::ROOT {
+            &mut self.req.join
+        } else {
+            &mut self.frames[place.0 as usize].join
+        }
+    }
+
+    #[inline]
+    pub(super) fn frame(&mut self, place: Place) -> &mut Frame {
+        &mut self.frames[place.0 as usize]
+    }
+
+    /// A new frame for `parent`'s join `join`.
+    pub(super) fn spawn(&mut self, parent: Place, join: u32, body: Body) -> Place {
+        let frame = Frame {
+            cursor: match body {
+                Body::Route(route) => Cursor::at(route),
+                Body::Call(_) => Cursor::at(0),
+            },
+            call: match body {
+                Body::Call(s) => s,
+                Body::Route(_) => NONE,
+            },
+            parent,
+            parent_join: join,
+            join: Join::default(),
+            cancelled: false,
+            waiting: false,
+            in_use: true,
+            next_free: NONE,
+            cookie: Cookie::default(),
+        };
+        self.live += 1;
+        if self.free != NONE {
+            let i = self.free;
+            self.free = self.frames[i as usize].next_free;
+            self.frames[i as usize] = frame;
+            Place(i)
+        } else {
+            self.frames.push(frame);
+            Place((self.frames.len() - 1) as u16)
+        }
+    }
+
+    /// Returns frame `place` to the arena.
+    pub(super) fn release(&mut self, place: Place) {
+        let f = &mut self.frames[place.0 as usize];
+        f.in_use = false;
+        f.next_free = self.free;
+        self.free = place.0;
+        self.live -= 1;
+    }
+
+    /// A fresh join id.
+    pub(super) fn next_join(&mut self) -> u32 {
+        self.joins += 1;
+        self.joins
+    }
+}
+
+/// Where a route is run: the route and the step reached.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Cursor {
+    pub(super) route: RouteId,
+    /// Index of the current step.
+    pub(super) step: u16,
+    /// Cart lines already visited by a per-line step.
+    pub(super) line: u32,
+}
+
+impl Cursor {
+    pub(super) fn at(route: RouteId) -> Self {
+        Cursor {
+            route,
+            step: 0,
+            line: 0,
+        }
+    }
+}
+
+/// The calls a composite step (parallel, fan-out, hedge, hold, group) is
+/// waiting for.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Join {
+    /// This step instance's id (0: no composite step in progress).
+    pub(super) id: u32,
+    /// Calls started.
+    pub(super) sent: u16,
+    /// Calls still running.
+    pub(super) running: u16,
+    /// Calls that succeeded.
+    pub(super) ok: u16,
+    /// Calls that failed.
+    pub(super) failed: u16,
+    /// The error that fails the step: the first (wait all) or the last.
+    pub(super) error: Option<ErrorKind>,
+    /// A hold has its permit and runs its body.
+    pub(super) holding: bool,
+}
+
+/// What a frame runs.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Body {
+    /// A route (a branch, a held body, a group).
+    Route(RouteId),
+    /// One call to this station (a fan-out call, a hedge copy).
+    Call(u16),
+}
+
+/// A call in flight on behalf of a request.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Frame {
+    pub(super) cursor: Cursor,
+    /// The station of a single call (`NONE` for a route).
+    pub(super) call: u16,
+    /// The place whose composite step started it.
+    pub(super) parent: Place,
+    /// That step's join id: a parent that moved on has another.
+    pub(super) parent_join: u32,
+    /// This frame's own composite step, if one is in progress.
+    pub(super) join: Join,
+    /// Cancelled: finishes its current service and goes no further.
+    pub(super) cancelled: bool,
+    /// Waiting for a station's answer (queued or in service).
+    pub(super) waiting: bool,
+    pub(super) in_use: bool,
+    next_free: u16,
+    cookie: Cookie,
 }
 
 /// The request an agent is making: its operation and its place on the
 /// operation's route.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Request {
-    pub(super) action: Action,
-    /// Index of the current step of the route.
-    pub(super) step: u8,
-    /// Cart lines already visited by a per-line step.
-    pub(super) line: u32,
+    pub(super) action: Op,
     /// What the operation is about (its cache key).
     pub(super) subject: u32,
     /// When the operation started.
@@ -61,18 +275,25 @@ pub(super) struct Request {
     pub(super) error: Option<ErrorKind>,
     /// The operation's cache lookup hit.
     pub(super) cached: bool,
+    /// Where the request is on its operation's route.
+    pub(super) cursor: Cursor,
+    /// The composite step the request is waiting for, if any.
+    pub(super) join: Join,
+    /// Waiting for a station's answer.
+    pub(super) waiting: bool,
 }
 
 impl Request {
-    pub(super) fn new(action: Action, start: SimTime) -> Self {
+    pub(super) fn new(action: Op, start: SimTime) -> Self {
         Request {
             action,
-            step: 0,
-            line: 0,
             subject: 0,
             start,
             error: None,
             cached: false,
+            cursor: Cursor::at(action.0),
+            join: Join::default(),
+            waiting: false,
         }
     }
 }

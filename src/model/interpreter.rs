@@ -3,21 +3,28 @@
 //! One implementation of every step kind of a route, of business effects
 //! and their repeats, of the end of a route (the action's effect, the
 //! record of its latency), of think times, of choosing the next action and
-//! of leaving. Each call runs until the agent must wait and returns the
-//! [`Flow`] that says for what; the clock waits and calls back
-//! ([`Model::served`] after a station, [`Model::begin`] after a think).
+//! of leaving. Each call runs until every part of the request waits, and
+//! tells the clock what to wait for as [`Command`]s; the clock waits and
+//! calls back ([`Model::served`] or [`Model::fail`] after a station,
+//! [`Model::begin`] after a think). The call graphs (parallel branches,
+//! fan-out calls, hedge copies, held bodies, groups) are in `calls.rs`.
 //!
 //! Random draws happen in a fixed order on the agent's own stream, so a
-//! session draws the same numbers on either clock and whatever others do.
-//! A request counts in the statistics when it started at or after the end
-//! of the warmup; so do its cache lookups.
+//! session draws the same numbers on either clock and whatever others do:
+//! the session's start, each action's subject, a `visit` with `p` one
+//! uniform when reached, each service time when it starts, the next action,
+//! the think time. A request counts in the statistics when it started at
+//! or after the end of the warmup; so do its cache lookups.
 
 use std::sync::atomic::Ordering::Relaxed;
 
-use super::agent::{Agent, Request, Who};
-use super::{Env, Flow, Model, choose};
+use rand::RngExt;
+
+use super::agent::{Agent, Place, Request, Who};
+
+use super::{Command, Env, Model, choose};
 use crate::contract::ErrorKind;
-use crate::contract::action::Action;
+use crate::contract::action::{Action, Op};
 use crate::contract::business::{Business, Cx, Invalidate};
 use crate::contract::route::{EffectOutcome, Step};
 use crate::kernel::rng::{SimRng, StreamKind, stream};
@@ -25,7 +32,7 @@ use crate::kernel::time::{SimDuration, SimTime};
 use crate::scenario::model::Next;
 
 impl<B: Business> Model<B> {
-    fn cx<'a>(&'a self, now: SimTime, rng: &'a mut SimRng, cached: bool) -> Cx<'a> {
+    pub(super) fn cx<'a>(&'a self, now: SimTime, rng: &'a mut SimRng, cached: bool) -> Cx<'a> {
         Cx {
             now,
             rng,
@@ -43,23 +50,23 @@ impl<B: Business> Model<B> {
         if at >= self.warmup {
             self.measured.fetch_add(1, Relaxed);
         }
-        let mut a = Agent {
-            rng: stream(self.sc.seed, StreamKind::Session, n),
-            session: B::Session::default(),
+        let mut a = Agent::new(
+            stream(self.sc.seed, StreamKind::Session, n),
+            B::Session::default(),
             who,
-            req: Request::new(Action::Home, at),
-        };
+            Request::new(Op::from(Action::Home), at),
+        );
         let mut cx = self.cx(env.now(), &mut a.rng, false);
         self.business.start_session(&mut a.session, &mut cx);
         a
     }
 
     /// Chooses the session's first action and begins it at `at`.
-    pub fn first<E: Env>(&self, a: &mut Agent<B::Session>, at: SimTime, env: &mut E) -> Flow {
+    pub fn first<E: Env>(&self, a: &mut Agent<B::Session>, at: SimTime, env: &mut E) {
         match choose(&self.sc.behavior.start, &mut a.rng) {
-            Next::Act(action) => {
-                a.req.action = action;
-                self.begin(a, at, env)
+            Next::Act(op) => {
+                a.req.action = op;
+                self.begin(a, at, env);
             }
             // Validation forbids starting by leaving.
             Next::Leave => self.end_session(a, env),
@@ -72,31 +79,39 @@ impl<B: Business> Model<B> {
     /// does not reshuffle the customers). [`Model::begin`] then starts it.
     pub fn admin(&self, op: Action, at: SimTime) -> Agent<B::Session> {
         let n = self.admins.fetch_add(1, Relaxed);
-        Agent {
-            rng: stream(self.sc.seed, StreamKind::Background, 1 << 32 | n),
-            session: B::Session::default(),
-            who: Who::Admin,
-            req: Request::new(op, at),
-        }
+        Agent::new(
+            stream(self.sc.seed, StreamKind::Background, 1 << 32 | n),
+            B::Session::default(),
+            Who::Admin,
+            Request::new(op.into(), at),
+        )
     }
 
-    /// Begins the agent's current action, intended to start at `start`
+    /// Begins the agent's current operation, intended to start at `start`
     /// (its latency runs from there).
     #[inline]
-    pub fn begin<E: Env>(&self, a: &mut Agent<B::Session>, start: SimTime, env: &mut E) -> Flow {
-        let action = a.req.action;
-        a.req = Request::new(action, start);
-        let mut cx = self.cx(env.now(), &mut a.rng, false);
-        a.req.subject = self.business.subject(action, &mut a.session, &mut cx);
-        self.advance(a, env)
+    pub fn begin<E: Env>(&self, a: &mut Agent<B::Session>, start: SimTime, env: &mut E) {
+        let op = a.req.action;
+        a.req = Request::new(op, start);
+        if let Some(action) = op.action() {
+            let mut cx = self.cx(env.now(), &mut a.rng, false);
+            a.req.subject = self.business.subject(action, &mut a.session, &mut cx);
+        }
+        self.advance(a, Place::ROOT, env);
     }
 
-    /// The station the route asked for served the agent: a cache lookup
-    /// looks its key up (a hit skips the miss path), a per-line visit moves
-    /// to the next line, any other visit to the next step.
+    /// The station `place` asked for served it: a cache lookup looks its
+    /// key up (a hit skips the miss path), a per-line visit moves to the
+    /// next line, a pool grants its permit, any other visit moves to the
+    /// next step.
     #[inline]
-    pub fn served<E: Env>(&self, a: &mut Agent<B::Session>, env: &mut E) -> Flow {
-        match self.sc.routes[a.req.action.index()][a.req.step as usize] {
+    pub fn served<E: Env>(&self, a: &mut Agent<B::Session>, place: Place, env: &mut E) {
+        if place != Place::ROOT && self.call_answered(a, place, Ok(()), env) {
+            return;
+        }
+        a.set_waiting(place, false);
+        let cur = *a.cursor(place);
+        match self.sc.routes[cur.route as usize][cur.step as usize] {
             Step::CacheLookup { skip, .. } => {
                 let (key, now) = (a.req.subject, env.now());
                 let hit = env.with_cache(|c| c.is_some_and(|c| c.at(now).get(key, now.as_nanos())));
@@ -104,42 +119,94 @@ impl<B: Business> Model<B> {
                     env.cache_lookup(hit);
                 }
                 a.req.cached = hit;
-                a.req.step += 1 + if hit { skip } else { 0 };
+                a.cursor(place).step += 1 + if hit { skip as u16 } else { 0 };
             }
             // Stay on the step: the next line's shard comes next.
             Step::PerLine { .. } => {}
-            _ => a.req.step += 1,
+            Step::Hold { .. } => return self.granted(a, place, env),
+            _ => a.cursor(place).step += 1,
         }
-        self.advance(a, env)
+        self.advance(a, place, env);
     }
 
-    /// The request failed with `kind` (a station refused it, or it gave
-    /// up waiting): its operation ends.
-    pub fn fail<E: Env>(&self, a: &mut Agent<B::Session>, kind: ErrorKind, env: &mut E) -> Flow {
-        a.req.error = Some(kind);
-        self.finish(a, env)
+    /// The station refused `place` with `kind` (full queue, timeout,
+    /// outage).
+    pub fn fail<E: Env>(
+        &self,
+        a: &mut Agent<B::Session>,
+        place: Place,
+        kind: ErrorKind,
+        env: &mut E,
+    ) {
+        if place != Place::ROOT && self.call_answered(a, place, Err(kind), env) {
+            return;
+        }
+        a.set_waiting(place, false);
+        self.failed(a, place, kind, env);
     }
 
-    /// Walks the route from the current step until the agent must wait at
-    /// a station or the route ends.
+    /// `place` fails with `kind`: the request's error, or its call's.
+    pub(super) fn failed<E: Env>(
+        &self,
+        a: &mut Agent<B::Session>,
+        place: Place,
+        kind: ErrorKind,
+        env: &mut E,
+    ) {
+        if place == Place::ROOT {
+            a.req.error = Some(kind);
+            self.finish(a, env);
+        } else {
+            self.child_done(a, place, Err(Some(kind)), env);
+        }
+    }
+
+    /// Asks the clock to queue `place` at station `s`.
     #[inline]
-    fn advance<E: Env>(&self, a: &mut Agent<B::Session>, env: &mut E) -> Flow {
-        let route = &self.sc.routes[a.req.action.index()];
+    pub(super) fn visit<E: Env>(
+        &self,
+        a: &mut Agent<B::Session>,
+        place: Place,
+        s: u16,
+        env: &mut E,
+    ) {
+        a.set_waiting(place, true);
+        env.command(Command::Visit { place, station: s });
+    }
+
+    /// Walks `place`'s route from its current step until it must wait or
+    /// the route ends.
+    #[inline]
+    pub(super) fn advance<E: Env>(&self, a: &mut Agent<B::Session>, place: Place, env: &mut E) {
         loop {
-            let Some(&step) = route.get(a.req.step as usize) else {
-                return self.finish(a, env);
+            let cur = *a.cursor(place);
+            let Some(&step) = self.sc.routes[cur.route as usize].get(cur.step as usize) else {
+                return if place == Place::ROOT {
+                    self.finish(a, env)
+                } else {
+                    self.child_done(a, place, Ok(()), env)
+                };
             };
             match step {
-                Step::Visit(s) | Step::CacheLookup { station: s, .. } => return Flow::Visit(s),
+                Step::Visit(s) | Step::CacheLookup { station: s, .. } => {
+                    return self.visit(a, place, s, env);
+                }
                 Step::VisitIf(cond, s) => {
                     if self.business.condition(cond, &a.session) {
-                        return Flow::Visit(s);
+                        return self.visit(a, place, s, env);
                     }
-                    a.req.step += 1;
+                    a.cursor(place).step += 1;
+                }
+                Step::VisitP { station, p } => {
+                    let u: f64 = a.rng.random();
+                    if u < p {
+                        return self.visit(a, place, station, env);
+                    }
+                    a.cursor(place).step += 1;
                 }
                 Step::Payment(default) => {
                     let s = self.business.payment_station(&a.session);
-                    return Flow::Visit(s.unwrap_or(default));
+                    return self.visit(a, place, s.unwrap_or(default), env);
                 }
                 Step::CacheFill => {
                     let (key, now) = (a.req.subject, env.now());
@@ -148,68 +215,81 @@ impl<B: Business> Model<B> {
                             c.at(now).put(key, now.as_nanos());
                         }
                     });
-                    a.req.step += 1;
+                    a.cursor(place).step += 1;
                 }
                 Step::PerLine { first, shards } => {
-                    if a.req.line < self.business.lines(&a.session) {
-                        let shard = self.business.line_shard(&a.session, a.req.line, shards);
-                        a.req.line += 1;
-                        return Flow::Visit(first + shard);
+                    let line = cur.line;
+                    if line < self.business.lines(&a.session) {
+                        let shard = self.business.line_shard(&a.session, line, shards);
+                        a.cursor(place).line += 1;
+                        return self.visit(a, place, first + shard, env);
                     }
-                    a.req.line = 0;
-                    a.req.step += 1;
+                    let c = a.cursor(place);
+                    c.line = 0;
+                    c.step += 1;
                 }
                 Step::SubjectShard { first, shards } => {
-                    return Flow::Visit(first + self.business.sku_shard(a.req.subject, shards));
+                    let s = first + self.business.sku_shard(a.req.subject, shards);
+                    return self.visit(a, place, s, env);
                 }
                 Step::Effect(effect) => {
                     let mut cx = self.cx(env.now(), &mut a.rng, false);
                     match self.business.effect(effect, &mut a.session, &mut cx) {
-                        EffectOutcome::Continue => a.req.step += 1,
-                        EffectOutcome::Repeat(back) => a.req.step = a.req.step.saturating_sub(back),
-                        EffectOutcome::Fail(kind) => return self.fail(a, kind, env),
+                        EffectOutcome::Continue => a.cursor(place).step += 1,
+                        EffectOutcome::Repeat(back) => {
+                            let c = a.cursor(place);
+                            c.step = c.step.saturating_sub(back as u16);
+                        }
+                        EffectOutcome::Fail(kind) => return self.failed(a, place, kind, env),
                     }
                 }
+                Step::Parallel { .. }
+                | Step::Fanout { .. }
+                | Step::Hedge { .. }
+                | Step::Hold { .. }
+                | Step::Group(_) => return self.start_calls(a, place, step, env),
             }
         }
     }
 
-    /// The route ended (or failed): apply the effect, record, choose what
-    /// comes next.
-    fn finish<E: Env>(&self, a: &mut Agent<B::Session>, env: &mut E) -> Flow {
-        let now = env.now();
+    /// The request's route ended (or failed): apply the effect, record,
+    /// choose what comes next.
+    fn finish<E: Env>(&self, a: &mut Agent<B::Session>, env: &mut E) {
         let error = match a.req.error {
             Some(e) => Some(e),
-            None => self.complete(a, now, env).err(),
+            None => self.complete(a, env.now(), env).err(),
         };
+        // After the effect: on the wall clock its real work counts.
+        let now = env.now();
         if a.req.start >= self.warmup {
             let latency = now.since(a.req.start).as_nanos();
             env.record(a.req.action.index(), latency, error);
         }
         if a.who == Who::Admin {
-            return Flow::End;
+            return self.leave(a, env);
         }
         let next = match &self.sc.behavior.transitions[a.req.action.index()] {
             Some(ch) => choose(ch, &mut a.rng),
             None => Next::Leave,
         };
         match next {
-            Next::Act(action) => {
-                a.req.action = action;
+            Next::Act(op) => {
+                a.req.action = op;
                 let think = if self.think.is_zero() {
                     0
                 } else {
                     self.think.sample_nanos(&mut a.rng)
                 };
-                Flow::Think(SimDuration::from_nanos(think))
+                env.command(Command::Think(SimDuration::from_nanos(think)));
             }
             Next::Leave => self.end_session(a, env),
         }
     }
 
-    /// The action's effect on the business. Admin operations get the cache
-    /// (to invalidate what they change); customer actions never touch it,
-    /// so on the wall clock they never wait for its lock.
+    /// The action's effect on the business (custom operations have none).
+    /// Admin operations get the cache (to invalidate what they change);
+    /// customer actions never touch it, so on the wall clock they never
+    /// wait for its lock.
     fn complete<E: Env>(
         &self,
         a: &mut Agent<B::Session>,
@@ -222,6 +302,9 @@ impl<B: Business> Model<B> {
             cached,
             ..
         } = a.req;
+        let Some(action) = action.action() else {
+            return Ok(());
+        };
         if !action.is_admin() {
             let mut cx = self.cx(now, &mut a.rng, cached);
             return self
@@ -238,13 +321,34 @@ impl<B: Business> Model<B> {
 
     /// The session ends (it left, or the run was stopped): a closed-model
     /// user starts a new one while arrivals last.
-    pub fn end_session<E: Env>(&self, a: &mut Agent<B::Session>, env: &mut E) -> Flow {
+    pub fn end_session<E: Env>(&self, a: &mut Agent<B::Session>, env: &mut E) {
         let now = env.now();
         let mut cx = self.cx(now, &mut a.rng, false);
         self.business.end_session(&mut a.session, &mut cx);
-        match a.who {
-            Who::Closed(user) if now < self.end => Flow::Restart(user),
-            _ => Flow::End,
+        if let Who::Closed(user) = a.who
+            && now < self.end
+        {
+            env.command(Command::Restart(user));
+        }
+        self.leave(a, env);
+    }
+
+    /// The agent is done once its calls in flight are.
+    fn leave<E: Env>(&self, a: &mut Agent<B::Session>, env: &mut E) {
+        a.ended = true;
+        if !a.busy() {
+            env.command(Command::End);
+        }
+    }
+}
+
+impl<S> Agent<S> {
+    #[inline]
+    pub(super) fn set_waiting(&mut self, place: Place, waiting: bool) {
+        if place == Place::ROOT {
+            self.req.waiting = waiting;
+        } else {
+            self.frames[place.0 as usize].waiting = waiting;
         }
     }
 }

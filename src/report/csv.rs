@@ -6,7 +6,6 @@
 
 use super::atomic::ReportFile;
 use super::{CacheRow, ErrorRow, StationRow, SummaryRow};
-use crate::contract::action::Action;
 use crate::contract::names::*;
 use crate::metrics::series::SeriesRow;
 
@@ -127,16 +126,16 @@ pub fn errors(rows: &[ErrorRow]) -> Vec<u8> {
     render(ERRORS_HEADER, rows.iter().map(error_fields))
 }
 
-/// `timeseries.csv`.
-pub fn series(rows: &[SeriesRow]) -> Vec<u8> {
+/// `timeseries.csv`; `ops` names the operations by index (index
+/// `ops.len()` is `ALL`).
+pub fn series(rows: &[SeriesRow], ops: &[String]) -> Vec<u8> {
     render(
         SERIES_HEADER,
         rows.iter().map(|r| {
             [
                 f3(r.t_s),
-                Action::ALL
-                    .get(r.op)
-                    .map_or(crate::contract::names::ALL, |a| a.name())
+                ops.get(r.op)
+                    .map_or(crate::contract::names::ALL, String::as_str)
                     .to_owned(),
                 r.count.to_string(),
                 r.errors.to_string(),

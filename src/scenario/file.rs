@@ -29,9 +29,12 @@ pub struct ScenarioFile {
     /// `[stations.NAME]`: worker pools.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub stations: BTreeMap<String, StationFile>,
-    /// `[routes.ACTION]`: extra stations around an action's default route.
+    /// `[routes.ACTION]`: extra steps around an action's default route.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub routes: BTreeMap<String, RouteFile>,
+    /// `[operations.NAME]`: the scenario's own operations.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub operations: BTreeMap<String, OperationFile>,
     /// `[shop]`: prices, taxes, accounts.
     pub shop: Option<ShopFile>,
     /// `[customers]`: who the sessions are.
@@ -328,6 +331,12 @@ pub struct CacheFile {
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct StationFile {
+    /// `"servers"` (default) or `"pool"`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// A pool's permits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<i64>,
     /// Parallel servers.
     pub workers: Option<i64>,
     /// Inventory only: number of lock shards, each a station of `workers`.
@@ -340,16 +349,33 @@ pub struct StationFile {
     pub timeout: Option<String>,
 }
 
+/// A route: a list of steps in the route language (docs/scenario.md). Each
+/// step is a station name or an inline table; `validate/routes.rs` reads
+/// them, checking every key, so a typo is still an error with a position.
+pub type RouteSteps = Vec<toml::Value>;
+
 /// `[routes.ACTION]`.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RouteFile {
-    /// Stations visited before the default route.
+    /// Steps run before the default route.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub prepend: Vec<String>,
-    /// Stations visited after the default route.
+    pub prepend: RouteSteps,
+    /// Steps run after the default route.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub append: Vec<String>,
+    pub append: RouteSteps,
+    /// A pool whose permit is held around the whole route.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hold: Option<String>,
+}
+
+/// `[operations.NAME]`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperationFile {
+    /// What the operation does.
+    #[serde(default)]
+    pub route: RouteSteps,
 }
 
 /// A distribution: `{ dist = "exponential", mean = "5ms" }` and friends.

@@ -10,7 +10,7 @@
 //! coupons, payments, admin), `backend` (cache, stations, routes, faults)
 //! and `thresholds`, and re-exported here.
 
-use crate::contract::action::{Action, N_ACTIONS};
+use crate::contract::action::{N_ACTIONS, Op};
 use crate::contract::names;
 use crate::contract::route::Step;
 use crate::kernel::dist::Dist;
@@ -21,7 +21,10 @@ mod load;
 mod shop_setup;
 mod thresholds;
 
-pub use backend::{CacheSpec, DEFAULT_CACHE_CAPACITY, Fault, RouteEdit, StationGroup, StationSpec};
+pub use backend::{
+    CacheSpec, DEFAULT_CACHE_CAPACITY, Fault, Operation, RouteEdit, RouteNode, StationGroup,
+    StationKind, StationSpec, Wait,
+};
 pub use load::{Behavior, Choice, Load, Next};
 pub use shop_setup::{
     AdminSpec, Catalog, Coupon, CouponValue, Customers, DEFAULT_CATEGORIES, DEFAULT_PRODUCTS,
@@ -63,9 +66,13 @@ pub struct Scenario {
     pub stations: Vec<StationSpec>,
     /// Stations as configured (one per `[stations.NAME]`, shards folded).
     pub groups: Vec<StationGroup>,
-    /// Per action (by index), the steps of its route.
-    pub routes: [Vec<Step>; N_ACTIONS],
-    /// Per action, extra station groups before/after the default route.
+    /// `[operations.NAME]`, in name order: operation `N_ACTIONS + i` is
+    /// `operations[i]`.
+    pub operations: Vec<Operation>,
+    /// The route table: route `i` for `i` below [`Scenario::op_count`] is
+    /// operation `i`'s; the routes nested in their steps follow.
+    pub routes: Vec<Vec<Step>>,
+    /// Per built-in action, extra steps around the default route.
     pub route_edits: [RouteEdit; N_ACTIONS],
     /// `[shop]`.
     pub shop: ShopSpec,
@@ -89,7 +96,45 @@ impl Scenario {
         self.groups.iter().find(|g| g.name == name)
     }
 
-    /// Per station instance: can some reachable action's route visit it?
+    /// Operations of a run: the built-in actions, then the custom ones.
+    pub fn op_count(&self) -> usize {
+        N_ACTIONS + self.operations.len()
+    }
+
+    /// The report name of `op`.
+    pub fn op_name(&self, op: Op) -> &str {
+        match op.action() {
+            Some(a) => a.name(),
+            None => &self.operations[op.index() - N_ACTIONS].name,
+        }
+    }
+
+    /// Every operation's name, by index.
+    pub fn op_names(&self) -> Vec<String> {
+        (0..self.op_count())
+            .map(|i| self.op_name(Op(i as u16)).to_owned())
+            .collect()
+    }
+
+    /// The routes an operation's run can reach: its own and every one
+    /// nested in their steps, each once.
+    pub fn routes_of(&self, op: Op) -> Vec<u16> {
+        let mut seen = vec![false; self.routes.len()];
+        let mut stack = vec![op.0];
+        let mut out = Vec::new();
+        while let Some(r) = stack.pop() {
+            if std::mem::replace(&mut seen[r as usize], true) {
+                continue;
+            }
+            out.push(r);
+            for step in &self.routes[r as usize] {
+                stack.extend(step.nested());
+            }
+        }
+        out
+    }
+
+    /// Per station instance: can some reachable operation's route visit it?
     pub fn used_stations(&self) -> Vec<bool> {
         let mut used = vec![false; self.stations.len()];
         let mut mark = |first: u16, n: u16| {
@@ -97,25 +142,33 @@ impl Scenario {
                 used[i as usize] = true;
             }
         };
-        for a in self.reachable_actions() {
-            for step in &self.routes[a.index()] {
-                match *step {
-                    Step::Visit(s) | Step::VisitIf(_, s) | Step::CacheLookup { station: s, .. } => {
-                        mark(s, 1)
-                    }
-                    Step::Payment(s) => {
-                        // The default gateway, or each method's own.
-                        for m in &self.payments.methods {
-                            match m.station {
-                                Some(g) => mark(self.groups[g as usize].first, 1),
-                                None => mark(s, 1),
+        for op in self.reachable_ops() {
+            for r in self.routes_of(op) {
+                for step in &self.routes[r as usize] {
+                    match *step {
+                        Step::Visit(s)
+                        | Step::VisitIf(_, s)
+                        | Step::CacheLookup { station: s, .. }
+                        | Step::VisitP { station: s, .. }
+                        | Step::Hedge { station: s, .. }
+                        | Step::Hold { pool: s, .. } => mark(s, 1),
+                        Step::Payment(s) => {
+                            // The default gateway, or each method's own.
+                            for m in &self.payments.methods {
+                                match m.station {
+                                    Some(g) => mark(self.groups[g as usize].first, 1),
+                                    None => mark(s, 1),
+                                }
                             }
                         }
+                        Step::PerLine { first, shards }
+                        | Step::SubjectShard { first, shards }
+                        | Step::Fanout { first, shards, .. } => mark(first, shards),
+                        Step::CacheFill
+                        | Step::Effect(_)
+                        | Step::Parallel { .. }
+                        | Step::Group(_) => {}
                     }
-                    Step::PerLine { first, shards } | Step::SubjectShard { first, shards } => {
-                        mark(first, shards)
-                    }
-                    Step::CacheFill | Step::Effect(_) => {}
                 }
             }
         }
@@ -137,18 +190,20 @@ impl Scenario {
             self.coupons.iter().map(|c| c.code.as_str()),
         );
         names::metric_names(
-            self.reachable_actions().map(|a| a.name()),
+            self.reachable_ops().map(|op| self.op_name(op)),
             self.cache.enabled,
             stations,
             business.into_iter(),
         )
     }
 
-    /// Operations that happen in a run, in report order: actions some
-    /// session can take, then admin operations with a positive rate.
-    pub fn reachable_actions(&self) -> impl Iterator<Item = Action> + '_ {
-        Action::ALL
-            .into_iter()
-            .filter(|a| self.behavior.transitions[a.index()].is_some() || self.admin.rate(*a) > 0.0)
+    /// Operations that happen in a run, in report order: operations some
+    /// session can take (built-in, then custom), then admin operations with
+    /// a positive rate.
+    pub fn reachable_ops(&self) -> impl Iterator<Item = Op> + '_ {
+        (0..self.op_count() as u16).map(Op).filter(|&op| {
+            self.behavior.transitions[op.index()].is_some()
+                || op.action().is_some_and(|a| self.admin.rate(a) > 0.0)
+        })
     }
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use super::file::*;
 use super::model::*;
-use crate::contract::action::{Action, LEAVE};
+use crate::contract::action::{Action, LEAVE, Op};
 use crate::contract::fault::FaultKind;
 use crate::kernel::dist::Dist;
 use crate::kernel::popularity::Popularity;
@@ -55,15 +55,85 @@ pub fn dist_file(d: &Dist, time: bool) -> DistFile {
     f
 }
 
-fn next_name(n: Next) -> String {
+fn next_name(s: &Scenario, n: Next) -> String {
     match n {
-        Next::Act(a) => a.name().to_owned(),
+        Next::Act(op) => s.op_name(op).to_owned(),
         Next::Leave => LEAVE.to_owned(),
     }
 }
 
-fn choice_table(c: &Choice) -> BTreeMap<String, f64> {
-    c.options.iter().map(|(n, p)| (next_name(*n), *p)).collect()
+fn choice_table(s: &Scenario, c: &Choice) -> BTreeMap<String, f64> {
+    c.options
+        .iter()
+        .map(|(n, p)| (next_name(s, *n), *p))
+        .collect()
+}
+
+/// A route as the route language writes it, every default filled in.
+fn route_value(s: &Scenario, nodes: &[RouteNode]) -> Vec<toml::Value> {
+    use toml::Value;
+    let name = |g: &u16| Value::String(s.groups[*g as usize].name.clone());
+    let wait = |w: &Wait| match w {
+        Wait::All => Value::String("all".into()),
+        Wait::Any => Value::String("any".into()),
+        Wait::K(k) => Value::Integer(*k as i64),
+    };
+    let table = |pairs: Vec<(&str, Value)>| {
+        Value::Table(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+    };
+    nodes
+        .iter()
+        .map(|n| match n {
+            RouteNode::Visit { group, p: None } => name(group),
+            RouteNode::Visit { group, p: Some(p) } => {
+                table(vec![("visit", name(group)), ("p", Value::Float(*p))])
+            }
+            RouteNode::Parallel {
+                branches,
+                wait: w,
+                cancel,
+            } => table(vec![
+                (
+                    "parallel",
+                    Value::Array(
+                        branches
+                            .iter()
+                            .map(|b| Value::Array(route_value(s, b)))
+                            .collect(),
+                    ),
+                ),
+                ("wait", wait(w)),
+                ("cancel", Value::Boolean(*cancel)),
+            ]),
+            RouteNode::Fanout {
+                group,
+                n,
+                wait: w,
+                cancel,
+            } => table(vec![
+                ("fanout", name(group)),
+                ("n", Value::Integer(*n as i64)),
+                ("wait", wait(w)),
+                ("cancel", Value::Boolean(*cancel)),
+            ]),
+            RouteNode::Hedge {
+                group,
+                after,
+                max,
+                cancel,
+            } => table(vec![
+                ("hedge", name(group)),
+                ("after", Value::String(dur(*after))),
+                ("max", Value::Integer(*max as i64)),
+                ("cancel", Value::Boolean(*cancel)),
+            ]),
+            RouteNode::Hold { pool, route } => table(vec![
+                ("hold", name(pool)),
+                ("route", Value::Array(route_value(s, route))),
+            ]),
+            RouteNode::Group(route) => table(vec![("route", Value::Array(route_value(s, route)))]),
+        })
+        .collect()
 }
 
 fn money(cents: i64) -> f64 {
@@ -141,15 +211,15 @@ pub fn to_file(s: &Scenario) -> ScenarioFile {
         },
     };
     let start = match s.behavior.start.options.as_slice() {
-        [(n, p)] if *p == 1.0 => StartFile::One(next_name(*n)),
-        _ => StartFile::Mix(choice_table(&s.behavior.start)),
+        [(n, p)] if *p == 1.0 => StartFile::One(next_name(s, *n)),
+        _ => StartFile::Mix(choice_table(s, &s.behavior.start)),
     };
-    let transitions = Action::ALL
-        .iter()
-        .filter_map(|a| {
-            s.behavior.transitions[a.index()]
+    let transitions = (0..s.op_count() as u16)
+        .map(Op)
+        .filter_map(|op| {
+            s.behavior.transitions[op.index()]
                 .as_ref()
-                .map(|c| (a.name().to_owned(), choice_table(c)))
+                .map(|c| (s.op_name(op).to_owned(), choice_table(s, c)))
         })
         .collect();
     let stations = s
@@ -157,12 +227,15 @@ pub fn to_file(s: &Scenario) -> ScenarioFile {
         .iter()
         .map(|g| {
             let st = &s.stations[g.first as usize];
+            let pool = st.kind == StationKind::Pool;
             (
                 g.name.clone(),
                 StationFile {
-                    workers: Some(st.workers as i64),
+                    kind: pool.then(|| "pool".to_owned()),
+                    size: pool.then_some(st.workers as i64),
+                    workers: (!pool).then_some(st.workers as i64),
                     shards: (g.shards > 1 || g.name == "inventory").then_some(g.shards as i64),
-                    service_time: Some(dist_file(&st.service_time, true)),
+                    service_time: (!pool).then(|| dist_file(&st.service_time, true)),
                     queue_limit: st.queue_limit.map(|q| q as i64),
                     timeout: st.timeout.map(dur),
                 },
@@ -173,17 +246,13 @@ pub fn to_file(s: &Scenario) -> ScenarioFile {
         .iter()
         .filter_map(|a| {
             let e = &s.route_edits[a.index()];
-            let names = |v: &[u16]| {
-                v.iter()
-                    .map(|g| s.groups[*g as usize].name.clone())
-                    .collect()
-            };
-            (!e.prepend.is_empty() || !e.append.is_empty()).then(|| {
+            (!e.prepend.is_empty() || !e.append.is_empty() || e.hold.is_some()).then(|| {
                 (
                     a.name().to_owned(),
                     RouteFile {
-                        prepend: names(&e.prepend),
-                        append: names(&e.append),
+                        prepend: route_value(s, &e.prepend),
+                        append: route_value(s, &e.append),
+                        hold: e.hold.map(|g| s.groups[g as usize].name.clone()),
                     },
                 )
             })
@@ -249,6 +318,18 @@ pub fn to_file(s: &Scenario) -> ScenarioFile {
         }),
         stations,
         routes,
+        operations: s
+            .operations
+            .iter()
+            .map(|o| {
+                (
+                    o.name.clone(),
+                    OperationFile {
+                        route: route_value(s, &o.route),
+                    },
+                )
+            })
+            .collect(),
         admin: Some(AdminFile {
             restock_rate: Some(s.admin.restock_rate),
             restock_quantity: Some(s.admin.restock_quantity as i64),

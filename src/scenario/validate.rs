@@ -14,9 +14,9 @@ use std::collections::BTreeMap;
 use super::file::*;
 use super::model::*;
 use crate::backend::cache::Policy;
-use crate::contract::action::{Action, LEAVE, N_ACTIONS};
+use crate::contract::action::{Action, LEAVE, N_ACTIONS, Op};
 use crate::contract::fault::FaultKind;
-use crate::contract::route::{Step, builtin_stations, default_route};
+use crate::contract::route::{MAX_BRANCHES, RouteId, Step, builtin_stations, default_route};
 use crate::kernel::dist::Dist;
 use crate::kernel::popularity::Popularity;
 use crate::kernel::time::{NANOS_PER_S, SimDuration};
@@ -24,12 +24,14 @@ use crate::kernel::time::{NANOS_PER_S, SimDuration};
 mod backend;
 mod head;
 mod load;
+mod routes;
 mod shop_setup;
 mod thresholds;
 
 use backend::*;
 use head::*;
 use load::*;
+use routes::*;
 use shop_setup::*;
 pub use thresholds::parse_threshold;
 use thresholds::*;
@@ -262,11 +264,13 @@ pub fn validate(file: &ScenarioFile, default_name: &str) -> Result<Scenario, Vec
     let mut c = Checker { issues: Vec::new() };
     let head = scenario_section(&mut c, file.scenario.as_ref(), default_name);
     let (load, think_time) = load(&mut c, file.load.as_ref());
-    let behavior = behavior(&mut c, file.behavior.as_ref());
+    let op_names = operation_names(&mut c, &file.operations);
+    let behavior = behavior(&mut c, file.behavior.as_ref(), &op_names);
     let catalog = catalog(&mut c, file.catalog.as_ref());
     let cache = cache(&mut c, file.cache.as_ref());
     let (stations, groups) = stations(&mut c, &file.stations);
-    let edits = route_edits(&mut c, &file.routes, &groups);
+    let edits = route_edits(&mut c, &file.routes, &groups, &stations);
+    let operations = operations(&mut c, &file.operations, &groups, &stations);
     let admin = admin(&mut c, file.admin.as_ref());
     let faults = faults(&mut c, &file.faults, &groups, head.as_ref().map(|h| h.3));
     let shop = shop(&mut c, file.shop.as_ref());
@@ -281,7 +285,7 @@ pub fn validate(file: &ScenarioFile, default_name: &str) -> Result<Scenario, Vec
         .iter()
         .flat_map(|p| p.methods.iter().filter_map(|m| m.station))
         .collect();
-    check_custom_stations_used(&mut c, &groups, &edits, &gateways);
+    check_custom_stations_used(&mut c, &groups, &edits, &operations, &gateways);
 
     let (
         Some(head),
@@ -302,7 +306,7 @@ pub fn validate(file: &ScenarioFile, default_name: &str) -> Result<Scenario, Vec
     if !c.issues.is_empty() {
         return Err(c.issues);
     }
-    let routes = build_routes(&groups, &edits, cache.enabled);
+    let routes = build_routes(&groups, &edits, &operations, cache.enabled);
     let (name, description, seed, duration, warmup, report_interval, replications) = head;
     let mut scenario = Scenario {
         name,
@@ -319,6 +323,7 @@ pub fn validate(file: &ScenarioFile, default_name: &str) -> Result<Scenario, Vec
         cache,
         stations,
         groups,
+        operations,
         routes,
         route_edits: edits,
         shop,

@@ -11,7 +11,6 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use hdrhistogram::Histogram;
 
-use crate::contract::action::N_ACTIONS;
 use crate::contract::{ErrorKind, N_ERROR_KINDS};
 use crate::kernel::time::SimTime;
 use crate::metrics::result::merge_series;
@@ -36,13 +35,13 @@ pub struct Recorder {
 impl Recorder {
     fn new(sc: &Scenario, warmup: SimTime) -> Self {
         Recorder {
-            ops: (0..N_ACTIONS).map(|_| OpStats::default()).collect(),
+            ops: (0..sc.op_count()).map(|_| OpStats::default()).collect(),
             stations: sc
                 .stations
                 .iter()
                 .map(|_| StationStats::default())
                 .collect(),
-            series: Series::new(warmup, sc.report_interval),
+            series: Series::new(warmup, sc.report_interval, sc.op_count()),
             events: 0,
             lag: latency_histogram(),
         }
@@ -125,7 +124,7 @@ impl Recorders {
     /// Merges every thread's recorder; `end` closes the time series.
     pub fn merge(&self, sc: &Scenario, end: SimTime) -> Merged {
         let mut m = Merged {
-            ops: (0..N_ACTIONS).map(|_| OpStats::default()).collect(),
+            ops: (0..sc.op_count()).map(|_| OpStats::default()).collect(),
             stations: sc
                 .stations
                 .iter()

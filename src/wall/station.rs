@@ -1,58 +1,63 @@
-//! A station on the wall clock: a pool of `workers` permits.
+//! A station on the wall clock: `workers` permits of a tokio semaphore.
 //!
-//! A request takes a permit at once if one is free; otherwise it waits
-//! (FIFO, tokio's semaphore is fair), is rejected when `queue_limit`
-//! requests already wait, or gives up after `timeout`. Holding the permit,
-//! it sleeps the sampled service time scaled to the wall clock. An outage
-//! that hangs takes every permit away until it ends, so requests queue
-//! and time out exactly as on a dead backend; one that fails fast makes
-//! arrivals fail at once.
+//! A call takes a permit at once if one is free; otherwise it waits (FIFO,
+//! tokio's semaphore is fair), is rejected when `queue_limit` calls already
+//! wait, or gives up after `timeout`; a cancelled call that still waits
+//! leaves the queue (its waiting future is dropped). Holding the permit, it
+//! sleeps its service time scaled to the wall clock; a pool's permit is
+//! kept until the model gives it back. An outage that hangs takes every
+//! permit away until it ends, so calls queue and time out exactly as on a
+//! dead backend; one that fails fast makes arrivals fail at once.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::{lock, wall};
 use crate::backend::station::{Degrade, Health};
 use crate::contract::ErrorKind;
 use crate::kernel::dist::Sampler;
-use crate::kernel::rng::SimRng;
 use crate::kernel::time::SimDuration;
-use crate::scenario::model::StationSpec;
+use crate::scenario::model::{StationKind, StationSpec};
 
 /// One station's shared state.
 pub struct WallStation {
     /// Free permits.
     pub permits: Semaphore,
-    /// Configured workers.
+    /// Configured workers (a pool's size).
     pub workers: u32,
-    /// Requests waiting for a permit now.
+    /// A pool: permits held around a route, not served.
+    pub pool: bool,
+    /// Calls waiting for a permit now.
     pub queued: AtomicU32,
-    /// Most requests ever waiting at once.
+    /// Most calls ever waiting at once.
     pub max_queued: AtomicU32,
     queue_limit: u32,
     timeout: Option<SimDuration>,
-    service: Sampler,
+    /// Service times, model ns.
+    pub service: Sampler,
     /// Active faults (an outage that hangs also holds every permit).
     health: Mutex<Health>,
 }
 
-/// How a visit went, in wall time.
-pub struct Visit {
-    /// Waiting for a permit.
-    pub wait: Duration,
-    /// Holding the permit (the service, as slept).
-    pub service: Duration,
-}
-
-/// Why a visit failed, and how long it waited first.
+/// Why a call was refused, and how long it waited first.
 pub struct Refused {
-    /// The error of the request.
+    /// The error of the call.
     pub kind: ErrorKind,
     /// Time spent waiting before it failed.
     pub wait: Duration,
+}
+
+/// Counts a call in `queued` while it waits, whatever ends the wait
+/// (a permit, the timeout, or the call being dropped when cancelled).
+struct Waiting<'a>(&'a AtomicU32);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Relaxed);
+    }
 }
 
 impl WallStation {
@@ -61,6 +66,7 @@ impl WallStation {
         WallStation {
             permits: Semaphore::new(spec.workers as usize),
             workers: spec.workers,
+            pool: spec.kind == StationKind::Pool,
             queued: AtomicU32::new(0),
             max_queued: AtomicU32::new(0),
             queue_limit: spec.queue_limit.unwrap_or(u32::MAX),
@@ -79,8 +85,14 @@ impl WallStation {
         lock(&self.health).apply(d, open);
     }
 
-    /// Serves one request: `scale` wall seconds per model second.
-    pub async fn visit(&self, rng: &mut SimRng, scale: f64) -> Result<Visit, Refused> {
+    /// The product of the active slowdown factors.
+    pub fn slowdown(&self) -> f64 {
+        lock(&self.health).slowdown
+    }
+
+    /// Waits for a permit: `scale` wall seconds per model second. Returns
+    /// it with the time waited.
+    pub async fn acquire(&self, scale: f64) -> Result<(SemaphorePermit<'_>, Duration), Refused> {
         if lock(&self.health).fail_fast > 0 {
             return Err(Refused {
                 kind: ErrorKind::Unavailable,
@@ -88,49 +100,34 @@ impl WallStation {
             });
         }
         let arrived = Instant::now();
-        let permit = match self.permits.try_acquire() {
-            Ok(p) => p,
-            Err(_) => {
-                let waiting = self.queued.fetch_add(1, Relaxed) + 1;
-                if waiting > self.queue_limit {
-                    self.queued.fetch_sub(1, Relaxed);
-                    return Err(Refused {
-                        kind: ErrorKind::Rejected,
-                        wait: Duration::ZERO,
-                    });
-                }
-                self.max_queued.fetch_max(waiting, Relaxed);
-                let acquire = self.permits.acquire();
-                let got = match self.timeout {
-                    Some(t) => tokio::time::timeout(wall(t.as_nanos() as f64, scale), acquire)
-                        .await
-                        .ok(),
-                    None => Some(acquire.await),
-                };
-                self.queued.fetch_sub(1, Relaxed);
-                match got {
-                    Some(Ok(p)) => p,
-                    // Timed out, or the semaphore closed (never: it lives
-                    // as long as the run).
-                    _ => {
-                        return Err(Refused {
-                            kind: ErrorKind::Timeout,
-                            wait: arrived.elapsed(),
-                        });
-                    }
-                }
-            }
-        };
-        let wait = arrived.elapsed();
-        let slowdown = lock(&self.health).slowdown;
-        let model_ns = self.service.sample(rng) * slowdown;
-        let started = Instant::now();
-        if model_ns > 0.0 {
-            sleep_until(started + wall(model_ns, scale)).await;
+        if let Ok(p) = self.permits.try_acquire() {
+            return Ok((p, Duration::ZERO));
         }
-        let service = started.elapsed();
-        drop(permit);
-        Ok(Visit { wait, service })
+        let waiting = self.queued.fetch_add(1, Relaxed) + 1;
+        let _waiting = Waiting(&self.queued);
+        if waiting > self.queue_limit {
+            return Err(Refused {
+                kind: ErrorKind::Rejected,
+                wait: Duration::ZERO,
+            });
+        }
+        self.max_queued.fetch_max(waiting, Relaxed);
+        let acquire = self.permits.acquire();
+        let got = match self.timeout {
+            Some(t) => tokio::time::timeout(wall(t.as_nanos() as f64, scale), acquire)
+                .await
+                .ok(),
+            None => Some(acquire.await),
+        };
+        match got {
+            Some(Ok(p)) => Ok((p, arrived.elapsed())),
+            // Timed out, or the semaphore closed (never: it lives as long
+            // as the run).
+            _ => Err(Refused {
+                kind: ErrorKind::Timeout,
+                wait: arrived.elapsed(),
+            }),
+        }
     }
 }
 

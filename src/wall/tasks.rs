@@ -2,24 +2,21 @@
 //! fault windows, the gauge ticker, stress loops, and the watcher that
 //! ends the run.
 //!
-//! Every agent task hands its agent to the model and waits the way the
-//! model's [`Flow`] says: a station visit, or a think time slept until the
-//! next operation's intended start.
+//! Every agent task is `calls::run`: it hands its agent to the model and
+//! waits the way the model's commands say.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
+use super::calls::{Start, run, session};
 use super::station::sleep_until;
-use super::{Here, StressLimit, WallOptions, World, wall};
+use super::{Here, StressLimit, WallOptions, World};
 use crate::backend::station::Degrade;
-use crate::contract::ErrorKind;
 use crate::contract::business::Business;
-use crate::kernel::rng::SimRng;
 use crate::kernel::time::{SimDuration, SimTime};
-use crate::metrics::StationStats;
 use crate::model::arrivals::{Arrival, FaultWindow, closed_starts, fault_windows};
-use crate::model::{Agent, Flow, Progress, Who};
+use crate::model::{Progress, Who};
 
 /// Starts the run's tasks and watches it: progress and Ctrl-C every
 /// 200 ms, the end as soon as every generator and every agent is done.
@@ -78,9 +75,7 @@ where
         w.spawned();
         let w2 = w.clone();
         tokio::spawn(async move {
-            let start = w2.instant(at);
-            sleep_until(start).await;
-            live(&w2, Who::Closed(user), start).await;
+            session(&w2, Who::Closed(user), w2.instant(at)).await;
             w2.finished();
         });
     }
@@ -120,109 +115,19 @@ where
         match arrival {
             Arrival::Session => {
                 tokio::spawn(async move {
-                    live(&w2, Who::Open, intended).await;
+                    session(&w2, Who::Open, intended).await;
                     w2.finished();
                 });
             }
             Arrival::Admin(op) => {
-                let mut a = w.model.admin(op, at);
+                let a = w.model.admin(op, at);
                 tokio::spawn(async move {
-                    let flow = w2.model.begin(&mut a, at, &mut Here(&w2));
-                    visits(&w2, &mut a, flow).await;
+                    run(&w2, a, Start::Admin(intended)).await;
                     w2.finished();
                 });
             }
         }
     }
-}
-
-/// One agent of `who` arriving at `intended`, until it is done: its
-/// session, and for a closed-model user every later one.
-async fn live<B: Business>(w: &World<B>, who: Who, mut intended: Instant) {
-    loop {
-        if !w.stress {
-            sleep_until(intended).await;
-            w.record_lag(intended);
-        }
-        let at = w.model_at(intended);
-        let mut a = w.model.session(who, at, &mut Here(w));
-        let mut flow = w.model.first(&mut a, at, &mut Here(w));
-        loop {
-            flow = visits(w, &mut a, flow).await;
-            match flow {
-                Flow::Visit(_) | Flow::End => return,
-                Flow::Restart(_) if w.stop.load(Relaxed) => return,
-                Flow::Restart(_) => {
-                    intended = Instant::now();
-                    break;
-                }
-                Flow::Think(_) if w.stop.load(Relaxed) => {
-                    w.model.end_session(&mut a, &mut Here(w));
-                    return;
-                }
-                Flow::Think(d) => {
-                    if w.stress {
-                        tokio::task::yield_now().await;
-                        intended = Instant::now();
-                    } else {
-                        intended = Instant::now() + wall(d.as_nanos() as f64, w.scale);
-                        sleep_until(intended).await;
-                        w.record_lag(intended);
-                    }
-                    flow = w.model.begin(&mut a, w.model_at(intended), &mut Here(w));
-                }
-            }
-        }
-    }
-}
-
-/// Makes the station visits `flow` asks for, until it asks for something
-/// else.
-async fn visits<B: Business>(w: &World<B>, a: &mut Agent<B::Session>, mut flow: Flow) -> Flow {
-    while let Flow::Visit(s) = flow {
-        flow = match visit(w, s, &mut a.rng).await {
-            Ok(()) => w.model.served(a, &mut Here(w)),
-            Err(kind) => w.model.fail(a, kind, &mut Here(w)),
-        };
-    }
-    flow
-}
-
-/// A station visit; stress runs skip stations (no modelled delays).
-async fn visit<B: Business>(w: &World<B>, i: u16, rng: &mut SimRng) -> Result<(), ErrorKind> {
-    if w.stress {
-        return Ok(());
-    }
-    let st = &w.stations[i as usize];
-    let measured = w.now() >= w.model.warmup();
-    let outcome = st.visit(rng, w.scale).await;
-    w.recorders.with(w.model.scenario(), |r| {
-        r.events += 1;
-        if !measured {
-            return;
-        }
-        let stats = &mut r.stations[i as usize];
-        let record_wait = |stats: &mut StationStats, wait_ns: u64| {
-            stats.wait.saturating_record(wait_ns.max(1));
-            stats.wait_sum_ns += wait_ns as u128;
-            // Little's law: the queue-length integral is the sum of waits.
-            stats.queue_area += wait_ns as u128;
-        };
-        match &outcome {
-            Ok(v) => {
-                stats.served += 1;
-                record_wait(stats, w.model_ns(v.wait));
-                stats.busy_area += w.model_ns(v.service) as u128;
-            }
-            Err(e) if e.kind == ErrorKind::Timeout => {
-                stats.timed_out += 1;
-                record_wait(stats, w.model_ns(e.wait));
-            }
-            Err(e) if e.kind == ErrorKind::Rejected => stats.rejected += 1,
-            Err(_) => {}
-        }
-    });
-    outcome.map(|_| ()).map_err(|e| e.kind)
 }
 
 /// A fault window: the model says what it does when it opens and closes;
@@ -230,7 +135,9 @@ async fn visit<B: Business>(w: &World<B>, i: u16, rng: &mut SimRng) -> Result<()
 /// requests queue and time out exactly as on a dead backend.
 async fn fault<B: Business>(w: Arc<World<B>>, win: FaultWindow) {
     sleep_until(w.instant(win.at)).await;
-    let change = w.model.fault(win.index as usize, true, &mut Here(&w));
+    let change = w
+        .model
+        .fault(win.index as usize, true, &mut Here(&w, &mut Vec::new()));
     let mut held = Vec::new();
     if let Some((instances, d)) = change {
         for st in &w.stations[instances] {
@@ -245,7 +152,10 @@ async fn fault<B: Business>(w: Arc<World<B>>, win: FaultWindow) {
     let Some(until) = win.until else { return };
     sleep_until(w.instant(until)).await;
     drop(held);
-    if let Some((instances, d)) = w.model.fault(win.index as usize, false, &mut Here(&w)) {
+    if let Some((instances, d)) =
+        w.model
+            .fault(win.index as usize, false, &mut Here(&w, &mut Vec::new()))
+    {
         for st in &w.stations[instances] {
             st.degrade(d, false);
         }
@@ -282,7 +192,7 @@ where
         let w2 = w.clone();
         tokio::spawn(async move {
             while more(&w2) && !w2.stop.load(Relaxed) {
-                live(&w2, Who::Open, Instant::now()).await;
+                session(&w2, Who::Open, Instant::now()).await;
             }
             w2.finished();
         });

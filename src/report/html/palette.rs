@@ -29,7 +29,8 @@ pub fn nth(i: usize) -> Rgb {
 }
 
 /// The colour of an operation, the same in every chart and every page:
-/// checkout red, search green, and so on; `ALL` near-black.
+/// checkout red, search green, and so on; `ALL` near-black; a custom
+/// operation one picked by its name.
 pub fn op_color(operation: &str) -> Rgb {
     use crate::contract::action::Action as A;
     let i = match A::from_name(operation) {
@@ -48,7 +49,13 @@ pub fn op_color(operation: &str) -> Rgb {
         Some(A::DeliverOrder) => 13,
         Some(A::CancelOrder) => 14,
         Some(A::RefundOrder) => 11,
-        None => return (40, 40, 48),
+        None if operation == crate::contract::names::ALL => return (40, 40, 48),
+        None => {
+            let h = operation.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+            });
+            (h % PALETTE.len() as u64) as usize
+        }
     };
     nth(i)
 }

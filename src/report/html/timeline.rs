@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 use super::charts::{Axis, Band, Chart, HALF, Line, Points, Rgb, WIDE, nth, op_color, tint};
-use crate::contract::action::{Action, N_ACTIONS};
+use crate::contract::action::Action;
 use crate::contract::names::ALL;
 use crate::metrics::series::SeriesRow;
 use crate::report::{Report, hgrm};
@@ -37,7 +37,7 @@ impl<'a> Timeline<'a> {
         let starts: Vec<f64> = report
             .series
             .iter()
-            .filter(|r| r.op == N_ACTIONS)
+            .filter(|r| r.op == report.op_names.len())
             .map(|r| r.t_s)
             .collect();
         let end = report.run.sim_end_s;
@@ -110,7 +110,8 @@ impl<'a> Timeline<'a> {
             .collect()
     }
 
-    /// The rows of `operation` (index, or `N_ACTIONS` for ALL) by start.
+    /// The rows of `operation` (index, or the number of operations for
+    /// ALL) by start.
     fn op_rows(&self, op: usize) -> BTreeMap<i64, &'a SeriesRow> {
         self.report
             .series
@@ -160,7 +161,7 @@ impl<'a> Timeline<'a> {
 
     /// Sessions started and requests completed and failed, per second.
     pub fn throughput(&self) -> Chart {
-        let all = self.op_rows(N_ACTIONS);
+        let all = self.op_rows(self.report.op_names.len());
         let per_s = |f: fn(&SeriesRow) -> u64| {
             self.over_intervals(|t| all.get(&key(t)).map(|r| f(r) as f64 / self.width(t)))
         };
@@ -190,10 +191,13 @@ impl<'a> Timeline<'a> {
     pub fn percentile_by_op(&self, name: &str, f: fn(&SeriesRow) -> f64) -> Chart {
         let mut lines = Vec::new();
         for s in &self.report.summary {
-            let Some(a) = Action::from_name(&s.operation).filter(|a| !a.is_admin()) else {
+            if Action::from_name(&s.operation).is_some_and(|a| a.is_admin()) {
+                continue;
+            }
+            let Some(idx) = self.op_index(&s.operation) else {
                 continue;
             };
-            let rows = self.op_rows(a.index());
+            let rows = self.op_rows(idx);
             let pts = self.over_intervals(|t| rows.get(&key(t)).map(|r| f(r)));
             lines.push(Line::new(&s.operation, op_color(&s.operation), pts));
         }
@@ -206,9 +210,16 @@ impl<'a> Timeline<'a> {
         c
     }
 
+    /// The index of operation `name` in the report's series.
+    fn op_index(&self, name: &str) -> Option<usize> {
+        self.report.op_names.iter().position(|n| n == name)
+    }
+
     /// p50, p95 and p99 of `operation` over time, in shades of its colour.
     pub fn op_latency(&self, operation: &str) -> Chart {
-        let idx = Action::from_name(operation).map_or(N_ACTIONS, |a| a.index());
+        let idx = self
+            .op_index(operation)
+            .unwrap_or(self.report.op_names.len());
         let rows = self.op_rows(idx);
         let color = op_color(operation);
         let line = |name: &str, shade: f64, f: fn(&SeriesRow) -> f64| {
@@ -289,7 +300,7 @@ impl<'a> Timeline<'a> {
     /// The cache hit rate per interval, percent, with the run's overall
     /// rate dashed.
     pub fn hit_rate(&self) -> Chart {
-        let all = self.op_rows(N_ACTIONS);
+        let all = self.op_rows(self.report.op_names.len());
         let pts = self.over_intervals(|t| {
             all.get(&key(t))
                 .and_then(|r| r.cache_hit_rate)

@@ -28,6 +28,16 @@ pub struct CacheSpec {
     pub ttl: Option<SimDuration>,
 }
 
+/// What a station is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StationKind {
+    /// Workers that serve each request for a sampled service time.
+    Servers,
+    /// `kind = "pool"`: permits held around a nested route (a connection
+    /// pool); no service time of its own.
+    Pool,
+}
+
 /// One station instance: a pool of workers in front of a FIFO queue.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StationSpec {
@@ -35,7 +45,9 @@ pub struct StationSpec {
     pub name: String,
     /// Index of the group this instance belongs to.
     pub group: u16,
-    /// Parallel servers, >= 1.
+    /// Servers, or a pool of permits.
+    pub kind: StationKind,
+    /// Parallel servers (a pool's `size`), >= 1.
     pub workers: u32,
     /// Service time, in nanoseconds.
     pub service_time: Dist,
@@ -58,13 +70,102 @@ pub struct StationGroup {
     pub builtin: bool,
 }
 
-/// Extra stations around an action's default route, by group index.
+/// How many calls of a `parallel` or `fanout` step must complete.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wait {
+    /// Every one.
+    All,
+    /// The first.
+    Any,
+    /// This many.
+    K(u16),
+}
+
+impl Wait {
+    /// Calls that must complete out of `n`.
+    pub fn need(self, n: u16) -> u16 {
+        match self {
+            Wait::All => n,
+            Wait::Any => 1,
+            Wait::K(k) => k,
+        }
+    }
+}
+
+/// A step of a route as the scenario wrote it, validated, station groups
+/// by index. Kept to write the resolved scenario; compiled into the route
+/// table's steps.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RouteNode {
+    /// `"station"`, or `{ visit = "station", p = 0.3 }`.
+    Visit {
+        /// The station group.
+        group: u16,
+        /// Probability of the visit (`None`: always).
+        p: Option<f64>,
+    },
+    /// `{ parallel = [[...], ...], wait = ..., cancel = ... }`.
+    Parallel {
+        /// The branches, each a route.
+        branches: Vec<Vec<RouteNode>>,
+        /// How many must complete.
+        wait: Wait,
+        /// Cancel the others once the step is over.
+        cancel: bool,
+    },
+    /// `{ fanout = "station", n = 20, wait = ..., cancel = ... }`.
+    Fanout {
+        /// The station group (call `i` goes to shard `i mod shards`).
+        group: u16,
+        /// Calls.
+        n: u16,
+        /// How many must complete.
+        wait: Wait,
+        /// Cancel the others once the step is over.
+        cancel: bool,
+    },
+    /// `{ hedge = "station", after = "10ms", max = 2, cancel = ... }`.
+    Hedge {
+        /// The station group.
+        group: u16,
+        /// Delay between copies.
+        after: SimDuration,
+        /// Copies, the first included.
+        max: u16,
+        /// Cancel the other copies once one has succeeded.
+        cancel: bool,
+    },
+    /// `{ hold = "pool", route = [...] }`.
+    Hold {
+        /// The pool's group.
+        pool: u16,
+        /// The route run while a permit is held.
+        route: Vec<RouteNode>,
+    },
+    /// `{ route = [...] }`: one step made of a route.
+    Group(Vec<RouteNode>),
+}
+
+/// Extra steps around an action's default route, and a pool held around
+/// all of it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RouteEdit {
-    /// Visited before the default route, in order.
-    pub prepend: Vec<u16>,
-    /// Visited after the default route, in order.
-    pub append: Vec<u16>,
+    /// Run before the default route, in order.
+    pub prepend: Vec<RouteNode>,
+    /// Run after the default route, in order.
+    pub append: Vec<RouteNode>,
+    /// A pool (group) whose permit is held around the whole route.
+    pub hold: Option<u16>,
+}
+
+/// `[operations.NAME]`: an operation of the scenario's own, whose cost is
+/// its route (it touches no shop state).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Operation {
+    /// Name in behaviour and reports.
+    pub name: String,
+    /// What it does.
+    pub route: Vec<RouteNode>,
 }
 
 /// A window of degraded service.

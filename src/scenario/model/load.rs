@@ -5,7 +5,7 @@
 //! and every action a session can reach has its transitions and a path to
 //! leaving.
 
-use crate::contract::action::{Action, N_ACTIONS};
+use crate::contract::action::Op;
 use crate::kernel::time::SimDuration;
 
 /// The arrival process.
@@ -30,8 +30,8 @@ pub enum Load {
 /// The next step of a session: an action or leaving.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Next {
-    /// Take this action.
-    Act(Action),
+    /// Take this operation.
+    Act(Op),
     /// End the session.
     Leave,
 }
@@ -48,7 +48,7 @@ pub struct Choice {
 pub struct Behavior {
     /// How the first action is chosen.
     pub start: Choice,
-    /// Per action (by index): the next step; `None` for actions no
+    /// Per operation (by index): the next step; `None` for operations no
     /// session can reach.
-    pub transitions: [Option<Choice>; N_ACTIONS],
+    pub transitions: Vec<Option<Choice>>,
 }

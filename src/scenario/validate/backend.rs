@@ -76,9 +76,49 @@ pub(super) fn stations(
                 format!("station name \"{name}\" must use only letters, digits, `_` and `-`"),
             );
         }
-        let workers = match f.workers {
-            Some(w) => c.count(&format!("{path}.workers"), w, 1, MAX_COUNT),
-            None => Some(builtin.map_or(1, |b| b.workers)),
+        let kind = match f.kind.as_deref() {
+            None | Some("servers") => Some(StationKind::Servers),
+            Some("pool") if builtin.is_some() => {
+                c.issue(format!("{path}.kind"), format!("the built-in station \"{name}\" serves requests; declare a pool under a name of its own"));
+                None
+            }
+            Some("pool") => Some(StationKind::Pool),
+            Some(k) => {
+                c.issue(
+                    format!("{path}.kind"),
+                    format!("unknown station kind \"{k}\": expected \"servers\" or \"pool\""),
+                );
+                None
+            }
+        };
+        if kind == Some(StationKind::Pool) {
+            for (key, present) in [
+                ("workers", f.workers.is_some()),
+                ("service_time", f.service_time.is_some()),
+                ("shards", f.shards.is_some()),
+            ] {
+                if present {
+                    c.issue(format!("{path}.{key}"), format!("a pool takes `size` (its permits) and no `{key}`: its cost is the route it is held around"));
+                }
+            }
+            if f.size.is_none() {
+                c.issue(
+                    &path,
+                    "a pool needs `size`, its number of permits, e.g. size = 20",
+                );
+            }
+        } else if f.size.is_some() {
+            c.issue(
+                format!("{path}.size"),
+                "only a pool (kind = \"pool\") has `size`; a station has `workers`",
+            );
+        }
+        let pool = kind == Some(StationKind::Pool);
+        let workers = match (f.workers, f.size) {
+            (_, Some(n)) if pool => c.count(&format!("{path}.size"), n, 1, MAX_COUNT),
+            _ if pool => None,
+            (Some(w), _) => c.count(&format!("{path}.workers"), w, 1, MAX_COUNT),
+            (None, _) => Some(builtin.map_or(1, |b| b.workers)),
         };
         let shards = match (f.shards, builtin) {
             (Some(s), Some(b)) if b.shards > 1 => c
@@ -94,6 +134,7 @@ pub(super) fn stations(
             (None, b) => Some(b.map_or(1, |b| b.shards)),
         };
         let service_time = match (&f.service_time, builtin) {
+            _ if pool => Some(Dist::Constant { value: 0.0 }),
             (Some(d), _) => c.dist(&format!("{path}.service_time"), d, Unit::Time),
             (None, Some(b)) => Some(b.service_time.clone()),
             (None, None) => {
@@ -120,8 +161,14 @@ pub(super) fn stations(
             },
             None => Some(None),
         };
-        let (Some(workers), Some(shards), Some(service_time), Some(queue_limit), Some(timeout)) =
-            (workers, shards, service_time, queue_limit, timeout)
+        let (
+            Some(kind),
+            Some(workers),
+            Some(shards),
+            Some(service_time),
+            Some(queue_limit),
+            Some(timeout),
+        ) = (kind, workers, shards, service_time, queue_limit, timeout)
         else {
             continue;
         };
@@ -140,6 +187,7 @@ pub(super) fn stations(
                     name.clone()
                 },
                 group: gi,
+                kind,
                 workers,
                 service_time: service_time.clone(),
                 queue_limit,
@@ -164,7 +212,9 @@ pub(super) fn route_edits(
     c: &mut Checker,
     files: &BTreeMap<String, RouteFile>,
     groups: &[StationGroup],
+    stations: &[StationSpec],
 ) -> [RouteEdit; N_ACTIONS] {
+    let g = Groups { groups, stations };
     let mut edits: [RouteEdit; N_ACTIONS] = Default::default();
     for (name, f) in files {
         let path = format!("routes.{name}");
@@ -172,33 +222,28 @@ pub(super) fn route_edits(
             c.issue(
                 &path,
                 format!(
-                    "unknown operation \"{name}\": expected one of {}",
+                    "unknown operation \"{name}\": expected one of {} (a custom operation has its own `route` under [operations.{name}])",
                     Action::all_names()
                 ),
             );
             continue;
         };
-        let mut resolve = |list: &[String], key: &str| -> Vec<u16> {
-            let mut out = Vec::new();
-            for (i, s) in list.iter().enumerate() {
-                let kp = format!("{path}.{key}.{i}");
-                match groups.iter().position(|g| &g.name == s) {
-                    Some(gi) if groups[gi].shards > 1 => c.issue(kp, format!("station \"{s}\" is sharded and visited per cart line; it cannot be added to a route")),
-                    Some(gi) => out.push(gi as u16),
-                    None => c.issue(
-                        kp,
-                        format!(
-                            "unknown station \"{s}\": define it as [stations.{s}] or use one of {}",
-                            groups.iter().map(|g| g.name.as_str()).collect::<Vec<_>>().join(", ")
-                        ),
-                    ),
-                }
+        let mut around = |key: &str, steps: &RouteSteps| -> Vec<RouteNode> {
+            if steps.is_empty() {
+                return Vec::new();
             }
-            out
+            route(c, &format!("{path}.{key}"), steps, &g, 1).unwrap_or_default()
         };
+        let prepend = around("prepend", &f.prepend);
+        let append = around("append", &f.append);
+        let hold = f
+            .hold
+            .as_deref()
+            .and_then(|p| g.pool(c, &format!("{path}.hold"), p));
         edits[action.index()] = RouteEdit {
-            prepend: resolve(&f.prepend, "prepend"),
-            append: resolve(&f.append, "append"),
+            prepend,
+            append,
+            hold,
         };
     }
     edits
@@ -208,19 +253,24 @@ pub(super) fn check_custom_stations_used(
     c: &mut Checker,
     groups: &[StationGroup],
     edits: &[RouteEdit; N_ACTIONS],
+    operations: &[Operation],
     gateways: &[u16],
 ) {
+    let mut used = gateways.to_vec();
+    for e in edits {
+        groups_of(&e.prepend, &mut used);
+        groups_of(&e.append, &mut used);
+        used.extend(e.hold);
+    }
+    for op in operations {
+        groups_of(&op.route, &mut used);
+    }
     for (gi, g) in groups.iter().enumerate() {
-        let gi = gi as u16;
-        let used = gateways.contains(&gi)
-            || edits
-                .iter()
-                .any(|e| e.prepend.contains(&gi) || e.append.contains(&gi));
-        if !g.builtin && !used {
+        if !g.builtin && !used.contains(&(gi as u16)) {
             c.issue(
                 format!("stations.{}", g.name),
                 format!(
-                    "station \"{}\" is not a built-in station ({}) and nothing uses it: add it with [routes.ACTION] append = [\"{}\"] or as a payment method's `station`",
+                    "station \"{}\" is not a built-in station ({}) and nothing uses it: add it to a route ([routes.ACTION] append = [\"{}\"], an [operations.NAME] route, a `hold`) or as a payment method's `station`",
                     g.name,
                     builtin_stations().iter().map(|b| b.name).collect::<Vec<_>>().join(", "),
                     g.name
@@ -230,27 +280,45 @@ pub(super) fn check_custom_stations_used(
     }
 }
 
+/// The route table: each built-in action's route (its edits around the
+/// default route, held in a pool if asked), then each custom operation's,
+/// then the routes nested in them.
 pub(super) fn build_routes(
     groups: &[StationGroup],
     edits: &[RouteEdit; N_ACTIONS],
+    operations: &[Operation],
     cache: bool,
-) -> [Vec<Step>; N_ACTIONS] {
+) -> Vec<Vec<Step>> {
     let find = |name: &str| {
         groups
             .iter()
             .find(|g| g.name == name)
             .map_or((0, 1), |g| (g.first, g.shards))
     };
-    Action::ALL.map(|a| {
+    let mut t = Table {
+        groups,
+        routes: vec![Vec::new(); N_ACTIONS + operations.len()],
+    };
+    for a in Action::ALL {
         let e = &edits[a.index()];
-        let visit = |gi: &u16| Step::Visit(groups[*gi as usize].first);
-        e.prepend
-            .iter()
-            .map(visit)
-            .chain(default_route(a, find, cache))
-            .chain(e.append.iter().map(visit))
-            .collect()
-    })
+        let mut steps = t.compile(&e.prepend);
+        steps.extend(default_route(a, find, cache));
+        let append = t.compile(&e.append);
+        steps.extend(append);
+        if let Some(pool) = e.hold {
+            let route = t.push(steps);
+            steps = vec![Step::Hold {
+                pool: groups[pool as usize].first,
+                route,
+            }];
+        }
+        t.routes[a.index()] = steps;
+    }
+    for (i, op) in operations.iter().enumerate() {
+        let steps = t.compile(&op.route);
+        t.routes[N_ACTIONS + i] = steps;
+    }
+    t.routes
 }
 
 pub(super) const FAULT_KINDS: &str = "slow, outage, cache_flush, payment_declines";

@@ -153,18 +153,55 @@ pub(super) fn closed_load(c: &mut Checker, l: &LoadFile) -> Option<Load> {
     })
 }
 
-pub(super) fn next_of(c: &mut Checker, path: &str, name: &str) -> Option<Next> {
+/// The operations a session can take: the customer actions, then the
+/// scenario's own (`custom`, in name order).
+pub(super) struct SessionOps<'a> {
+    pub(super) custom: &'a [String],
+}
+
+impl SessionOps<'_> {
+    fn find(&self, name: &str) -> Option<Op> {
+        Action::customer_from_name(name)
+            .map(Op::from)
+            .or_else(|| self.custom.iter().position(|c| c == name).map(Op::custom))
+    }
+
+    fn names(&self) -> String {
+        std::iter::once(Action::names())
+            .chain(self.custom.iter().cloned())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn count(&self) -> usize {
+        N_ACTIONS + self.custom.len()
+    }
+
+    fn name(&self, op: Op) -> String {
+        match op.action() {
+            Some(a) => a.name().to_owned(),
+            None => self.custom[op.index() - N_ACTIONS].clone(),
+        }
+    }
+}
+
+pub(super) fn next_of(
+    c: &mut Checker,
+    path: &str,
+    name: &str,
+    ops: &SessionOps<'_>,
+) -> Option<Next> {
     if name == LEAVE {
         return Some(Next::Leave);
     }
-    match Action::customer_from_name(name) {
-        Some(a) => Some(Next::Act(a)),
+    match ops.find(name) {
+        Some(op) => Some(Next::Act(op)),
         None => {
             c.issue(
                 path,
                 format!(
                     "unknown action \"{name}\": expected one of {}, {LEAVE}",
-                    Action::names()
+                    ops.names()
                 ),
             );
             None
@@ -177,12 +214,13 @@ pub(super) fn choice(
     path: &str,
     table: &BTreeMap<String, f64>,
     allow_leave: bool,
+    ops: &SessionOps<'_>,
 ) -> Option<Choice> {
     let mut options = Vec::new();
     let mut ok = true;
     for (name, &p) in table {
         let kp = format!("{path}.{name}");
-        let next = next_of(c, &kp, name);
+        let next = next_of(c, &kp, name, ops);
         if next == Some(Next::Leave) && !allow_leave {
             c.issue(&kp, "a session cannot start by leaving");
             ok = false;
@@ -216,7 +254,12 @@ pub(super) fn choice(
     Some(Choice { options })
 }
 
-pub(super) fn behavior(c: &mut Checker, b: Option<&BehaviorFile>) -> Option<Behavior> {
+pub(super) fn behavior(
+    c: &mut Checker,
+    b: Option<&BehaviorFile>,
+    custom: &[String],
+) -> Option<Behavior> {
+    let ops = SessionOps { custom };
     let Some(b) = b else {
         c.issue(
             "behavior",
@@ -229,7 +272,7 @@ pub(super) fn behavior(c: &mut Checker, b: Option<&BehaviorFile>) -> Option<Beha
             c.issue("behavior", "missing `start`: the first action of a session");
             None
         }
-        Some(StartFile::One(name)) => match next_of(c, "behavior.start", name) {
+        Some(StartFile::One(name)) => match next_of(c, "behavior.start", name, &ops) {
             Some(Next::Leave) => {
                 c.issue("behavior.start", "a session cannot start by leaving");
                 None
@@ -239,24 +282,22 @@ pub(super) fn behavior(c: &mut Checker, b: Option<&BehaviorFile>) -> Option<Beha
             }),
             None => None,
         },
-        Some(StartFile::Mix(m)) => choice(c, "behavior.start", m, false),
+        Some(StartFile::Mix(m)) => choice(c, "behavior.start", m, false, &ops),
     };
-    let mut given: [Option<Choice>; N_ACTIONS] = Default::default();
+    let n = ops.count();
+    let mut given: Vec<Option<Choice>> = vec![None; n];
     let mut all_ok = true;
     for (name, table) in &b.transitions {
         let path = format!("behavior.transitions.{name}");
-        let Some(action) = Action::customer_from_name(name) else {
+        let Some(action) = ops.find(name) else {
             c.issue(
                 &path,
-                format!(
-                    "unknown action \"{name}\": expected one of {}",
-                    Action::names()
-                ),
+                format!("unknown action \"{name}\": expected one of {}", ops.names()),
             );
             all_ok = false;
             continue;
         };
-        match choice(c, &path, table, true) {
+        match choice(c, &path, table, true, &ops) {
             Some(ch) => given[action.index()] = Some(ch),
             None => all_ok = false,
         }
@@ -267,8 +308,8 @@ pub(super) fn behavior(c: &mut Checker, b: Option<&BehaviorFile>) -> Option<Beha
     }
     // Reachability from the start; every reachable action needs transitions
     // and must be able to reach `leave`.
-    let mut reachable = [false; N_ACTIONS];
-    let mut stack: Vec<Action> = start
+    let mut reachable = vec![false; n];
+    let mut stack: Vec<Op> = start
         .options
         .iter()
         .filter(|o| o.1 > 0.0)
@@ -282,20 +323,31 @@ pub(super) fn behavior(c: &mut Checker, b: Option<&BehaviorFile>) -> Option<Beha
             continue;
         }
         match &given[a.index()] {
-            Some(ch) => stack.extend(ch.options.iter().filter(|o| o.1 > 0.0).filter_map(|o| match o.0 {
-                Next::Act(n) => Some(n),
-                Next::Leave => None,
-            })),
-            None => c.issue(
-                "behavior.transitions",
-                format!("action \"{a}\" can be reached but has no transitions: add `{a} = {{ ..., leave = ... }}`"),
-            ),
+            Some(ch) => {
+                stack.extend(
+                    ch.options
+                        .iter()
+                        .filter(|o| o.1 > 0.0)
+                        .filter_map(|o| match o.0 {
+                            Next::Act(n) => Some(n),
+                            Next::Leave => None,
+                        }),
+                )
+            }
+            None => {
+                let a = ops.name(a);
+                c.issue(
+                    "behavior.transitions",
+                    format!("action \"{a}\" can be reached but has no transitions: add `{a} = {{ ..., leave = ... }}`"),
+                )
+            }
         }
     }
-    let mut can_leave = [false; N_ACTIONS];
+    let mut can_leave = vec![false; n];
+    let all: Vec<Op> = (0..n as u16).map(Op).collect();
     loop {
         let mut changed = false;
-        for a in Action::ALL {
+        for &a in &all {
             if can_leave[a.index()] {
                 continue;
             }
@@ -314,20 +366,24 @@ pub(super) fn behavior(c: &mut Checker, b: Option<&BehaviorFile>) -> Option<Beha
             break;
         }
     }
-    for a in Action::ALL {
-        if reachable[a.index()] && given[a.index()].is_some() && !can_leave[a.index()] {
+    for &op in &all {
+        if reachable[op.index()] && given[op.index()].is_some() && !can_leave[op.index()] {
+            let a = ops.name(op);
             c.issue(
                 format!("behavior.transitions.{a}"),
                 format!("sessions that reach \"{a}\" can never leave: give some path from it a `leave` probability"),
             );
         }
     }
-    let transitions = Action::ALL.map(|a| {
-        if reachable[a.index()] {
-            given[a.index()].take()
-        } else {
-            None
-        }
-    });
+    let transitions = all
+        .iter()
+        .map(|a| {
+            if reachable[a.index()] {
+                given[a.index()].take()
+            } else {
+                None
+            }
+        })
+        .collect();
     Some(Behavior { start, transitions })
 }
