@@ -307,33 +307,39 @@ impl<B: Business> Engine<B> {
             self.queue
                 .schedule(at, Event::AdminArrival { stream: i as u8 });
         }
-        let agent = self.model.admin(op, now);
-        let id = self.alloc(agent);
+        let id = match self.free.pop() {
+            Some(id) => {
+                self.model.admin_in(&mut self.slots[id as usize], op, now);
+                id
+            }
+            None => self.push(self.model.admin(op, now)),
+        };
+        self.active += 1;
         let a = &mut self.slots[id as usize];
         self.model.begin(a, now, here!(self));
         self.run_commands(id);
     }
 
-    /// A slot for `agent`, reusing a free one (and its call arena).
-    fn alloc(&mut self, mut agent: Agent<B::Session>) -> u32 {
-        self.active += 1;
-        match self.free.pop() {
-            Some(id) => {
-                self.slots[id as usize].pass_arena(&mut agent);
-                self.slots[id as usize] = agent;
-                id
-            }
-            None => {
-                self.slots.push(agent);
-                (self.slots.len() - 1) as u32
-            }
-        }
+    /// A new slot holding `agent`.
+    fn push(&mut self, agent: Agent<B::Session>) -> u32 {
+        self.slots.push(agent);
+        (self.slots.len() - 1) as u32
     }
 
     fn start_session(&mut self, who: Who) {
         let now = self.now;
-        let agent = self.model.session(who, now, here!(self));
-        let id = self.alloc(agent);
+        let id = match self.free.pop() {
+            Some(id) => {
+                let a = &mut self.slots[id as usize];
+                self.model.session_in(a, who, now, here!(self));
+                id
+            }
+            None => {
+                let agent = self.model.session(who, now, here!(self));
+                self.push(agent)
+            }
+        };
+        self.active += 1;
         let a = &mut self.slots[id as usize];
         self.model.first(a, now, here!(self));
         self.run_commands(id);

@@ -104,9 +104,7 @@ impl<B: Business> Engine<B> {
             }
             let next = loop {
                 match st.queue.pop_front() {
-                    Some(q)
-                        if self.slots[q.agent as usize].cookie(Place(q.place)).token == q.token =>
-                    {
+                    Some(q) if self.slots[q.agent as usize].token(Place(q.place)) == q.token => {
                         break Some(q);
                     }
                     Some(_) => continue,
@@ -161,10 +159,10 @@ impl<B: Business> Engine<B> {
 
     /// The call at `place` of `id` (entry `token`) reached its timeout.
     pub(super) fn on_give_up(&mut self, id: u32, place: Place, token: u64) {
-        let cookie = *self.slots[id as usize].cookie(place);
-        if cookie.token != token {
+        if self.slots[id as usize].token(place) != token {
             return; // already served, or cancelled
         }
+        let cookie = *self.slots[id as usize].cookie(place);
         let now = self.now;
         let warmup = self.model.warmup();
         let st = &mut self.stations[cookie.station as usize];

@@ -63,6 +63,8 @@ pub struct Agent<S> {
     pub(super) live: u16,
     /// The last join id handed out (ids are never reused by an agent).
     pub(super) joins: u32,
+    /// Hedge timers asked for and not yet fired.
+    pub(super) timers: u32,
     /// The session is over; the agent ends when its last frame does.
     pub(super) ended: bool,
     root_cookie: Cookie,
@@ -82,9 +84,26 @@ impl<S> Agent<S> {
             free: NONE,
             live: 0,
             joins: 0,
+            timers: 0,
             ended: false,
             root_cookie: Cookie::default(),
         }
+    }
+
+    /// Makes a finished agent's slot a new agent, reusing its call arena.
+    pub(super) fn reset(&mut self, rng: SimRng, session: S, who: Who, req: Request) {
+        debug_assert!(self.live == 0, "only a finished agent is reused");
+        self.rng = rng;
+        self.session = session;
+        self.who = who;
+        self.req = req;
+        self.frames.clear();
+        self.free = NONE;
+        self.live = 0;
+        self.joins = 0;
+        self.timers = 0;
+        self.ended = false;
+        self.root_cookie = Cookie::default();
     }
 
     /// The operation the agent is performing, or will perform next.
@@ -107,18 +126,24 @@ impl<S> Agent<S> {
         }
     }
 
-    /// Frames still running (calls in flight, the request's or orphans').
-    pub fn busy(&self) -> bool {
-        self.live > 0
+    /// The queue token of `place`, 0 when it waits in no queue (or no
+    /// longer exists: a queue entry may outlive its call, even its agent).
+    #[inline]
+    pub fn token(&self, place: Place) -> u64 {
+        if place == Place::ROOT {
+            self.root_cookie.token
+        } else {
+            self.frames
+                .get(place.0 as usize)
+                .filter(|f| f.in_use)
+                .map_or(0, |f| f.cookie.token)
+        }
     }
 
-    /// Hands this agent's frame arena to `other` (a new session in the same
-    /// slot), so that it is reused rather than allocated again.
-    pub fn pass_arena(&mut self, other: &mut Agent<S>) {
-        if self.live == 0 && other.frames.is_empty() {
-            std::mem::swap(&mut self.frames, &mut other.frames);
-            other.frames.clear();
-        }
+    /// Calls still running (the request's or orphans'), or hedge timers
+    /// still due: the agent cannot end yet.
+    pub fn busy(&self) -> bool {
+        self.live > 0 || self.timers > 0
     }
 
     #[inline]
@@ -279,8 +304,6 @@ pub(super) struct Request {
     pub(super) cursor: Cursor,
     /// The composite step the request is waiting for, if any.
     pub(super) join: Join,
-    /// Waiting for a station's answer.
-    pub(super) waiting: bool,
 }
 
 impl Request {
@@ -293,7 +316,6 @@ impl Request {
             cached: false,
             cursor: Cursor::at(action.0),
             join: Join::default(),
-            waiting: false,
         }
     }
 }

@@ -78,6 +78,7 @@ impl<B: Business> Model<B> {
                 let k = a.spawn(place, id, Body::Call(station));
                 self.visit(a, k, station, env);
                 if max > 1 {
+                    a.timers += 1;
                     env.command(Command::Timer {
                         place,
                         after,
@@ -154,8 +155,15 @@ impl<B: Business> Model<B> {
     /// A hedge timer of `place` (join `token`) fired: the next copy goes
     /// out if none has succeeded yet.
     pub fn timer<E: Env>(&self, a: &mut Agent<B::Session>, place: Place, token: u32, env: &mut E) {
-        if a.join(place).id != token || (place != Place::ROOT && a.frame(place).cancelled) {
-            return; // the step is over, or cancelled
+        a.timers -= 1;
+        let gone = place != Place::ROOT && {
+            let f = a.frame(place);
+            !f.in_use || f.cancelled
+        };
+        if gone || a.join(place).id != token {
+            // The step is over (or cancelled): an agent whose session
+            // ended may end now.
+            return self.maybe_end(a, env);
         }
         let cur = *a.cursor(place);
         let Step::Hedge {

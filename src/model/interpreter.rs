@@ -46,19 +46,36 @@ impl<B: Business> Model<B> {
     /// (sessions are numbered in the order they start) and its business
     /// state. [`Model::first`] then starts it.
     pub fn session<E: Env>(&self, who: Who, at: SimTime, env: &mut E) -> Agent<B::Session> {
+        let (rng, req) = self.session_stream(at);
+        let mut a = Agent::new(rng, B::Session::default(), who, req);
+        let mut cx = self.cx(env.now(), &mut a.rng, false);
+        self.business.start_session(&mut a.session, &mut cx);
+        a
+    }
+
+    /// [`Model::session`] in the place of finished agent `a` (its slot
+    /// and call arena reused).
+    pub fn session_in<E: Env>(
+        &self,
+        a: &mut Agent<B::Session>,
+        who: Who,
+        at: SimTime,
+        env: &mut E,
+    ) {
+        let (rng, req) = self.session_stream(at);
+        a.reset(rng, B::Session::default(), who, req);
+        let mut cx = self.cx(env.now(), &mut a.rng, false);
+        self.business.start_session(&mut a.session, &mut cx);
+    }
+
+    /// The next session's number (counted), stream and empty request.
+    fn session_stream(&self, at: SimTime) -> (SimRng, Request) {
         let n = self.sessions.fetch_add(1, Relaxed);
         if at >= self.warmup {
             self.measured.fetch_add(1, Relaxed);
         }
-        let mut a = Agent::new(
-            stream(self.sc.seed, StreamKind::Session, n),
-            B::Session::default(),
-            who,
-            Request::new(Op::from(Action::Home), at),
-        );
-        let mut cx = self.cx(env.now(), &mut a.rng, false);
-        self.business.start_session(&mut a.session, &mut cx);
-        a
+        let rng = stream(self.sc.seed, StreamKind::Session, n);
+        (rng, Request::new(Op::from(Action::Home), at))
     }
 
     /// Chooses the session's first action and begins it at `at`.
@@ -78,13 +95,29 @@ impl<B: Business> Model<B> {
     /// operations, apart from the customers' streams so that adding admins
     /// does not reshuffle the customers). [`Model::begin`] then starts it.
     pub fn admin(&self, op: Action, at: SimTime) -> Agent<B::Session> {
-        let n = self.admins.fetch_add(1, Relaxed);
+        let rng = self.admin_stream();
         Agent::new(
-            stream(self.sc.seed, StreamKind::Background, 1 << 32 | n),
+            rng,
             B::Session::default(),
             Who::Admin,
             Request::new(op.into(), at),
         )
+    }
+
+    /// [`Model::admin`] in the place of finished agent `a`.
+    pub fn admin_in(&self, a: &mut Agent<B::Session>, op: Action, at: SimTime) {
+        let rng = self.admin_stream();
+        a.reset(
+            rng,
+            B::Session::default(),
+            Who::Admin,
+            Request::new(op.into(), at),
+        );
+    }
+
+    fn admin_stream(&self) -> SimRng {
+        let n = self.admins.fetch_add(1, Relaxed);
+        stream(self.sc.seed, StreamKind::Background, 1 << 32 | n)
     }
 
     /// Begins the agent's current operation, intended to start at `start`
@@ -178,9 +211,10 @@ impl<B: Business> Model<B> {
     /// the route ends.
     #[inline]
     pub(super) fn advance<E: Env>(&self, a: &mut Agent<B::Session>, place: Place, env: &mut E) {
+        let route = &self.sc.routes[a.cursor(place).route as usize];
         loop {
             let cur = *a.cursor(place);
-            let Some(&step) = self.sc.routes[cur.route as usize].get(cur.step as usize) else {
+            let Some(&step) = route.get(cur.step as usize) else {
                 return if place == Place::ROOT {
                     self.finish(a, env)
                 } else {
@@ -343,11 +377,11 @@ impl<B: Business> Model<B> {
 }
 
 impl<S> Agent<S> {
+    /// Marks whether a frame waits for a station (the request itself is
+    /// never cancelled, so it needs no mark).
     #[inline]
     pub(super) fn set_waiting(&mut self, place: Place, waiting: bool) {
-        if place == Place::ROOT {
-            self.req.waiting = waiting;
-        } else {
+        if place != Place::ROOT {
             self.frames[place.0 as usize].waiting = waiting;
         }
     }
