@@ -391,3 +391,59 @@ pub fn to_toml(s: &Scenario) -> String {
         env!("CARGO_PKG_VERSION")
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::scenario::load_str;
+
+    #[test]
+    fn the_route_language_resolves_to_itself() {
+        let text = r#"
+[scenario]
+duration = "10s"
+[load]
+type = "open"
+rate = 10.0
+[behavior]
+start = { page = 0.5, checkout = 0.5 }
+[behavior.transitions]
+page = { leave = 1.0 }
+checkout = { leave = 1.0 }
+[operations.page]
+route = [
+  { visit = "search", p = 0.25 },
+  { parallel = [["pricing"], ["search", { route = ["pricing"] }]], wait = "any", cancel = true },
+  { fanout = "inventory", n = 32, wait = 30 },
+  { hedge = "pricing", after = "20ms" },
+]
+[routes.checkout]
+hold = "db"
+prepend = [{ hold = "db", route = ["pricing"] }]
+[stations.pricing]
+service_time = { dist = "exponential", mean = "5ms" }
+[stations.db]
+kind = "pool"
+size = 8
+timeout = "1s"
+"#;
+        let first = match load_str("t.toml", "t", text, &[], None) {
+            Ok(l) => l,
+            Err(e) => panic!("{e}"),
+        };
+        let again = match load_str("r.toml", "t", &first.resolved_toml, &[], None) {
+            Ok(l) => l,
+            Err(e) => panic!("{e}\n{}", first.resolved_toml),
+        };
+        assert_eq!(first.resolved_toml, again.resolved_toml);
+        assert_eq!(first.scenario.routes, again.scenario.routes);
+        let r = &first.resolved_toml;
+        assert!(
+            r.contains("kind = \"pool\"") && r.contains("size = 8"),
+            "{r}"
+        );
+        assert!(
+            r.contains("max = 2") && r.contains("cancel = false"),
+            "defaults filled: {r}"
+        );
+    }
+}

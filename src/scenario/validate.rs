@@ -270,7 +270,7 @@ pub fn validate(file: &ScenarioFile, default_name: &str) -> Result<Scenario, Vec
     let cache = cache(&mut c, file.cache.as_ref());
     let (stations, groups) = stations(&mut c, &file.stations);
     let edits = route_edits(&mut c, &file.routes, &groups, &stations);
-    let operations = operations(&mut c, &file.operations, &groups, &stations);
+    let operations = operations(&mut c, &file.operations, &op_names, &groups, &stations);
     let admin = admin(&mut c, file.admin.as_ref());
     let faults = faults(&mut c, &file.faults, &groups, head.as_ref().map(|h| h.3));
     let shop = shop(&mut c, file.shop.as_ref());

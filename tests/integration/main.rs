@@ -1,6 +1,7 @@
 //! One integration-test binary that drives the real `ecsim`.
 
 mod architecture;
+mod call_graphs;
 mod cli;
 mod html;
 mod scenario_errors;

@@ -43,12 +43,13 @@ fn valid_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
-/// The names of `[operations.*]`, in name order (operation
-/// `N_ACTIONS + i` is the `i`-th), each checked.
+/// The valid names of `[operations.*]`, in name order (operation
+/// `N_ACTIONS + i` is the `i`-th); each invalid one is an issue.
 pub(super) fn operation_names(
     c: &mut Checker,
     files: &BTreeMap<String, OperationFile>,
 ) -> Vec<String> {
+    let mut names = Vec::new();
     for name in files.keys() {
         let path = format!("operations.{name}");
         if !valid_name(name) {
@@ -69,21 +70,25 @@ pub(super) fn operation_names(
                     RESERVED.join(", ")
                 ),
             );
+        } else {
+            names.push(name.clone());
         }
     }
-    files.keys().cloned().collect()
+    names
 }
 
-/// The custom operations with their routes.
+/// The custom operations called `names`, with their routes.
 pub(super) fn operations(
     c: &mut Checker,
     files: &BTreeMap<String, OperationFile>,
+    names: &[String],
     groups: &[StationGroup],
     stations: &[StationSpec],
 ) -> Vec<Operation> {
     let g = Groups { groups, stations };
     files
         .iter()
+        .filter(|(name, _)| names.contains(name))
         .filter_map(|(name, f)| {
             let path = format!("operations.{name}.route");
             let route = route(c, &path, &f.route, &g, 1)?;
