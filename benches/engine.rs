@@ -2,6 +2,8 @@
 //!
 //! `mm8_rho09`: the M/M/8 model at utilization 0.9 with 1M customers
 //! (the issue's reference workload), metrics recording included.
+//! `fanout_100`: a 100-way scatter-gather over 20 index shards, 10k
+//! requests (a million leaf calls).
 //! `shop_mix`: a browsing/checkout mix touching every default station and
 //! the cache. `black_friday_20m`: the full shop model (customers and
 //! admins using the real shop services) on the first 20 minutes of the
@@ -35,6 +37,28 @@ enabled = false
 [stations.catalog_db]
 workers = 8
 service_time = { dist = "exponential", mean = "10ms" }
+"#;
+
+const FANOUT: &str = r#"
+[scenario]
+duration = "2000s"   # 10k requests of 100 leaf calls each
+
+[load]
+type = "open"
+rate = 5.0
+
+[behavior]
+start = "scatter"
+[behavior.transitions]
+scatter = { leave = 1.0 }
+
+[operations.scatter]
+route = [{ fanout = "index", n = 100, wait = "all" }]
+
+[stations.index]
+shards = 20
+workers = 8
+service_time = { dist = "exponential", mean = "5ms" }
 "#;
 
 const SHOP: &str = r#"
@@ -79,7 +103,11 @@ fn events(sc: &Scenario) -> u64 {
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("engine");
     g.sample_size(10);
-    for (name, text) in [("mm8_rho09_1M_customers", MM8), ("shop_mix", SHOP)] {
+    for (name, text) in [
+        ("mm8_rho09_1M_customers", MM8),
+        ("fanout_100_scatter_gather", FANOUT),
+        ("shop_mix", SHOP),
+    ] {
         let sc = scenario(text);
         g.throughput(Throughput::Elements(events(&sc)));
         g.bench_function(name, |b| b.iter(|| events(&sc)));

@@ -124,10 +124,13 @@ pub(super) fn stations(
             (Some(s), Some(b)) if b.shards > 1 => c
                 .count(&format!("{path}.shards"), s, 1, MAX_SHARDS)
                 .map(|s| s as u16),
-            (Some(_), _) => {
+            (Some(s), None) => c
+                .count(&format!("{path}.shards"), s, 1, MAX_SHARDS)
+                .map(|s| s as u16),
+            (Some(_), Some(_)) => {
                 c.issue(
                     format!("{path}.shards"),
-                    "only the `inventory` station is sharded",
+                    "of the built-in stations only `inventory` is sharded (a custom station may be, for a fanout)",
                 );
                 None
             }
@@ -181,7 +184,7 @@ pub(super) fn stations(
         });
         for s in 0..shards {
             stations.push(StationSpec {
-                name: if builtin.is_some_and(|b| b.shards > 1) {
+                name: if builtin.is_some_and(|b| b.shards > 1) || shards > 1 {
                     format!("{name}[{s}]")
                 } else {
                     name.clone()

@@ -147,7 +147,7 @@ impl Groups<'_> {
         } else if self.groups[g].shards > 1 && !sharded_ok {
             c.issue(
                 path,
-                format!("station \"{name}\" is sharded and visited per cart line; it cannot be added to a route (a fanout spreads over its shards)"),
+                format!("station \"{name}\" is sharded: reach its shards with {{ fanout = \"{name}\", n = ... }} (call i goes to shard i mod shards)"),
             );
             None
         } else {
