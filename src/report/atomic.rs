@@ -7,6 +7,12 @@
 //! was. Report files of an earlier run that this run does not produce (say a
 //! histogram of an operation no longer reachable) are removed after the
 //! renames, so a directory never mixes two runs.
+//!
+//! Output paths are checked before anything is written: a symbolic link is
+//! refused (ecsim never writes through or over one), and so is anything
+//! that is not a regular file where a file goes, or not a directory where
+//! the report directory goes (a device, a FIFO, a socket), so a rename can
+//! never replace `/dev/null` or a named pipe.
 
 use std::fs;
 use std::io::{self, Write};
@@ -29,6 +35,40 @@ pub struct WriteError {
     /// The underlying error.
     #[source]
     pub source: io::Error,
+}
+
+/// What may stand at an output path.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Want {
+    File,
+    Dir,
+}
+
+/// Refuses an existing `path` that is a symbolic link, or not a regular
+/// file (`Want::File`) or directory (`Want::Dir`). Nothing there is fine.
+fn check_target(path: &Path, want: Want) -> Result<(), WriteError> {
+    let Ok(meta) = fs::symlink_metadata(path) else {
+        return Ok(());
+    };
+    let t = meta.file_type();
+    let why = if t.is_symlink() {
+        "it is a symbolic link, and ecsim never writes through or over one: give the link's target instead"
+    } else if want == Want::File && t.is_dir() {
+        "it is a directory, where a file goes"
+    } else if want == Want::Dir && t.is_file() {
+        "it is a file, where the report directory goes"
+    } else if (want == Want::File && !t.is_file()) || (want == Want::Dir && !t.is_dir()) {
+        "it is not a regular file (a device, a FIFO or a socket), and ecsim never replaces one"
+    } else {
+        return Ok(());
+    };
+    Err(WriteError {
+        path: path.to_path_buf(),
+        source: io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("refusing to write there: {why}"),
+        ),
+    })
 }
 
 fn tmp_path(final_path: &Path) -> PathBuf {
@@ -54,10 +94,30 @@ pub fn write_report(
     files: &[ReportFile],
     stale: impl Fn(&str) -> bool,
 ) -> Result<(), WriteError> {
+    check_target(dir, Want::Dir)?;
+    write_into(dir, files, stale)
+}
+
+/// [`write_report`] once `dir` itself has been checked (or is the parent
+/// directory of a single output file, which may be a link).
+fn write_into(
+    dir: &Path,
+    files: &[ReportFile],
+    stale: impl Fn(&str) -> bool,
+) -> Result<(), WriteError> {
     let err = |path: &Path| {
         let path = path.to_path_buf();
         move |source| WriteError { path, source }
     };
+    for f in files {
+        let final_path = dir.join(&f.path);
+        if let Some(parent) = final_path.parent()
+            && parent != dir
+        {
+            check_target(parent, Want::Dir)?;
+        }
+        check_target(&final_path, Want::File)?;
+    }
     fs::create_dir_all(dir).map_err(err(dir))?;
     let mut written: Vec<(PathBuf, PathBuf)> = Vec::with_capacity(files.len());
     for f in files {
@@ -105,7 +165,7 @@ pub fn write_file(path: &Path, bytes: Vec<u8>) -> Result<(), WriteError> {
         path: name.to_owned(),
         bytes,
     };
-    write_report(dir, &[file], |_| false)
+    write_into(dir, &[file], |_| false)
 }
 
 fn cleanup(written: &[(PathBuf, PathBuf)]) {
@@ -196,5 +256,36 @@ mod tests {
             "temporaries cleaned up"
         );
         assert!(!d.join("b.csv").exists());
+    }
+
+    #[test]
+    fn special_files_and_symlinks_are_refused_and_left_alone() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = dir.path();
+        // A device: refused before anything is written (and never touched).
+        let e = write_file(Path::new("/dev/null"), b"x".to_vec()).expect_err("a device");
+        assert!(e.to_string().contains("not a regular file"), "{e}");
+        // A symbolic link, at a file and at the report directory.
+        let target = d.join("target.html");
+        fs::write(&target, "mine").expect("write");
+        let link = d.join("link.html");
+        std::os::unix::fs::symlink(&target, &link).expect("symlink");
+        let e = write_file(&link, b"x".to_vec()).expect_err("a symlink");
+        assert!(e.to_string().contains("symbolic link"), "{e}");
+        assert!(
+            fs::symlink_metadata(&link)
+                .expect("still there")
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(fs::read_to_string(&target).expect("read"), "mine");
+        let out = d.join("out");
+        std::os::unix::fs::symlink(d, &out).expect("symlink");
+        assert!(write_report(&out, &[file("a.csv", "1")], |_| true).is_err());
+        // A directory where a file goes.
+        fs::create_dir_all(d.join("r/summary.csv")).expect("mkdir");
+        let e =
+            write_report(&d.join("r"), &[file("summary.csv", "1")], |_| true).expect_err("a dir");
+        assert!(e.to_string().contains("directory"), "{e}");
     }
 }

@@ -3,6 +3,7 @@
 mod architecture;
 mod call_graphs;
 mod cli;
+mod hostile;
 mod html;
 mod scenario_errors;
 mod shop_e2e;

@@ -1,0 +1,58 @@
+//! Hostile but realistic use: one regression test per defect found, named
+//! after the behaviour it keeps.
+
+use std::os::unix::fs::FileTypeExt;
+use std::path::PathBuf;
+
+use crate::util::*;
+
+fn bundled(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(format!("{name}.toml"))
+}
+
+#[test]
+fn output_paths_that_are_fifos_or_symlinks_are_refused_and_left_alone() {
+    let s = Scratch::new();
+    let report = s.run_ok(&bundled("ci_smoke"), "smoke", &[]);
+    let r = report.to_str().expect("utf-8");
+    let fifo = s.path("pipe.html");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let target = s.path("target.html");
+    std::fs::write(&target, "mine").expect("write");
+    let link = s.path("link.html");
+    std::os::unix::fs::symlink(&target, &link).expect("symlink");
+    for (path, why) in [(&fifo, "not a regular file"), (&link, "symbolic link")] {
+        let o = run(&["compare", r, r, "--html", path.to_str().expect("utf-8")]);
+        assert_eq!(o.status.code(), Some(4), "{}", path.display());
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(stderr.contains(why), "{stderr}");
+    }
+    let fifo_type = std::fs::symlink_metadata(&fifo)
+        .expect("still there")
+        .file_type();
+    assert!(fifo_type.is_fifo(), "the FIFO is still a FIFO");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .expect("there")
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(std::fs::read_to_string(&target).expect("read"), "mine");
+    // A report directory that is a link is refused too.
+    let out = s.path("out-link");
+    std::os::unix::fs::symlink(&report, &out).expect("symlink");
+    let o = run(&[
+        "run",
+        bundled("ci_smoke").to_str().expect("utf-8"),
+        "--out",
+        out.to_str().expect("utf-8"),
+        "-q",
+    ]);
+    assert_eq!(o.status.code(), Some(4));
+}
