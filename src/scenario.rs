@@ -148,7 +148,8 @@ pub fn load_str(
         let shifted = span::shift(parsed.map_table(), off);
         if let toml::de::DeValue::Table(t) = shifted.into_inner() {
             let mut bad = Vec::new();
-            span::merge(root.get_mut(), t, "", &mut bad);
+            let key = arg.split_once('=').map_or(arg.as_str(), |(k, _)| k.trim());
+            span::merge(root.get_mut(), t, "", span::key_depth(key), &mut bad);
             for path in bad {
                 problems.push(Problem {
                     location: Location::Set { arg: arg.clone() },

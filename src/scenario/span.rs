@@ -124,23 +124,31 @@ fn shift_table(t: DeTable<'_>, off: usize) -> DeTable<'_> {
 /// Grafts `over` onto `base`: tables merge key by key, anything else
 /// replaces. A table key that is a number indexes into an array
 /// (`load.stages.1.rate = 50`). Returns the paths that could not be set.
-pub fn merge<'a>(base: &mut DeTable<'a>, over: DeTable<'a>, prefix: &str, bad: &mut Vec<String>) {
+pub fn merge<'a>(
+    base: &mut DeTable<'a>,
+    over: DeTable<'a>,
+    prefix: &str,
+    depth: usize,
+    bad: &mut Vec<String>,
+) {
     for (k, v) in over {
         let name: Cow<'a, str> = k.get_ref().clone();
         let path = join(prefix, &name);
         let existing = base.get_mut(name.as_ref()).map(|e| e.get_mut());
         match (existing, v.get_ref()) {
-            (Some(DeValue::Table(bt)), DeValue::Table(_)) => {
+            // Along the key's own path: go down; at its last segment the
+            // value, table or not, replaces what was there.
+            (Some(DeValue::Table(bt)), DeValue::Table(_)) if depth > 1 => {
                 if let DeValue::Table(ot) = v.into_inner() {
-                    merge(bt, ot, &path, bad);
+                    merge(bt, ot, &path, depth - 1, bad);
                 }
             }
-            (Some(DeValue::Array(arr)), DeValue::Table(_)) => {
+            (Some(DeValue::Array(arr)), DeValue::Table(_)) if depth > 1 => {
                 if let DeValue::Table(ot) = v.into_inner() {
-                    merge_array(arr, ot, &path, bad);
+                    merge_array(arr, ot, &path, depth - 1, bad);
                 }
             }
-            // A new key, or a leaf replaced: take the override's key too,
+            // A new key, or a value replaced: take the override's key too,
             // so problems with it point at the `--set`.
             _ => {
                 base.remove(name.as_ref());
@@ -150,7 +158,13 @@ pub fn merge<'a>(base: &mut DeTable<'a>, over: DeTable<'a>, prefix: &str, bad: &
     }
 }
 
-fn merge_array<'a>(arr: &mut DeArray<'a>, over: DeTable<'a>, prefix: &str, bad: &mut Vec<String>) {
+fn merge_array<'a>(
+    arr: &mut DeArray<'a>,
+    over: DeTable<'a>,
+    prefix: &str,
+    depth: usize,
+    bad: &mut Vec<String>,
+) {
     for (k, v) in over {
         let path = join(prefix, k.get_ref());
         let Some(item) = k
@@ -163,10 +177,29 @@ fn merge_array<'a>(arr: &mut DeArray<'a>, over: DeTable<'a>, prefix: &str, bad: 
             continue;
         };
         match (item.get_mut(), v.into_inner()) {
-            (DeValue::Table(bt), DeValue::Table(ot)) => merge(bt, ot, &path, bad),
+            (DeValue::Table(bt), DeValue::Table(ot)) if depth > 1 => {
+                merge(bt, ot, &path, depth - 1, bad)
+            }
             (slot, value) => *slot = value,
         }
     }
+}
+
+/// How many segments the dotted key `key` has (`a."b.c".d`: 3), as TOML
+/// reads it; 1 when it does not parse (the override's own parse reports
+/// that).
+pub fn key_depth(key: &str) -> usize {
+    let text = format!("{key} = 0");
+    let Ok(doc) = DeTable::parse(&text) else {
+        return 1;
+    };
+    let mut depth = 0;
+    let mut table = Some(doc.get_ref());
+    while let Some(t) = table {
+        depth += 1;
+        table = t.iter().next().and_then(|(_, v)| v.get_ref().as_table());
+    }
+    depth
 }
 
 fn join(prefix: &str, key: &str) -> String {
@@ -212,4 +245,17 @@ pub fn span_of(root: &DeTable<'_>, path: &str) -> Range<usize> {
         i = next;
     }
     best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::key_depth;
+
+    #[test]
+    fn a_dotted_key_counts_its_segments() {
+        assert_eq!(key_depth("seed"), 1);
+        assert_eq!(key_depth("stations.payment.workers"), 3);
+        assert_eq!(key_depth("load.stages.2.rate"), 4);
+        assert_eq!(key_depth("thresholds.\"checkout.p99_ms\""), 2);
+    }
 }

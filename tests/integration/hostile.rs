@@ -56,3 +56,33 @@ fn output_paths_that_are_fifos_or_symlinks_are_refused_and_left_alone() {
     ]);
     assert_eq!(o.status.code(), Some(4));
 }
+
+#[test]
+fn a_table_given_with_set_replaces_the_whole_table() {
+    // black_friday's payment station is lognormal (median, sigma): a new
+    // distribution of another kind must not inherit its keys.
+    let o = run(&[
+        "validate",
+        bundled("black_friday").to_str().expect("utf-8"),
+        "--set",
+        "stations.payment.service_time={dist=\"exponential\",mean=\"100ms\"}",
+        "--set",
+        "load.stages.2.rate=500",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let resolved = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        resolved.contains(
+            "[stations.payment.service_time]\ndist = \"exponential\"\nmean = \"100ms\"\n\n"
+        ),
+        "{resolved}"
+    );
+    // A dotted key still reaches into the tables along its path.
+    assert!(resolved.contains("rate = 500.0"), "{resolved}");
+    assert!(resolved.contains("duration = \"2h\""), "the rest is kept");
+}
