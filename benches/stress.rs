@@ -62,6 +62,7 @@ fn measure(c: &mut Criterion, name: &str, sc: &Scenario, threads: usize) {
         stress: Some((TASKS, StressLimit::Sessions(SESSIONS))),
         stall: None,
         bug: None,
+        panic: false,
     };
     let mut g = c.benchmark_group("stress");
     g.sample_size(10);

@@ -1,6 +1,6 @@
 //! The command line: argument definitions and dispatch to one file per
 //! command. Glue only: every command calls the library and maps its result
-//! to an exit code; `main.rs` just parses and calls [`dispatch`].
+//! to an exit code; `main.rs` just parses and calls [`run_guarded`].
 
 pub mod compare;
 mod error;
@@ -32,7 +32,7 @@ pub use error::Error;
         ecsim run scenarios/black_friday.toml --seed 7 --set stations.payment.workers=64 --out reports/bf64\n  \
         ecsim validate scenarios/black_friday.toml\n\n\
         Exit codes: 0 ok · 1 threshold failed · 2 usage or scenario error · 3 invariant violated · \
-        4 I/O error · 130 interrupted"
+        4 I/O error · 70 internal failure (a bug) · 130 interrupted"
 )]
 pub struct Cli {
     /// The command to run.
@@ -163,23 +163,26 @@ pub enum Clock {
     Stress,
 }
 
-/// Bugs that `--inject-bug` can put into the shop.
+/// Bugs that `--inject-bug` can put into the run, to prove they are caught.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum InjectBug {
     /// A declined checkout keeps its stock reservation.
     KeepReservationOnDecline,
     /// A declined checkout keeps its coupon redemption.
     KeepCouponOnDecline,
+    /// A worker thread of the run panics.
+    PanicInWorker,
 }
 
 impl InjectBug {
-    /// The shop's switch.
-    pub fn shop_bug(self) -> crate::shop::InjectedBug {
+    /// The shop's switch, if it is a shop bug.
+    pub fn shop_bug(self) -> Option<crate::shop::InjectedBug> {
         match self {
             InjectBug::KeepReservationOnDecline => {
-                crate::shop::InjectedBug::KeepReservationOnDecline
+                Some(crate::shop::InjectedBug::KeepReservationOnDecline)
             }
-            InjectBug::KeepCouponOnDecline => crate::shop::InjectedBug::KeepCouponOnDecline,
+            InjectBug::KeepCouponOnDecline => Some(crate::shop::InjectedBug::KeepCouponOnDecline),
+            InjectBug::PanicInWorker => None,
         }
     }
 }
@@ -238,6 +241,39 @@ pub struct CompareArgs {
     /// atomically; an I/O error exits 4.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
+}
+
+/// Counts the panics of every thread of the process (the default message
+/// still goes to stderr).
+static PANICS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Runs the parsed command as `main` does: a panic anywhere, in this
+/// thread or in any worker thread (replications, tokio tasks), is an
+/// internal failure (exit 70), whatever the command would have returned.
+pub fn run_guarded(cli: Cli) -> Result<(), Error> {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        PANICS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        default(info);
+    }));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dispatch(cli)));
+    let panics = PANICS.load(std::sync::atomic::Ordering::SeqCst);
+    match outcome {
+        Err(_) => Err(Error::Internal(format!(
+            "{} panicked",
+            plural(panics.max(1))
+        ))),
+        Ok(_) if panics > 0 => Err(Error::Internal(format!("{} panicked", plural(panics)))),
+        Ok(r) => r,
+    }
+}
+
+fn plural(n: u64) -> String {
+    if n == 1 {
+        "a thread".to_owned()
+    } else {
+        format!("{n} threads")
+    }
 }
 
 /// Runs the parsed command; its error says the exit code.

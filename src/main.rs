@@ -7,7 +7,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = ecsim::cli::Cli::parse();
-    match ecsim::cli::dispatch(cli) {
+    match ecsim::cli::run_guarded(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("{e}");

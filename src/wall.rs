@@ -64,6 +64,8 @@ pub struct WallOptions {
     pub stall: Option<(SimDuration, Duration)>,
     /// Test only: break the shop on purpose.
     pub bug: Option<InjectedBug>,
+    /// Test only: a tokio worker's task panics.
+    pub panic: bool,
 }
 
 /// When a stress run stops.

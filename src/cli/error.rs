@@ -57,6 +57,12 @@ pub enum Error {
     /// `compare` found regressions, one line each (exit 1).
     #[error("{}", .0.iter().map(|r| format!("regression: {r}")).collect::<Vec<_>>().join("\n"))]
     Regressions(Vec<String>),
+    /// An internal failure: a thread panicked (exit 70, sysexits'
+    /// EX_SOFTWARE). A bug in ecsim; whatever was written may be partial.
+    #[error(
+        "internal failure: {0} (the message is above); this is a bug in ecsim, please report it with the command that ran"
+    )]
+    Internal(String),
     /// Ctrl-C: the partial report was written to this directory and marked
     /// partial (exit 130).
     #[error("interrupted: partial {what} written to {}", dir.display())]
@@ -72,7 +78,8 @@ impl Error {
     /// The process exit code (README "Exit codes"): 1 a threshold failed
     /// or `compare` found a regression · 2 usage or scenario error,
     /// nothing written · 3 an invariant was violated · 4 I/O error, the
-    /// previous report left intact · 130 interrupted.
+    /// previous report left intact · 70 internal failure (a panic) · 130
+    /// interrupted.
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Thresholds(_) | Error::NoPointPasses | Error::Regressions(_) => 1,
@@ -83,6 +90,7 @@ impl Error {
             | Error::Read(_) => 2,
             Error::Invariant(_) => 3,
             Error::Report(_) | Error::Write(_) => 4,
+            Error::Internal(_) => 70,
             Error::Interrupted { .. } => 130,
         }
     }

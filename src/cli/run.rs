@@ -118,20 +118,37 @@ pub fn violations(report: &Report, scenario: &str, seed: u64, sets: &[String]) -
     Error::Invariant(lines.join("\n"))
 }
 
+/// The smallest `--time-scale`: a model second in 0.1 ms of wall time,
+/// below the timer's precision.
+pub const MIN_TIME_SCALE: f64 = 1e-4;
+/// The largest `--time-scale`: a model millisecond in a wall second.
+pub const MAX_TIME_SCALE: f64 = 1e3;
+
+/// A number as a user reads it: `1e300`, not three hundred digits.
+fn readable(x: f64) -> String {
+    if x != 0.0 && x.is_finite() && !(1e-4..1e6).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        x.to_string()
+    }
+}
+
 /// How a scenario will run, from the run options, checked up front.
 pub struct Plan {
     clock: Clock,
     wall: WallOptions,
     bug: Option<crate::shop::InjectedBug>,
+    /// Test only: a worker thread panics.
+    panic: bool,
 }
 
 impl Plan {
     /// Checks the clock options against the scenario.
     pub fn new(opts: &RunOpts, sc: &Scenario) -> Result<Plan, String> {
-        if !(opts.time_scale.is_finite() && opts.time_scale > 0.0) {
+        if !(MIN_TIME_SCALE..=MAX_TIME_SCALE).contains(&opts.time_scale) {
             return Err(format!(
-                "--time-scale must be a number greater than 0, found {}",
-                opts.time_scale
+                "--time-scale must be between {MIN_TIME_SCALE} and {MAX_TIME_SCALE} wall seconds per model second, found {}",
+                readable(opts.time_scale)
             ));
         }
         if opts.clock != Clock::Virtual && sc.replications > 1 {
@@ -164,9 +181,11 @@ impl Plan {
                     )
                 }),
                 stall,
-                bug: opts.inject_bug.map(|b| b.shop_bug()),
+                bug: opts.inject_bug.and_then(|b| b.shop_bug()),
+                panic: opts.inject_bug == Some(super::InjectBug::PanicInWorker),
             },
-            bug: opts.inject_bug.map(|b| b.shop_bug()),
+            bug: opts.inject_bug.and_then(|b| b.shop_bug()),
+            panic: opts.inject_bug == Some(super::InjectBug::PanicInWorker),
         })
     }
 
@@ -186,6 +205,10 @@ impl Plan {
         threads: usize,
         control: &(dyn Fn(u32, &Progress) -> bool + Sync),
     ) -> Result<(Vec<RunResult>, Option<WallFacts>), SetupError> {
+        if self.panic && self.clock == Clock::Virtual {
+            // A worker thread that panics, as a replication's could.
+            let _ = std::thread::spawn(|| panic!("injected panic in a worker thread")).join();
+        }
         match self.clock {
             Clock::Virtual => Ok((simulate(sc, threads, self.bug, control)?, None)),
             Clock::Wall | Clock::Stress => {

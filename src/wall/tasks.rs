@@ -39,6 +39,9 @@ where
         }
     });
     let ticker = tokio::spawn(gauge_ticks(w.clone()));
+    if opts.panic {
+        tokio::spawn(async { panic!("injected panic in a wall-clock task") });
+    }
     let mut interrupted = false;
     let mut peak = 0;
     for tick in 1u64.. {

@@ -289,6 +289,7 @@ fn every_construct_runs_on_the_wall_clock_as_on_the_virtual_one() {
         stress: None,
         stall: None,
         bug: None,
+        panic: false,
     };
     let wall_run = match wall::run_with(&sc, ModelOnly, &opts, &|_, _| true) {
         Ok((r, _, _)) => r,

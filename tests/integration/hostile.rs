@@ -86,3 +86,51 @@ fn a_table_given_with_set_replaces_the_whole_table() {
     assert!(resolved.contains("rate = 500.0"), "{resolved}");
     assert!(resolved.contains("duration = \"2h\""), "the rest is kept");
 }
+
+#[test]
+fn a_time_scale_outside_its_range_is_refused_with_the_range() {
+    let s = Scratch::new();
+    for scale in ["1e300", "1e17", "1e-9", "1e-12", "NaN"] {
+        let out = s.path("never");
+        let o = run(&[
+            "run",
+            bundled("ci_smoke").to_str().expect("utf-8"),
+            "--clock",
+            "wall",
+            "--time-scale",
+            scale,
+            "--out",
+            out.to_str().expect("utf-8"),
+        ]);
+        assert_eq!(o.status.code(), Some(2), "--time-scale {scale}");
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(stderr.contains("between 0.0001 and 1000"), "{stderr}");
+        assert!(!out.exists(), "nothing written");
+    }
+}
+
+#[test]
+fn a_panicking_worker_thread_exits_70_never_0() {
+    let s = Scratch::alone();
+    let smoke = bundled("ci_smoke");
+    for clock in [
+        &["--clock", "virtual"][..],
+        &["--clock", "wall", "--time-scale", "0.005"],
+    ] {
+        let out = s.path("panicked");
+        let mut args = vec![
+            "run",
+            smoke.to_str().expect("utf-8"),
+            "--inject-bug",
+            "panic-in-worker",
+            "-q",
+            "--out",
+            out.to_str().expect("utf-8"),
+        ];
+        args.extend_from_slice(clock);
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(70), "{clock:?}");
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(stderr.contains("internal failure"), "{stderr}");
+    }
+}

@@ -27,6 +27,7 @@ fn at_scale(time_scale: f64) -> WallOptions {
         stress: None,
         stall: None,
         bug: None,
+        panic: false,
     }
 }
 
