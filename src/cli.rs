@@ -136,20 +136,49 @@ pub struct RunOpts {
     /// delays, --tasks looping as fast as the services allow for --for.
     #[arg(long, value_enum, default_value_t = Clock::Virtual)]
     pub clock: Clock,
-    /// Wall clock: wall seconds per model second (0.01 runs a model second
-    /// in 10 ms). Latencies are reported in model time.
-    #[arg(long, value_name = "X", default_value_t = 1.0)]
-    pub time_scale: f64,
-    /// Stress: concurrent tasks.
-    #[arg(long, value_name = "N", default_value_t = 64)]
-    pub tasks: usize,
-    /// Stress: how long to run (wall time), e.g. 10s.
-    #[arg(long = "for", value_name = "DURATION", default_value = "10s")]
-    pub run_for: String,
+    /// Wall clock only: wall seconds per model second, 0.0001 to 1000
+    /// (0.01 runs a model second in 10 ms) [default: 1]. Latencies are
+    /// reported in model time.
+    #[arg(long, value_name = "X")]
+    pub time_scale: Option<f64>,
+    /// Stress only: concurrent tasks [default: 64].
+    #[arg(long, value_name = "N")]
+    pub tasks: Option<usize>,
+    /// Stress only: how long to run (wall time), e.g. 10s [default: 10s].
+    #[arg(long = "for", value_name = "DURATION")]
+    pub run_for: Option<String>,
     /// Test only: `AT:LEN`, the wall-clock generator blocks its thread for
     /// LEN (wall) when model time AT is reached.
     #[arg(long, value_name = "AT:LEN", hide = true)]
     pub inject_stall: Option<String>,
+}
+
+impl Clock {
+    /// The `--clock` value.
+    pub fn name(self) -> &'static str {
+        match self {
+            Clock::Virtual => "virtual",
+            Clock::Wall => "wall",
+            Clock::Stress => "stress",
+        }
+    }
+}
+
+impl RunOpts {
+    /// `--time-scale`, or its default.
+    pub fn time_scale(&self) -> f64 {
+        self.time_scale.unwrap_or(1.0)
+    }
+
+    /// `--tasks`, or its default.
+    pub fn tasks(&self) -> usize {
+        self.tasks.unwrap_or(64)
+    }
+
+    /// `--for`, or its default.
+    pub fn run_for(&self) -> &str {
+        self.run_for.as_deref().unwrap_or("10s")
+    }
 }
 
 /// Which clock runs the scenario.

@@ -62,6 +62,7 @@ pub fn run(args: &RunArgs) -> Result<(), Error> {
             &sa.scenario.display().to_string(),
             sc.seed,
             &sets,
+            &args.opts,
         ));
     }
     if interrupted {
@@ -93,7 +94,13 @@ pub fn with_replications(sets: &[String], opts: &super::RunOpts) -> Vec<String> 
 
 /// The invariant violations of `report` (at most ten per invariant), the
 /// seed and the command to replay the run.
-pub fn violations(report: &Report, scenario: &str, seed: u64, sets: &[String]) -> Error {
+pub fn violations(
+    report: &Report,
+    scenario: &str,
+    seed: u64,
+    sets: &[String],
+    opts: &RunOpts,
+) -> Error {
     let mut lines = Vec::new();
     let mut shown: std::collections::BTreeMap<String, usize> = Default::default();
     for (id, msg) in report.violations() {
@@ -109,8 +116,18 @@ pub fn violations(report: &Report, scenario: &str, seed: u64, sets: &[String]) -
             n - 10
         ));
     }
+    let clock = match opts.clock {
+        Clock::Virtual => String::new(),
+        Clock::Wall => format!(" --clock wall --time-scale {}", opts.time_scale()),
+        Clock::Stress => format!(
+            " --clock stress --tasks {} --for {} --threads {}",
+            opts.tasks(),
+            opts.run_for(),
+            opts.threads
+        ),
+    };
     lines.push(format!(
-        "this is a bug in ecsim; replay with: ecsim run {scenario} --seed {seed}{}",
+        "this is a bug in ecsim; replay with: ecsim run {scenario} --seed {seed}{clock}{}",
         sets.iter()
             .map(|s| format!(" --set '{s}'"))
             .collect::<String>()
@@ -145,19 +162,47 @@ pub struct Plan {
 impl Plan {
     /// Checks the clock options against the scenario.
     pub fn new(opts: &RunOpts, sc: &Scenario) -> Result<Plan, String> {
-        if !(MIN_TIME_SCALE..=MAX_TIME_SCALE).contains(&opts.time_scale) {
+        let given = |flag: &str, present: bool, clocks: &[Clock], which: &str| {
+            if present && !clocks.contains(&opts.clock) {
+                Err(format!(
+                    "{flag} only applies to {which}; this run uses --clock {}",
+                    opts.clock.name()
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        given(
+            "--time-scale",
+            opts.time_scale.is_some(),
+            &[Clock::Wall],
+            "--clock wall",
+        )?;
+        given(
+            "--tasks",
+            opts.tasks.is_some(),
+            &[Clock::Stress],
+            "--clock stress (ecsim stress)",
+        )?;
+        given(
+            "--for",
+            opts.run_for.is_some(),
+            &[Clock::Stress],
+            "--clock stress (ecsim stress)",
+        )?;
+        if !(MIN_TIME_SCALE..=MAX_TIME_SCALE).contains(&opts.time_scale()) {
             return Err(format!(
                 "--time-scale must be between {MIN_TIME_SCALE} and {MAX_TIME_SCALE} wall seconds per model second, found {}",
-                readable(opts.time_scale)
+                readable(opts.time_scale())
             ));
         }
         if opts.clock != Clock::Virtual && sc.replications > 1 {
             return Err("replications need the virtual clock: a wall run is one real run".into());
         }
-        if opts.tasks == 0 {
+        if opts.tasks() == 0 {
             return Err("--tasks must be at least 1".into());
         }
-        let run_for = parse_duration(&opts.run_for).map_err(|e| format!("--for: {e}"))?;
+        let run_for = parse_duration(opts.run_for()).map_err(|e| format!("--for: {e}"))?;
         let stall = match &opts.inject_stall {
             None => None,
             Some(text) => {
@@ -172,11 +217,11 @@ impl Plan {
         Ok(Plan {
             clock: opts.clock,
             wall: WallOptions {
-                time_scale: opts.time_scale,
+                time_scale: opts.time_scale(),
                 threads: opts.threads.get(),
                 stress: (opts.clock == Clock::Stress).then(|| {
                     (
-                        opts.tasks,
+                        opts.tasks(),
                         StressLimit::For(std::time::Duration::from_nanos(run_for.as_nanos())),
                     )
                 }),

@@ -18,22 +18,41 @@ use crate::report::{Report, html};
 use crate::runner::parallel_map;
 use crate::scenario::{self, Loaded, Scenario};
 
-/// `KEY=V1,V2,...` into the key and its values.
+/// `KEY=V1,V2,...` into the key and its values: no empty value, none twice.
 fn parse_vary(arg: &str) -> Result<(String, Vec<String>), String> {
-    let (k, vs) = arg.split_once('=').ok_or_else(|| {
-        format!("--vary {arg}: expected KEY=V1,V2,..., e.g. stations.payment.workers=8,16,32")
-    })?;
-    let values: Vec<String> = vs
-        .split(',')
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
-        .collect();
-    if k.trim().is_empty() || values.is_empty() {
+    let usage =
+        || format!("--vary {arg}: expected KEY=V1,V2,..., e.g. stations.payment.workers=8,16,32");
+    let (k, vs) = arg.split_once('=').ok_or_else(usage)?;
+    let values: Vec<String> = vs.split(',').map(|v| v.trim().to_owned()).collect();
+    if k.trim().is_empty() || vs.trim().is_empty() {
+        return Err(usage());
+    }
+    if values.iter().any(String::is_empty) {
         return Err(format!(
-            "--vary {arg}: expected KEY=V1,V2,..., e.g. stations.payment.workers=8,16,32"
+            "--vary {arg}: an empty value (two commas, or one at an end)"
         ));
     }
+    for (i, v) in values.iter().enumerate() {
+        if values[..i].contains(v) {
+            return Err(format!("--vary {arg}: the value {v} is given twice"));
+        }
+    }
     Ok((k.trim().to_owned(), values))
+}
+
+/// Every `--vary`, each key once.
+fn parse_varies(args: &[String]) -> Result<Vec<(String, Vec<String>)>, String> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for a in args {
+        let (k, vs) = parse_vary(a)?;
+        if out.iter().any(|(o, _)| *o == k) {
+            return Err(format!(
+                "--vary {k} is given twice: list all its values in one --vary {k}=V1,V2,..."
+            ));
+        }
+        out.push((k, vs));
+    }
+    Ok(out)
 }
 
 /// Every combination, the first key varying slowest.
@@ -82,12 +101,7 @@ fn key_value(loaded: &Loaded, key: &str) -> Result<f64, String> {
 /// Runs `ecsim sweep`.
 pub fn sweep(args: &SweepArgs) -> Result<(), Error> {
     let sa = &args.scenario;
-    let varies = args
-        .vary
-        .iter()
-        .map(|v| parse_vary(v))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(Error::Usage)?;
+    let varies = parse_varies(&args.vary).map_err(Error::Usage)?;
     let keys: Vec<String> = varies.iter().map(|v| v.0.clone()).collect();
     let base_sets = with_replications(&sa.sets, &args.opts);
 
@@ -190,6 +204,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Error> {
                 &sa.scenario.display().to_string(),
                 l.scenario.seed,
                 sets,
+                &args.opts,
             ));
         }
     }
@@ -311,5 +326,9 @@ mod tests {
         assert!(parse_vary("k").is_err());
         assert!(parse_vary("k=").is_err());
         assert!(parse_vary("=1").is_err());
+        assert!(parse_vary("k=4,,8").is_err(), "an empty value");
+        assert!(parse_vary("k=4,8,4").is_err(), "a value twice");
+        let twice = parse_varies(&["k=1".to_owned(), "k=2".to_owned()]);
+        assert!(twice.is_err_and(|e| e.contains("given twice")));
     }
 }

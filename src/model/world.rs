@@ -128,7 +128,7 @@ impl<B: Business> Model<B> {
         RunResult {
             ops: m.ops,
             stations,
-            cache: cache.map(|c| c.measured(m.end)),
+            cache: cache.map(|c| c.measured()),
             cache_problems: cache.map(|c| c.check()).unwrap_or_default(),
             series: m.series,
             gauges: m.gauges.rows,

@@ -134,3 +134,111 @@ fn a_panicking_worker_thread_exits_70_never_0() {
         assert!(stderr.contains("internal failure"), "{stderr}");
     }
 }
+
+#[test]
+fn clock_options_are_refused_where_their_clock_does_not_run() {
+    let smoke = bundled("ci_smoke");
+    let sc = smoke.to_str().expect("utf-8");
+    for (args, fragment) in [
+        (
+            vec!["run", sc, "--time-scale", "0.5"],
+            "--time-scale only applies to --clock wall",
+        ),
+        (
+            vec!["run", sc, "--tasks", "8"],
+            "--tasks only applies to --clock stress",
+        ),
+        (
+            vec!["run", sc, "--for", "5s"],
+            "--for only applies to --clock stress",
+        ),
+        (
+            vec!["run", sc, "--clock", "wall", "--tasks", "8"],
+            "this run uses --clock wall",
+        ),
+        (
+            vec!["stress", sc, "--time-scale", "2"],
+            "this run uses --clock stress",
+        ),
+    ] {
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(stderr.contains(fragment), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn a_sweep_refuses_a_key_twice_and_empty_or_repeated_values() {
+    let smoke = bundled("ci_smoke");
+    let sc = smoke.to_str().expect("utf-8");
+    for (vary, fragment) in [
+        (vec!["--vary", "cache.capacity=100,,400"], "an empty value"),
+        (vec!["--vary", "cache.capacity=100,400,100"], "given twice"),
+        (
+            vec![
+                "--vary",
+                "cache.capacity=100",
+                "--vary",
+                "cache.capacity=400",
+            ],
+            "is given twice",
+        ),
+    ] {
+        let mut args = vec!["sweep", sc];
+        args.extend(vary.iter().copied());
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains(fragment),
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn any_file_name_runs_and_an_overlong_name_is_a_scenario_error() {
+    let s = Scratch::new();
+    let text = std::fs::read_to_string(bundled("ci_smoke")).expect("read");
+    let unnamed = text.replace("name = \"ci_smoke\"\n", "");
+    let odd = s.scenario("my scenario (copy).toml", &unnamed);
+    let out = s.run_ok(&odd, "odd", &[]);
+    let run_json = std::fs::read_to_string(out.join("run.json")).expect("run.json");
+    assert!(run_json.contains("\"my_scenario_copy\""), "{run_json}");
+    let long = s.scenario(
+        "long.toml",
+        &text.replace(
+            "name = \"ci_smoke\"",
+            &format!("name = \"{}\"", "x".repeat(300)),
+        ),
+    );
+    let o = run(&["validate", long.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("at most 100 characters"));
+}
+
+#[test]
+fn the_replay_command_of_a_wall_run_keeps_its_clock() {
+    let s = Scratch::alone();
+    let smoke = bundled("ci_smoke");
+    let out = s.path("bug");
+    let o = run(&[
+        "run",
+        smoke.to_str().expect("utf-8"),
+        "--clock",
+        "wall",
+        "--time-scale",
+        "0.005",
+        "--inject-bug",
+        "keep-reservation-on-decline",
+        "-q",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("--seed 1 --clock wall --time-scale 0.005"),
+        "{stderr}"
+    );
+}

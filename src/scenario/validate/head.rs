@@ -9,6 +9,36 @@ use super::*;
 
 /// Most replications of one run.
 const MAX_REPLICATIONS: i64 = 10_000;
+/// Longest scenario name (it names the report directory; file systems
+/// allow 255 bytes, and `-sweep` and temporaries are added to it).
+const MAX_NAME: usize = 100;
+
+/// A name usable as a directory's: letters, digits, `-`, `_`, `.`.
+fn name_char(ch: char) -> bool {
+    ch.is_ascii_alphanumeric() || "-_.".contains(ch)
+}
+
+/// The default name, from the file's stem (`my scenario (copy)` becomes
+/// `my_scenario_copy`), so that any file can run.
+fn default_name(stem: &str) -> String {
+    let mut out = String::new();
+    for ch in stem.chars() {
+        let ch = if name_char(ch) { ch } else { '_' };
+        if !(ch == '_' && out.ends_with('_')) {
+            out.push(ch);
+        }
+    }
+    let out: String = out
+        .trim_matches(|c| c == '_' || c == '.')
+        .chars()
+        .take(MAX_NAME)
+        .collect();
+    if out.is_empty() {
+        "scenario".to_owned()
+    } else {
+        out
+    }
+}
 
 type Head = (
     String,
@@ -32,17 +62,20 @@ pub(super) fn scenario_section(
         );
         return None;
     };
-    let name = s.name.clone().unwrap_or_else(|| default_name.to_owned());
-    let name_ok = !name.is_empty()
-        && name != "."
-        && name != ".."
-        && name
-            .chars()
-            .all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch));
+    let name = s
+        .name
+        .clone()
+        .unwrap_or_else(|| self::default_name(default_name));
+    let name_ok = !name.is_empty() && name != "." && name != ".." && name.chars().all(name_char);
     if !name_ok {
         c.issue(
             "scenario.name",
             format!("name \"{name}\" must be non-empty and use only letters, digits, `-`, `_` and `.` (it names the report directory)"),
+        );
+    } else if name.len() > MAX_NAME {
+        c.issue(
+            "scenario.name",
+            format!("name must be at most {MAX_NAME} characters (it names the report directory), found {}", name.len()),
         );
     }
     let seed = match s.seed {
@@ -102,4 +135,17 @@ pub(super) fn scenario_section(
         interval?,
         replications?,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::default_name;
+
+    #[test]
+    fn any_file_name_gives_a_usable_default_name() {
+        assert_eq!(default_name("my scenario (copy)"), "my_scenario_copy");
+        assert_eq!(default_name("black_friday"), "black_friday");
+        assert_eq!(default_name("(((("), "scenario");
+        assert_eq!(default_name(&"x".repeat(300)).len(), 100);
+    }
 }
