@@ -6,6 +6,7 @@ pub mod compare;
 mod error;
 pub mod progress;
 pub mod run;
+pub mod signals;
 pub mod sweep;
 pub mod validate;
 
@@ -32,7 +33,7 @@ pub use error::Error;
         ecsim run scenarios/black_friday.toml --seed 7 --set stations.payment.workers=64 --out reports/bf64\n  \
         ecsim validate scenarios/black_friday.toml\n\n\
         Exit codes: 0 ok · 1 threshold failed · 2 usage or scenario error · 3 invariant violated · \
-        4 I/O error · 70 internal failure (a bug) · 130 interrupted"
+        4 I/O error · 70 internal failure (a bug) · 130 / 143 interrupted by SIGINT / SIGTERM"
 )]
 pub struct Cli {
     /// The command to run.
@@ -280,6 +281,7 @@ static PANICS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(
 /// thread or in any worker thread (replications, tokio tasks), is an
 /// internal failure (exit 70), whatever the command would have returned.
 pub fn run_guarded(cli: Cli) -> Result<(), Error> {
+    signals::listen();
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         PANICS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);

@@ -203,8 +203,15 @@ impl<B: Business> Engine<B> {
     /// stops the run early, keeping what was measured so far.
     pub fn run(&mut self, control: &mut dyn FnMut(&Progress) -> bool) -> RunResult {
         self.prime();
-        let mut interrupted = false;
-        while let Some((t, ev)) = self.queue.pop() {
+        let start = Progress {
+            now: self.now,
+            events: 0,
+            active: 0,
+        };
+        // Asked once before the first event: a stop requested during setup
+        // stops the run before it begins.
+        let mut interrupted = !control(&start);
+        while !interrupted && let Some((t, ev)) = self.queue.pop() {
             if matches!(ev, Event::Tick) && self.queue.is_empty() {
                 // Only the clock was left: the run ended at the last event.
                 break;

@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use crate::contract::business::Business;
 use crate::engine::Engine;
 use crate::kernel::rng::{StreamKind, mix64};
+use crate::kernel::time::SimTime;
 use crate::metrics::result::RunResult;
 use crate::model::shopper::{ShopBusiness, shop_config};
 use crate::model::{Progress, SetupError};
@@ -80,14 +81,37 @@ where
     E: Send,
     F: Fn(&Scenario) -> Result<B, E> + Sync,
 {
-    parallel_map(replications.max(1) as usize, threads, |i| {
+    let before = Progress {
+        now: SimTime::ZERO,
+        events: 0,
+        active: 0,
+    };
+    let results = parallel_map(replications.max(1) as usize, threads, |i| {
+        // Once the run is asked to stop, replications not yet begun are
+        // not begun (the first always is: it reports the stop).
+        if i > 0 && !control(i as u32, &before) {
+            return Ok(None);
+        }
         let mut world = sc.clone();
         world.seed = replication_seed(sc.seed, i as u32);
         let business = make(&world)?;
-        Ok(Engine::new(&world, business).run(&mut |p| control(i as u32, p)))
-    })
-    .into_iter()
-    .collect()
+        Ok(Some(
+            Engine::new(&world, business).run(&mut |p| control(i as u32, p)),
+        ))
+    });
+    let mut runs = Vec::new();
+    for r in results {
+        if let Some(run) = r? {
+            runs.push(run);
+        }
+    }
+    if runs.len() < replications.max(1) as usize
+        && let Some(last) = runs.last_mut()
+    {
+        // Fewer replications than asked: the report is partial.
+        last.interrupted = true;
+    }
+    Ok(runs)
 }
 
 /// Runs `sc`, all its replications on up to `threads` threads, with

@@ -63,14 +63,16 @@ pub enum Error {
         "internal failure: {0} (the message is above); this is a bug in ecsim, please report it with the command that ran"
     )]
     Internal(String),
-    /// Ctrl-C: the partial report was written to this directory and marked
-    /// partial (exit 130).
+    /// Ctrl-C or SIGTERM: the partial report was written to this directory
+    /// and marked partial (exit 130 after SIGINT, 143 after SIGTERM).
     #[error("interrupted: partial {what} written to {}", dir.display())]
     Interrupted {
         /// `report`, or `reports` for a sweep.
         what: &'static str,
         /// Where.
         dir: PathBuf,
+        /// The exit code: 130 or 143.
+        code: u8,
     },
 }
 
@@ -79,7 +81,7 @@ impl Error {
     /// or `compare` found a regression · 2 usage or scenario error,
     /// nothing written · 3 an invariant was violated · 4 I/O error, the
     /// previous report left intact · 70 internal failure (a panic) · 130
-    /// interrupted.
+    /// interrupted by SIGINT, 143 by SIGTERM.
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Thresholds(_) | Error::NoPointPasses | Error::Regressions(_) => 1,
@@ -91,7 +93,7 @@ impl Error {
             Error::Invariant(_) => 3,
             Error::Report(_) | Error::Write(_) => 4,
             Error::Internal(_) => 70,
-            Error::Interrupted { .. } => 130,
+            Error::Interrupted { code, .. } => *code,
         }
     }
 }
@@ -114,6 +116,7 @@ mod tests {
         let interrupted = Error::Interrupted {
             what: "report",
             dir: "out".into(),
+            code: 130,
         };
         assert_eq!(interrupted.exit_code(), 130);
         assert_eq!(

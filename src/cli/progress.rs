@@ -1,13 +1,11 @@
 //! Progress display and Ctrl-C handling for long runs.
 //!
 //! The bar goes to stderr, only when stderr is a terminal and the user did
-//! not ask for quiet. Ctrl-C sets a flag the engine polls; the run stops,
-//! the partial report is written and marked partial.
+//! not ask for quiet. Every tick also answers whether to go on: not once
+//! a signal asked the run to stop (see `signals`).
 
 use std::io::IsTerminal;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -15,29 +13,12 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::kernel::time::SimDuration;
 use crate::model::Progress;
 
-static INTERRUPTED: OnceLock<Arc<AtomicBool>> = OnceLock::new();
-
-/// The flag set by Ctrl-C (the handler is installed on first use).
-pub fn interrupt_flag() -> Arc<AtomicBool> {
-    INTERRUPTED
-        .get_or_init(|| {
-            let flag = Arc::new(AtomicBool::new(false));
-            let f = flag.clone();
-            // If a handler cannot be installed, Ctrl-C keeps its default
-            // behaviour (terminate); the run is otherwise unaffected.
-            let _ = ctrlc::set_handler(move || f.store(true, Ordering::SeqCst));
-            flag
-        })
-        .clone()
-}
-
 /// Progress reporting for one run of one or more worlds (replications or
 /// sweep points), callable from several threads.
 pub struct Reporter {
     bar: Option<ProgressBar>,
     duration: SimDuration,
     started: Instant,
-    flag: Arc<AtomicBool>,
     /// Per world: virtual time reached (ns) and events processed.
     worlds: Mutex<Vec<(u64, u64)>>,
 }
@@ -61,7 +42,6 @@ impl Reporter {
             bar,
             duration,
             started: Instant::now(),
-            flag: interrupt_flag(),
             worlds: Mutex::new(vec![(0, 0); worlds.max(1) as usize]),
         }
     }
@@ -96,7 +76,8 @@ impl Reporter {
                 p.active
             ));
         }
-        !self.flag.load(Ordering::Relaxed)
+        super::signals::running();
+        !super::signals::stop_requested()
     }
 
     /// Removes the bar.

@@ -69,6 +69,7 @@ pub fn run(args: &RunArgs) -> Result<(), Error> {
         return Err(Error::Interrupted {
             what: "report",
             dir: out,
+            code: super::signals::exit_code(),
         });
     }
     if !report.thresholds_pass() {

@@ -212,6 +212,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Error> {
         return Err(Error::Interrupted {
             what: "reports",
             dir: out,
+            code: super::signals::exit_code(),
         });
     }
     if best.is_none() {

@@ -215,6 +215,9 @@ where
         sleep_until(intended).await;
         w.record_lag(intended);
     }
+    if w.stop.load(Relaxed) {
+        return; // nothing starts after a stop
+    }
     let at = w.model_at(intended);
     let a = w.model.session(who, at, &mut Here(w, &mut Vec::new()));
     run(w, a, Start::Session(intended)).await;

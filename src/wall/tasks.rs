@@ -44,6 +44,9 @@ where
     }
     let mut interrupted = false;
     let mut peak = 0;
+    // Once stopped, calls in flight get this long to finish; the rest are
+    // dropped with the runtime (nothing new starts after the stop).
+    let mut grace: Option<Instant> = None;
     for tick in 1u64.. {
         tokio::time::sleep(Duration::from_millis(20)).await;
         peak = peak.max(w.active.load(Relaxed));
@@ -56,9 +59,13 @@ where
             if !control(0, &p) && !interrupted {
                 interrupted = true;
                 w.stop.store(true, Relaxed);
+                grace = Some(Instant::now() + Duration::from_millis(500));
             }
         }
         if work.is_finished() && w.active.load(Relaxed) == 0 {
+            break;
+        }
+        if grace.is_some_and(|g| Instant::now() >= g) {
             break;
         }
     }
@@ -104,6 +111,9 @@ where
         }
         let intended = w.instant(at);
         sleep_until(intended).await;
+        if w.stop.load(Relaxed) {
+            break;
+        }
         if let Some((when, len)) = stall
             && !stalled
             && at >= SimTime::ZERO + when

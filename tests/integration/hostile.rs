@@ -242,3 +242,105 @@ fn the_replay_command_of_a_wall_run_keeps_its_clock() {
         "{stderr}"
     );
 }
+
+/// Starts `ecsim args`, sends `signal` after `after`, and returns the exit
+/// code and how long the process took to end after the signal.
+fn signalled(
+    args: &[&str],
+    signal: &str,
+    after: std::time::Duration,
+) -> (Option<i32>, std::time::Duration) {
+    let mut child = ecsim()
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("ecsim starts");
+    std::thread::sleep(after);
+    let sent = std::time::Instant::now();
+    let killed = std::process::Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success(), "the process was still running");
+    let status = child.wait().expect("ecsim ends");
+    (status.code(), sent.elapsed())
+}
+
+fn partial(dir: &std::path::Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("run.json")).expect("run.json"))
+        .expect("json")
+}
+
+#[test]
+fn ctrl_c_and_sigterm_stop_between_replications_with_a_partial_report() {
+    let s = Scratch::alone();
+    let smoke = bundled("ci_smoke");
+    for (signal, code) in [("-INT", 130), ("-TERM", 143)] {
+        let out = s.path(&format!("reps{code}"));
+        let args = [
+            "run",
+            smoke.to_str().expect("utf-8"),
+            "--replications",
+            "300",
+            "--threads",
+            "1",
+            "-q",
+            "--out",
+            out.to_str().expect("utf-8"),
+        ];
+        let (status, took) = signalled(&args, signal, std::time::Duration::from_millis(1500));
+        assert_eq!(status, Some(code), "{signal}");
+        assert!(
+            took < std::time::Duration::from_secs(1),
+            "stopped {took:?} after {signal}"
+        );
+        let run = partial(&out);
+        assert_eq!(run["partial"], true);
+        assert!(run["replications"].as_u64().expect("n") < 300, "{run}");
+    }
+}
+
+#[test]
+fn ctrl_c_during_setup_exits_at_once_and_writes_nothing() {
+    let s = Scratch::alone();
+    let out = s.path("setup");
+    let smoke = bundled("ci_smoke");
+    let args = [
+        "run",
+        smoke.to_str().expect("utf-8"),
+        "--set",
+        "shop.password_iterations=100000",
+        "--set",
+        "customers.registered=100000",
+        "-q",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ];
+    let (status, took) = signalled(&args, "-INT", std::time::Duration::from_millis(800));
+    assert_eq!(status, Some(130));
+    assert!(took < std::time::Duration::from_secs(1), "{took:?}");
+    assert!(!out.exists(), "nothing was written");
+}
+
+#[test]
+fn ctrl_c_stops_a_wall_clock_run_within_a_second() {
+    let s = Scratch::alone();
+    let out = s.path("wall");
+    let smoke = bundled("ci_smoke");
+    let args = [
+        "run",
+        smoke.to_str().expect("utf-8"),
+        "--clock",
+        "wall",
+        "--time-scale",
+        "1",
+        "-q",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ];
+    let (status, took) = signalled(&args, "-INT", std::time::Duration::from_secs(2));
+    assert_eq!(status, Some(130));
+    assert!(took < std::time::Duration::from_millis(1500), "{took:?}");
+    assert_eq!(partial(&out)["partial"], true);
+}

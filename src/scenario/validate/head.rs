@@ -9,6 +9,8 @@ use super::*;
 
 /// Most replications of one run.
 const MAX_REPLICATIONS: i64 = 10_000;
+/// Most report intervals over the duration.
+const MAX_INTERVALS: u64 = 100_000;
 /// Longest scenario name (it names the report directory; file systems
 /// allow 255 bytes, and `-sweep` and temporaries are added to it).
 const MAX_NAME: usize = 100;
@@ -114,6 +116,13 @@ pub(super) fn scenario_section(
             let v = c.duration("scenario.report_interval", t);
             if v == Some(SimDuration::ZERO) {
                 c.issue("scenario.report_interval", "must be greater than zero");
+            } else if let (Some(i), Some(d)) = (v, duration)
+                && d.as_nanos() / i.as_nanos().max(1) > MAX_INTERVALS
+            {
+                c.issue(
+                    "scenario.report_interval",
+                    format!("must give at most {MAX_INTERVALS} intervals over the duration {d}, found {i} (each interval is a row per operation of timeseries.csv and gauges.csv)"),
+                );
             }
             v
         }
