@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use super::progress::Reporter;
 use super::{Clock, RunOpts};
 use super::{Error, RunArgs, print_stdout};
-use crate::contract::names;
 use crate::kernel::time::SimDuration;
 use crate::metrics::result::RunResult;
 use crate::metrics::result::WallFacts;
@@ -48,8 +47,7 @@ pub fn run(args: &RunArgs) -> Result<(), Error> {
     );
     report.set_wall(wall);
 
-    report::atomic::write_report(&out, &report.files(), names::is_report_file)
-        .map_err(Error::Report)?;
+    report::atomic::write_report(&out, &report.files()).map_err(Error::Report)?;
     if !args.opts.quiet {
         print_stdout(&report::console::render(
             &report,

@@ -175,24 +175,26 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Error> {
             source,
         })?;
 
+    // The whole sweep is one directory, replaced as a whole.
     let mut rows = Vec::new();
+    let mut files = Vec::new();
     for (i, ((values, _, _, cost), rep)) in points.iter().zip(&reports).enumerate() {
         let name = format!("point-{:03}", i + 1);
-        write_report(&out.join(&name), &rep.files(), names::is_report_file)
-            .map_err(Error::Report)?;
+        files.extend(rep.files().into_iter().map(|f| ReportFile {
+            path: format!("{name}/{}", f.path),
+            bytes: f.bytes,
+        }));
         rows.push(Point::new(name, values.clone(), *cost, rep));
     }
-    let files = [
-        ReportFile {
-            path: names::SWEEP_CSV.into(),
-            bytes: sweep::csv(&keys, &rows),
-        },
-        ReportFile {
-            path: names::SWEEP_HTML.into(),
-            bytes: html::sweep::render(&first.name, &keys, &rows, &first.thresholds).into_bytes(),
-        },
-    ];
-    write_report(&out, &files, names::is_sweep_file).map_err(Error::Write)?;
+    files.push(ReportFile {
+        path: names::SWEEP_CSV.into(),
+        bytes: sweep::csv(&keys, &rows),
+    });
+    files.push(ReportFile {
+        path: names::SWEEP_HTML.into(),
+        bytes: html::sweep::render(&first.name, &keys, &rows, &first.thresholds).into_bytes(),
+    });
+    write_report(&out, &files).map_err(Error::Report)?;
     let best = sweep::cheapest(&rows);
     if !args.opts.quiet {
         print_stdout(&console(&keys, &rows, best, &out.display().to_string()));

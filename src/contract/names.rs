@@ -58,11 +58,6 @@ pub fn is_report_file(name: &str) -> bool {
     REPORT_FILES.contains(&name) || (name.starts_with(HISTOGRAMS) && name.ends_with(HGRM))
 }
 
-/// Is `name` a file a sweep writes at the top of its directory?
-pub fn is_sweep_file(name: &str) -> bool {
-    name == SWEEP_CSV || name == SWEEP_HTML
-}
-
 /// The all-operations row of `summary.csv` and `timeseries.csv`.
 pub const ALL: &str = "ALL";
 
@@ -198,6 +193,5 @@ mod tests {
         assert!(!is_report_file("histograms/notes.txt"));
         assert!(!is_report_file("notes.csv"));
         assert!(!is_report_file(SWEEP_CSV));
-        assert!(is_sweep_file(SWEEP_HTML));
     }
 }

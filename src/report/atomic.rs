@@ -1,22 +1,31 @@
-//! Writing a report directory without ever leaving it half-written.
+//! Writing a report directory as a whole: it is either entirely the old
+//! report or entirely the new one.
 //!
-//! Every file is first written in full to a hidden temporary next to its
-//! final path (flushed and synced), and only when *all* of them are written
-//! are they renamed into place. If any write fails (disk full, permission
-//! denied) the temporaries are removed and the previous report is left as it
-//! was. Report files of an earlier run that this run does not produce (say a
-//! histogram of an operation no longer reachable) are removed after the
-//! renames, so a directory never mixes two runs.
+//! The new report is written in full into a hidden sibling directory
+//! (`.NAME.ecsim-new`, every file flushed and synced). Then the old report
+//! is renamed aside (`.NAME.ecsim-old`), the new one renamed into place, and
+//! the old one deleted. If a write fails (disk full, permission denied),
+//! the sibling is removed and the old report was never touched. A crash
+//! between the two renames leaves the old report aside; the next write into
+//! the same directory puts it back first, then goes on.
 //!
-//! Output paths are checked before anything is written: a symbolic link is
-//! refused (ecsim never writes through or over one), and so is anything
-//! that is not a regular file where a file goes, or not a directory where
-//! the report directory goes (a device, a FIFO, a socket), so a rename can
-//! never replace `/dev/null` or a named pipe.
+//! A report directory is refused (nothing written, nothing deleted) unless
+//! it is absent, empty, or a previous ecsim report or sweep (it holds
+//! `run.json` or `sweep.csv`), so that `--out .` in a source tree never
+//! deletes a user's own files.
+//!
+//! Output paths are checked first: a symbolic link is refused (ecsim never
+//! writes through or over one), and so is anything that is not a regular
+//! file where a file goes, or not a directory where the report directory
+//! goes (a device, a FIFO, a socket), so a rename can never replace
+//! `/dev/null` or a named pipe. A single file outside a report (`compare
+//! --html FILE`) is written to a temporary next to it and renamed.
 
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+
+use crate::contract::names;
 
 /// A file of the report: path relative to the report directory, contents.
 pub struct ReportFile {
@@ -35,6 +44,16 @@ pub struct WriteError {
     /// The underlying error.
     #[source]
     pub source: io::Error,
+}
+
+fn refused(path: &Path, why: String) -> WriteError {
+    WriteError {
+        path: path.to_path_buf(),
+        source: io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("refusing to write there: {why}"),
+        ),
+    }
 }
 
 /// What may stand at an output path.
@@ -62,21 +81,16 @@ fn check_target(path: &Path, want: Want) -> Result<(), WriteError> {
     } else {
         return Ok(());
     };
-    Err(WriteError {
-        path: path.to_path_buf(),
-        source: io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("refusing to write there: {why}"),
-        ),
-    })
+    Err(refused(path, why.to_owned()))
 }
 
-fn tmp_path(final_path: &Path) -> PathBuf {
-    let name = final_path
+/// A hidden sibling of `dir`: `.NAME.SUFFIX`.
+fn sibling(dir: &Path, suffix: &str) -> PathBuf {
+    let name = dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    final_path.with_file_name(format!(".{name}.ecsim-tmp"))
+        .unwrap_or_else(|| "report".to_owned());
+    dir.with_file_name(format!(".{name}.{suffix}"))
 }
 
 fn write_one(path: &Path, bytes: &[u8]) -> io::Result<()> {
@@ -86,112 +100,95 @@ fn write_one(path: &Path, bytes: &[u8]) -> io::Result<()> {
     f.sync_all()
 }
 
-/// Writes `files` into `dir` atomically (see the module docs). Files in
-/// `dir` whose names match `stale(name)` and that are not part of this
-/// report are removed once the new report is in place.
-pub fn write_report(
-    dir: &Path,
-    files: &[ReportFile],
-    stale: impl Fn(&str) -> bool,
-) -> Result<(), WriteError> {
-    check_target(dir, Want::Dir)?;
-    write_into(dir, files, stale)
+fn err(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
+    move |source| WriteError {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
-/// [`write_report`] once `dir` itself has been checked (or is the parent
-/// directory of a single output file, which may be a link).
-fn write_into(
-    dir: &Path,
-    files: &[ReportFile],
-    stale: impl Fn(&str) -> bool,
-) -> Result<(), WriteError> {
-    let err = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| WriteError { path, source }
-    };
-    for f in files {
-        let final_path = dir.join(&f.path);
-        if let Some(parent) = final_path.parent()
-            && parent != dir
-        {
-            check_target(parent, Want::Dir)?;
-        }
-        check_target(&final_path, Want::File)?;
+/// Writes `files` as the whole content of `dir` (see the module docs).
+pub fn write_report(dir: &Path, files: &[ReportFile]) -> Result<(), WriteError> {
+    check_target(dir, Want::Dir)?;
+    let old = sibling(dir, "ecsim-old");
+    // A crash between the two renames of an earlier write left the old
+    // report aside: put it back.
+    if !dir.exists() && old.is_dir() {
+        fs::rename(&old, dir).map_err(err(dir))?;
     }
-    fs::create_dir_all(dir).map_err(err(dir))?;
-    let mut written: Vec<(PathBuf, PathBuf)> = Vec::with_capacity(files.len());
-    for f in files {
-        let final_path = dir.join(&f.path);
-        if let Some(parent) = final_path.parent()
-            && let Err(e) = fs::create_dir_all(parent)
-        {
-            cleanup(&written);
-            return Err(err(parent)(e));
-        }
-        let tmp = tmp_path(&final_path);
-        if let Err(e) = write_one(&tmp, &f.bytes) {
-            let _ = fs::remove_file(&tmp);
-            cleanup(&written);
-            return Err(err(&final_path)(e));
-        }
-        written.push((tmp, final_path));
-    }
-    for (i, (tmp, final_path)) in written.iter().enumerate() {
-        if let Err(e) = fs::rename(tmp, final_path) {
-            cleanup(&written[i..]);
-            return Err(err(final_path)(e));
+    if dir.is_dir() {
+        let mut entries = fs::read_dir(dir).map_err(err(dir))?;
+        let empty = entries.next().is_none();
+        let ours = dir.join(names::RUN_JSON).is_file() || dir.join(names::SWEEP_CSV).is_file();
+        if !empty && !ours {
+            return Err(refused(
+                dir,
+                "it holds files and is not an ecsim report (no run.json or sweep.csv), so replacing it could delete your own; give an empty or new directory".to_owned(),
+            ));
         }
     }
-    remove_stale(dir, dir, files, &stale);
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs::create_dir_all(parent).map_err(err(parent))?;
+    }
+    let new = sibling(dir, "ecsim-new");
+    let _ = fs::remove_dir_all(&new);
+    if let Err(e) = fill(&new, files) {
+        let _ = fs::remove_dir_all(&new);
+        return Err(e);
+    }
+    if dir.exists() {
+        let _ = fs::remove_dir_all(&old);
+        if let Err(e) = fs::rename(dir, &old) {
+            let _ = fs::remove_dir_all(&new);
+            return Err(err(dir)(e));
+        }
+    }
+    if let Err(e) = fs::rename(&new, dir) {
+        // Put the old report back.
+        let _ = fs::rename(&old, dir);
+        let _ = fs::remove_dir_all(&new);
+        return Err(err(dir)(e));
+    }
+    let _ = fs::remove_dir_all(&old);
     Ok(())
 }
 
-/// Writes one file at `path` the same way (a temporary next to it, then a
-/// rename), for files outside a report directory such as
-/// `compare --html FILE`. Missing parent directories are created.
+/// Writes `files` into the new directory `dir`.
+fn fill(dir: &Path, files: &[ReportFile]) -> Result<(), WriteError> {
+    fs::create_dir_all(dir).map_err(err(dir))?;
+    for f in files {
+        let path = dir.join(&f.path);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(err(parent))?;
+        }
+        write_one(&path, &f.bytes).map_err(err(&path))?;
+    }
+    Ok(())
+}
+
+/// Writes one file at `path` through a temporary next to it and a rename,
+/// for files outside a report directory such as `compare --html FILE`.
+/// Missing parent directories are created.
 pub fn write_file(path: &Path, bytes: Vec<u8>) -> Result<(), WriteError> {
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .ok_or_else(|| WriteError {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return Err(WriteError {
             path: path.to_path_buf(),
             source: io::Error::new(io::ErrorKind::InvalidInput, "not a UTF-8 file name"),
-        })?;
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
+        });
     };
-    let file = ReportFile {
-        path: name.to_owned(),
-        bytes,
-    };
-    write_into(dir, &[file], |_| false)
-}
-
-fn cleanup(written: &[(PathBuf, PathBuf)]) {
-    for (tmp, _) in written {
-        let _ = fs::remove_file(tmp);
+    check_target(path, Want::File)?;
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs::create_dir_all(parent).map_err(err(parent))?;
     }
-}
-
-fn remove_stale(root: &Path, dir: &Path, files: &[ReportFile], stale: &impl Fn(&str) -> bool) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let Ok(rel) = path.strip_prefix(root) else {
-            continue;
-        };
-        let rel = rel.to_string_lossy().replace('\\', "/");
-        if path.is_dir() {
-            if stale(&format!("{rel}/")) {
-                remove_stale(root, &path, files, stale);
-            }
-        } else if stale(&rel) && !files.iter().any(|f| f.path == rel) {
-            let _ = fs::remove_file(&path);
-        }
+    let tmp = path.with_file_name(format!(".{name}.ecsim-tmp"));
+    if let Err(e) = write_one(&tmp, &bytes) {
+        let _ = fs::remove_file(&tmp);
+        return Err(err(path)(e));
     }
+    fs::rename(&tmp, path).map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        err(path)(e)
+    })
 }
 
 #[cfg(test)]
@@ -205,25 +202,73 @@ mod tests {
         }
     }
 
-    #[test]
-    fn writes_all_files_and_removes_stale_ones() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let d = dir.path();
-        write_report(d, &[file("a.csv", "1"), file("h/x.hgrm", "x")], |_| true).expect("write");
-        fs::write(d.join("keep.txt"), "mine").expect("write");
-        write_report(d, &[file("a.csv", "2")], |n| {
-            n.ends_with(".csv") || n.starts_with("h/")
-        })
-        .expect("write");
-        assert_eq!(fs::read_to_string(d.join("a.csv")).expect("read"), "2");
-        assert!(!d.join("h/x.hgrm").exists(), "stale histogram removed");
-        assert!(d.join("keep.txt").exists(), "unrelated files are kept");
-        let leftovers: Vec<_> = fs::read_dir(d)
+    fn ls(d: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(d)
             .expect("ls")
             .flatten()
-            .filter(|e| e.file_name().to_string_lossy().contains("ecsim-tmp"))
+            .map(|e| e.file_name().to_string_lossy().into_owned())
             .collect();
-        assert!(leftovers.is_empty());
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn a_report_replaces_the_previous_one_as_a_whole() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = dir.path().join("r");
+        let first = [
+            file("run.json", "{}"),
+            file("a.csv", "1"),
+            file("h/x.hgrm", "x"),
+        ];
+        write_report(&d, &first).expect("write");
+        write_report(&d, &[file("run.json", "{}"), file("a.csv", "2")]).expect("write");
+        assert_eq!(fs::read_to_string(d.join("a.csv")).expect("read"), "2");
+        assert_eq!(
+            ls(&d),
+            ["a.csv", "run.json"],
+            "nothing of the old report is left"
+        );
+        assert_eq!(ls(dir.path()), ["r"], "no temporaries");
+    }
+
+    #[test]
+    fn a_directory_that_is_not_a_report_is_refused_and_kept() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = dir.path();
+        fs::write(d.join("main.rs"), "fn main() {}").expect("write");
+        let e = write_report(d, &[file("run.json", "{}")]).expect_err("not a report");
+        assert!(e.to_string().contains("not an ecsim report"), "{e}");
+        assert_eq!(ls(d), ["main.rs"]);
+        // An empty directory is fine.
+        let empty = d.join("empty");
+        fs::create_dir(&empty).expect("mkdir");
+        write_report(&empty, &[file("run.json", "{}")]).expect("empty is fine");
+    }
+
+    #[test]
+    fn a_failed_write_leaves_the_previous_report_whole() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = dir.path().join("r");
+        write_report(&d, &[file("run.json", "old"), file("a.csv", "old")]).expect("write");
+        // A file where the new report's directory must go: writing it fails.
+        fs::write(dir.path().join(".r.ecsim-new"), "in the way").expect("write");
+        let r = write_report(&d, &[file("run.json", "new"), file("sub/b.csv", "x")]);
+        assert!(r.is_err());
+        assert_eq!(ls(&d), ["a.csv", "run.json"], "the old report, whole");
+        assert_eq!(fs::read_to_string(d.join("run.json")).expect("read"), "old");
+    }
+
+    #[test]
+    fn a_crash_between_the_renames_is_recovered_by_the_next_write() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = dir.path().join("r");
+        write_report(&d, &[file("run.json", "old")]).expect("write");
+        // As if a crash came after moving the old report aside.
+        fs::rename(&d, dir.path().join(".r.ecsim-old")).expect("aside");
+        write_report(&d, &[file("run.json", "new")]).expect("write");
+        assert_eq!(fs::read_to_string(d.join("run.json")).expect("read"), "new");
+        assert_eq!(ls(dir.path()), ["r"]);
     }
 
     #[test]
@@ -239,23 +284,6 @@ mod tests {
             write_file(Path::new("/"), Vec::new()).is_err(),
             "no file name"
         );
-    }
-
-    #[test]
-    fn a_failed_write_leaves_the_previous_report() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let d = dir.path();
-        write_report(d, &[file("a.csv", "old")], |_| true).expect("write");
-        // A directory where the temporary file must go makes that write fail.
-        fs::create_dir_all(d.join(".b.csv.ecsim-tmp")).expect("mkdir");
-        let r = write_report(d, &[file("a.csv", "new"), file("b.csv", "x")], |_| true);
-        assert!(r.is_err());
-        assert_eq!(fs::read_to_string(d.join("a.csv")).expect("read"), "old");
-        assert!(
-            !d.join(".a.csv.ecsim-tmp").exists(),
-            "temporaries cleaned up"
-        );
-        assert!(!d.join("b.csv").exists());
     }
 
     #[test]
@@ -281,11 +309,10 @@ mod tests {
         assert_eq!(fs::read_to_string(&target).expect("read"), "mine");
         let out = d.join("out");
         std::os::unix::fs::symlink(d, &out).expect("symlink");
-        assert!(write_report(&out, &[file("a.csv", "1")], |_| true).is_err());
+        assert!(write_report(&out, &[file("a.csv", "1")]).is_err());
         // A directory where a file goes.
-        fs::create_dir_all(d.join("r/summary.csv")).expect("mkdir");
-        let e =
-            write_report(&d.join("r"), &[file("summary.csv", "1")], |_| true).expect_err("a dir");
+        fs::create_dir_all(d.join("page.html")).expect("mkdir");
+        let e = write_file(&d.join("page.html"), b"x".to_vec()).expect_err("a dir");
         assert!(e.to_string().contains("directory"), "{e}");
     }
 }

@@ -344,3 +344,48 @@ fn ctrl_c_stops_a_wall_clock_run_within_a_second() {
     assert!(took < std::time::Duration::from_millis(1500), "{took:?}");
     assert_eq!(partial(&out)["partial"], true);
 }
+
+#[test]
+fn a_report_directory_is_replaced_as_a_whole_and_only_if_it_is_a_report() {
+    let s = Scratch::new();
+    let smoke = bundled("ci_smoke");
+    let sc = smoke.to_str().expect("utf-8");
+    // A directory of the user's own is refused and kept.
+    let mine = s.path("src");
+    std::fs::create_dir_all(&mine).expect("mkdir");
+    std::fs::write(mine.join("main.rs"), "fn main() {}").expect("write");
+    let o = run(&["run", sc, "-q", "--out", mine.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not an ecsim report"));
+    assert!(mine.join("main.rs").exists());
+    // A previous report is replaced whole: nothing of it is left over, even
+    // what a failed replacement would once have left (a directory at a
+    // file's path).
+    let out = s.run_ok(&smoke, "r", &[]);
+    std::fs::remove_file(out.join("stations.csv")).expect("rm");
+    std::fs::create_dir(out.join("stations.csv")).expect("a dir in the way");
+    std::fs::write(out.join("histograms/gone.hgrm"), "stale").expect("write");
+    let again = s.run_ok(&smoke, "r", &[]);
+    assert!(again.join("stations.csv").is_file());
+    assert!(!again.join("histograms/gone.hgrm").exists());
+    // Sweeping again with fewer points leaves no point of the first sweep.
+    let sweep = s.path("sweep");
+    let w = sweep.to_str().expect("utf-8");
+    for values in ["cache.capacity=100,200,300", "cache.capacity=100"] {
+        let o = run(&["sweep", sc, "--vary", values, "-q", "--out", w]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    assert!(sweep.join("point-001").is_dir());
+    assert!(!sweep.join("point-002").exists(), "no stale points");
+    let leftovers: Vec<_> = std::fs::read_dir(s.path(""))
+        .expect("ls")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains("ecsim-"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temporaries");
+}
