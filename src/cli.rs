@@ -265,6 +265,15 @@ pub struct CompareArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Compare a report marked partial (an interrupted run) instead of
+    /// refusing it (exit 2).
+    #[arg(long)]
+    pub allow_partial: bool,
+    /// Fail (exit 1) on a rule that cannot fail: its bound lies inside its
+    /// metric's noise band, so no change within the band could trip it
+    /// (without --strict such a rule is only warned about).
+    #[arg(long)]
+    pub strict: bool,
     /// Also write the comparison as one self-contained HTML page: both
     /// runs' latency percentile distributions overlaid per operation (from
     /// their histograms/*.hgrm) and the key metrics side by side. Written

@@ -118,6 +118,14 @@ pub fn compare(args: &CompareArgs) -> Result<(), Error> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(Error::Usage)?;
     let (base, cand) = both(read_metrics(&args.base), read_metrics(&args.candidate))?;
+    for (dir, m) in [(&args.base, &base), (&args.candidate, &cand)] {
+        if m.partial && !args.allow_partial {
+            return Err(Error::Usage(format!(
+                "{}: the report is partial (its run was interrupted); compare it anyway with --allow-partial",
+                dir.display()
+            )));
+        }
+    }
     // The distributions only for the page, read before anything is printed
     // so that a malformed histogram is a usage error like a malformed CSV.
     let dists = if args.html.is_some() {
@@ -131,6 +139,19 @@ pub fn compare(args: &CompareArgs) -> Result<(), Error> {
     let c = compare::compare(&base, &cand);
     print_stdout(&render(&c, args.format));
     let reg = compare::regressions(&c, &rules).map_err(Error::Usage)?;
+    let blind = compare::blind_rules(&c, &rules);
+    for (rule, bound, band) in &blind {
+        eprintln!(
+            "warning: --fail-if '{rule}' cannot fail inside the noise band: its bound ({}) is within the metric's 95% band (±{}); run more replications to narrow it{}",
+            signed(*bound),
+            num(*band),
+            if args.strict {
+                ""
+            } else {
+                ", or use --strict to fail on it"
+            }
+        );
+    }
     if let (Some(path), Some((db, dc))) = (&args.html, &dists) {
         let (lb, lc) = (
             args.base.display().to_string(),
@@ -151,9 +172,13 @@ pub fn compare(args: &CompareArgs) -> Result<(), Error> {
         });
         write_file(path, page.into_bytes()).map_err(Error::Write)?;
     }
-    if reg.is_empty() {
+    if reg.is_empty() && (blind.is_empty() || !args.strict) {
         return Ok(());
     }
+    let blind_lines = blind
+        .iter()
+        .filter(|_| args.strict)
+        .map(|(rule, _, _)| format!("{rule} (cannot fail inside the noise band; --strict)"));
     let lines = reg
         .iter()
         .map(|r| {
@@ -164,6 +189,7 @@ pub fn compare(args: &CompareArgs) -> Result<(), Error> {
             };
             format!("{} (change {shown})", r.rule)
         })
+        .chain(blind_lines)
         .collect();
     Err(Error::Regressions(lines))
 }

@@ -5,155 +5,14 @@
 //! 95% confidence intervals from replications — whether the change is
 //! significant, i.e. the two intervals do not overlap) and the verdicts of
 //! `--fail-if` rules. Reading the reports (`read_metrics`,
-//! `read_distributions`) is here too, for the CLI to call; printing and
+//! `read_distributions`, in `read.rs`) is here too, for the CLI to call; printing and
 //! writing are the CLI's job.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+mod read;
 
-use super::hgrm;
-use crate::contract::action::{Action, N_ACTIONS};
-use crate::contract::names::{self, CACHE_HEADER, STATIONS_HEADER, SUMMARY_METRICS};
+pub use read::{Metrics, ReadError, read_distributions, read_metrics};
+
 use crate::scenario::model::Cmp;
-
-/// A report's metrics by name (`checkout.p99_ms`, `cache.hit_rate`,
-/// `stations.payment.utilization`, `business.revenue`) and, where the
-/// report has them, their 95% CI half-widths.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Metrics {
-    /// Values.
-    pub values: BTreeMap<String, f64>,
-    /// CI half-widths, for the metrics that have them.
-    pub ci95: BTreeMap<String, f64>,
-}
-
-/// Why a report directory could not be read.
-#[derive(Debug, thiserror::Error)]
-pub enum ReadError {
-    /// summary.csv is missing: not a report directory.
-    #[error("{0}: not an ecsim report directory (no summary.csv)")]
-    NotAReport(PathBuf),
-    /// A file could not be parsed.
-    #[error("{path}: {message}")]
-    Malformed {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong.
-        message: String,
-    },
-}
-
-fn read_table(path: &Path) -> Result<Option<Vec<BTreeMap<String, String>>>, ReadError> {
-    if !path.exists() {
-        return Ok(None);
-    }
-    let bad = |message: String| ReadError::Malformed {
-        path: path.to_path_buf(),
-        message,
-    };
-    let mut r = ::csv::Reader::from_path(path).map_err(|e| bad(e.to_string()))?;
-    let headers = r.headers().map_err(|e| bad(e.to_string()))?.clone();
-    let mut rows = Vec::new();
-    for rec in r.records() {
-        let rec = rec.map_err(|e| bad(e.to_string()))?;
-        rows.push(
-            headers
-                .iter()
-                .zip(rec.iter())
-                .map(|(h, v)| (h.to_owned(), v.to_owned()))
-                .collect(),
-        );
-    }
-    Ok(Some(rows))
-}
-
-fn put(m: &mut Metrics, path: &Path, name: String, raw: &str) -> Result<(), ReadError> {
-    let v: f64 = raw.parse().map_err(|_| ReadError::Malformed {
-        path: path.to_path_buf(),
-        message: format!("`{name}` is {raw:?}, not a number"),
-    })?;
-    m.values.insert(name, v);
-    Ok(())
-}
-
-/// Reads the metrics of the report in `dir`.
-pub fn read_metrics(dir: &Path) -> Result<Metrics, ReadError> {
-    let mut m = Metrics::default();
-    let summary_path = dir.join(names::SUMMARY);
-    let summary =
-        read_table(&summary_path)?.ok_or_else(|| ReadError::NotAReport(dir.to_path_buf()))?;
-    for row in &summary {
-        let op = row.get("operation").cloned().unwrap_or_default();
-        for col in SUMMARY_METRICS {
-            if let Some(v) = row.get(col) {
-                put(&mut m, &summary_path, format!("{op}.{col}"), v)?;
-            }
-            if let Some(ci) = row.get(&format!("{col}_ci95")).filter(|v| !v.is_empty())
-                && let Ok(h) = ci.parse::<f64>()
-            {
-                m.ci95.insert(format!("{op}.{col}"), h);
-            }
-        }
-    }
-    let stations_path = dir.join(names::STATIONS);
-    for row in read_table(&stations_path)?.unwrap_or_default() {
-        let name = row.get("station").cloned().unwrap_or_default();
-        for col in &STATIONS_HEADER[1..] {
-            if let Some(v) = row.get(*col) {
-                put(&mut m, &stations_path, format!("stations.{name}.{col}"), v)?;
-            }
-        }
-    }
-    let cache_path = dir.join(names::CACHE);
-    for row in read_table(&cache_path)?.unwrap_or_default() {
-        for col in &CACHE_HEADER[1..] {
-            if let Some(v) = row.get(*col) {
-                put(&mut m, &cache_path, format!("cache.{col}"), v)?;
-            }
-        }
-    }
-    let business_path = dir.join(names::BUSINESS);
-    for row in read_table(&business_path)?.unwrap_or_default() {
-        if let (Some(k), Some(v)) = (row.get("metric"), row.get("value")) {
-            put(&mut m, &business_path, format!("business.{k}"), v)?;
-        }
-    }
-    Ok(m)
-}
-
-/// A report's latency distributions, `histograms/*.hgrm`: `(operation,
-/// rows)` in action order, then `ALL`, then any other name. A report
-/// without a `histograms/` directory has none.
-pub fn read_distributions(dir: &Path) -> Result<Vec<(String, Vec<hgrm::Row>)>, ReadError> {
-    let hdir = dir.join(names::HISTOGRAMS);
-    let Ok(entries) = std::fs::read_dir(&hdir) else {
-        return Ok(Vec::new());
-    };
-    let mut out = Vec::new();
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let Some(name) = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| n.strip_suffix(names::HGRM))
-        else {
-            continue;
-        };
-        let bad = |message: String| ReadError::Malformed {
-            path: path.clone(),
-            message,
-        };
-        let text = std::fs::read_to_string(&path).map_err(|e| bad(e.to_string()))?;
-        out.push((name.to_owned(), hgrm::parse(&text).map_err(bad)?));
-    }
-    let rank = |n: &str| match Action::from_name(n) {
-        Some(a) => a.index(),
-        None if n == crate::contract::names::ALL => N_ACTIONS,
-        None => N_ACTIONS + 1,
-    };
-    out.sort_by(|a, b| (rank(&a.0), &a.0).cmp(&(rank(&b.0), &b.0)));
-    Ok(out)
-}
 
 /// One compared metric.
 #[derive(Clone, Debug, PartialEq)]
@@ -170,6 +29,9 @@ pub struct Row {
     pub relative: Option<f64>,
     /// With CIs on both sides: do the 95% intervals fail to overlap?
     pub significant: Option<bool>,
+    /// With CIs on both sides: the noise band, the sum of the two
+    /// half-widths (a change within it is not significant).
+    pub noise: Option<f64>,
 }
 
 /// The comparison of two reports.
@@ -198,10 +60,11 @@ pub fn compare(base: &Metrics, candidate: &Metrics) -> Comparison {
         } else {
             None
         };
-        let significant = match (base.ci95.get(name), candidate.ci95.get(name)) {
-            (Some(hb), Some(hc)) => Some(change.abs() > hb + hc),
+        let noise = match (base.ci95.get(name), candidate.ci95.get(name)) {
+            (Some(hb), Some(hc)) => Some(hb + hc),
             _ => None,
         };
+        let significant = noise.map(|n| change.abs() > n);
         rows.push(Row {
             metric: name.clone(),
             base: b,
@@ -209,6 +72,7 @@ pub fn compare(base: &Metrics, candidate: &Metrics) -> Comparison {
             change,
             relative,
             significant,
+            noise,
         });
     }
     let only = |a: &Metrics, b: &Metrics| {
@@ -307,6 +171,25 @@ pub fn parse_fail_if(text: &str) -> Result<FailIf, String> {
     })
 }
 
+/// The rules that cannot fail for a change inside their metric's noise
+/// band (their bound is inside it): `(rule, bound, band)` as absolute
+/// changes. More replications narrow the band.
+pub fn blind_rules(c: &Comparison, rules: &[FailIf]) -> Vec<(String, f64, f64)> {
+    rules
+        .iter()
+        .filter_map(|r| {
+            let row = c.rows.iter().find(|x| x.metric == r.metric)?;
+            let band = row.noise?;
+            let bound = if r.relative {
+                r.bound * row.base.abs()
+            } else {
+                r.bound
+            };
+            (bound.abs() < band).then(|| (r.text.clone(), bound, band))
+        })
+        .collect()
+}
+
 /// A triggered `--fail-if` rule.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Regression {
@@ -358,6 +241,7 @@ mod tests {
         Metrics {
             values: pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
             ci95: ci.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+            partial: false,
         }
     }
 

@@ -389,3 +389,107 @@ fn a_report_directory_is_replaced_as_a_whole_and_only_if_it_is_a_report() {
         .collect();
     assert!(leftovers.is_empty(), "no temporaries");
 }
+
+#[test]
+fn compare_refuses_partial_non_finite_negative_duplicate_and_incomplete_reports() {
+    let s = Scratch::new();
+    let base = s.run_ok(&bundled("ci_smoke"), "base", &[]);
+    let b = base.to_str().expect("utf-8");
+    let copy = |name: &str| {
+        let dir = s.path(name);
+        std::fs::create_dir_all(dir.join("histograms")).expect("mkdir");
+        for e in std::fs::read_dir(&base).expect("ls").flatten() {
+            if e.path().is_file() {
+                std::fs::copy(e.path(), dir.join(e.file_name())).expect("copy");
+            }
+        }
+        for e in std::fs::read_dir(base.join("histograms"))
+            .expect("ls")
+            .flatten()
+        {
+            std::fs::copy(e.path(), dir.join("histograms").join(e.file_name())).expect("copy");
+        }
+        dir
+    };
+    let edit = |dir: &std::path::Path, file: &str, f: &dyn Fn(String) -> String| {
+        let p = dir.join(file);
+        let text = std::fs::read_to_string(&p).expect("read");
+        std::fs::write(&p, f(text)).expect("write");
+    };
+    let partial = copy("partial");
+    edit(&partial, "run.json", &|t| {
+        t.replace("\"partial\": false", "\"partial\": true")
+    });
+    let nan = copy("nan");
+    edit(&nan, "summary.csv", &|t| {
+        let mut lines: Vec<String> = t.lines().map(String::from).collect();
+        let cols: Vec<&str> = lines[1].split(',').collect();
+        let mut cols: Vec<String> = cols.iter().map(|c| c.to_string()).collect();
+        cols[5] = "NaN".into();
+        lines[1] = cols.join(",");
+        lines.join("\n") + "\n"
+    });
+    let negative = copy("negative");
+    edit(&negative, "summary.csv", &|t| {
+        let mut lines: Vec<String> = t.lines().map(String::from).collect();
+        let mut cols: Vec<String> = lines[1].split(',').map(String::from).collect();
+        cols[1] = "-5".into();
+        lines[1] = cols.join(",");
+        lines.join("\n") + "\n"
+    });
+    let duplicate = copy("duplicate");
+    edit(&duplicate, "summary.csv", &|t| {
+        let second = t.lines().nth(1).expect("a row").to_owned();
+        format!("{t}{second}\n")
+    });
+    let incomplete = copy("incomplete");
+    std::fs::remove_file(incomplete.join("run.json")).expect("rm");
+    let no_stations = copy("no_stations");
+    std::fs::remove_file(no_stations.join("stations.csv")).expect("rm");
+    for (dir, fragment) in [
+        (&partial, "partial"),
+        (&nan, "not a finite number"),
+        (&negative, "cannot be negative"),
+        (&duplicate, "given twice"),
+        (&incomplete, "run.json: missing"),
+        (&no_stations, "stations.csv: missing"),
+    ] {
+        let o = run(&[
+            "compare",
+            b,
+            dir.to_str().expect("utf-8"),
+            "--fail-if",
+            "ALL.p99_ms > +10%",
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{}", dir.display());
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(stderr.contains(fragment), "{}: {stderr}", dir.display());
+    }
+    let o = run(&[
+        "compare",
+        b,
+        partial.to_str().expect("utf-8"),
+        "--allow-partial",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "--allow-partial compares it");
+}
+
+#[test]
+fn a_rule_that_cannot_fail_inside_the_noise_band_is_warned_and_fails_under_strict() {
+    let s = Scratch::new();
+    let smoke = bundled("ci_smoke");
+    let base = s.run_ok(&smoke, "base", &["--replications", "2"]);
+    let cand = s.run_ok(&smoke, "cand", &["--replications", "2", "--seed", "5"]);
+    let (b, c) = (base.to_str().expect("utf-8"), cand.to_str().expect("utf-8"));
+    let rule = "checkout.p99_ms > +1%";
+    let o = run(&["compare", b, c, "--fail-if", rule]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("cannot fail inside the noise band"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(rule), "{stderr}");
+    let strict = run(&["compare", b, c, "--fail-if", rule, "--strict"]);
+    assert_eq!(strict.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&strict.stderr).contains("--strict"));
+}

@@ -364,6 +364,7 @@ mod tests {
             .map(|(k, v)| (k.to_string(), *v))
             .collect(),
             ci95: Default::default(),
+            partial: false,
         };
         let c = compare(&m(100.0), &m(150.0));
         let rules = [parse_fail_if("ALL.p99_ms > +10%").expect("valid")];
