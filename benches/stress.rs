@@ -63,6 +63,7 @@ fn measure(c: &mut Criterion, name: &str, sc: &Scenario, threads: usize) {
         stall: None,
         bug: None,
         panic: false,
+        max_in_flight: ecsim::model::MAX_IN_FLIGHT,
     };
     let mut g = c.benchmark_group("stress");
     g.sample_size(10);

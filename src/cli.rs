@@ -148,6 +148,11 @@ pub struct RunOpts {
     /// Stress only: how long to run (wall time), e.g. 10s [default: 10s].
     #[arg(long = "for", value_name = "DURATION")]
     pub run_for: Option<String>,
+    /// The memory guard: stop the run (exit 5, partial report) once more
+    /// requests than this are in flight at once, about 300 bytes each:
+    /// the model diverged, a queue grows without bound.
+    #[arg(long, value_name = "N", default_value_t = crate::model::MAX_IN_FLIGHT)]
+    pub max_in_flight: usize,
     /// Test only: `AT:LEN`, the wall-clock generator blocks its thread for
     /// LEN (wall) when model time AT is reached.
     #[arg(long, value_name = "AT:LEN", hide = true)]

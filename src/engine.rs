@@ -16,6 +16,7 @@
 //! to completion (the drain) and is counted. Statistics exclude requests
 //! that started before the warmup ended.
 
+mod guard;
 mod stations;
 #[cfg(test)]
 mod tests;
@@ -31,6 +32,7 @@ use crate::metrics::OpStats;
 use crate::metrics::gauges::{Gauges, Levels};
 use crate::metrics::result::RunResult;
 use crate::metrics::series::Series;
+use crate::metrics::watch::{QueueWatch, WATCH_EVERY};
 use crate::model::arrivals::{Arrivals, closed_starts, fault_windows};
 use crate::model::world::Measured;
 use crate::model::{Agent, CatalogCache, Command, Env, Model, Place, Progress, Who};
@@ -146,6 +148,15 @@ pub struct Engine<B: Business> {
     series: Series,
     gauges: Gauges,
     events: u64,
+    /// The memory guard: most sessions and admin operations in flight.
+    max_in_flight: usize,
+    /// Most events in a row at one instant before the run has diverged.
+    max_at_one_instant: u64,
+    /// Virtual time at the last progress check, and the events by then.
+    checked: (SimTime, u64),
+    /// Why the run diverged, once it has.
+    diverged: Option<String>,
+    watch: QueueWatch,
 }
 
 impl<B: Business> Engine<B> {
@@ -184,6 +195,11 @@ impl<B: Business> Engine<B> {
             series: Series::new(warmup, sc.report_interval, sc.op_count()),
             gauges: model.gauges(),
             events: 0,
+            max_in_flight: crate::model::MAX_IN_FLIGHT,
+            max_at_one_instant: crate::model::MAX_EVENTS_AT_ONE_INSTANT,
+            checked: (SimTime::ZERO, 0),
+            diverged: None,
+            watch: model.queue_watch(),
             model,
         }
     }
@@ -250,7 +266,13 @@ impl<B: Business> Engine<B> {
                 Event::Fault { index, start } => self.on_fault(index as usize, start),
                 Event::Tick => self.on_tick(),
             }
+            if self.events.is_multiple_of(WATCH_EVERY) {
+                self.observe_queues();
+            }
             if self.events.is_multiple_of(PROGRESS_EVERY) {
+                if self.check_divergence() {
+                    break;
+                }
                 let p = Progress {
                     now: self.now,
                     events: self.events,
@@ -394,6 +416,7 @@ impl<B: Business> Engine<B> {
 
     fn on_tick(&mut self) {
         self.sample_gauges();
+        self.observe_queues();
         // Keep ticking while anything else is pending; the run ends when
         // only the clock would be left.
         if !self.queue.is_empty() {
@@ -444,6 +467,8 @@ impl<B: Business> Engine<B> {
             end,
             left_in_queues: left,
             interrupted,
+            diverged: self.diverged.take(),
+            unstable: std::mem::take(&mut self.watch.unstable),
         };
         self.model.result(measured, self.cache.as_ref())
     }

@@ -11,6 +11,7 @@ pub mod gauges;
 pub mod result;
 pub mod series;
 pub mod stats;
+pub mod watch;
 
 use hdrhistogram::Histogram;
 

@@ -99,6 +99,15 @@ pub trait Env {
     fn command(&mut self, c: Command);
 }
 
+/// The default memory guard: a run stops, diverged, once more requests
+/// (sessions and admin operations) than this are in flight at once. Each
+/// holds a few hundred bytes, so this is about 1.5 GB.
+pub const MAX_IN_FLIGHT: usize = 5_000_000;
+
+/// A run whose virtual time has not moved for this many events has
+/// diverged: something happens again and again at one instant.
+pub const MAX_EVENTS_AT_ONE_INSTANT: u64 = 100_000_000;
+
 /// Progress, as reported to the caller's control callback.
 #[derive(Clone, Copy, Debug)]
 pub struct Progress {

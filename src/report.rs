@@ -134,28 +134,90 @@ fn add_ci(rows: &mut [SummaryRow], per_run: &[Vec<SummaryRow>]) {
     }
 }
 
+/// Replications folded one by one, in replication order, into what the
+/// report needs: their exact merge and, per replication, its summary rows
+/// (for the confidence intervals). Holds one merged result however many
+/// replications there are.
+#[derive(Clone, Debug)]
+pub struct Replicas {
+    merged: RunResult,
+    per_run: Vec<Vec<SummaryRow>>,
+}
+
+impl Replicas {
+    /// The first replication of `sc`.
+    pub fn new(sc: &Scenario, first: RunResult) -> Replicas {
+        Replicas {
+            per_run: vec![summary_rows(sc, &first).0],
+            merged: first,
+        }
+    }
+
+    /// Folds in the next replication of `sc`.
+    pub fn add(&mut self, sc: &Scenario, run: RunResult) {
+        self.per_run.push(summary_rows(sc, &run).0);
+        self.merged.merge(&run);
+    }
+
+    /// Folds `run` into `into`, starting it with the first.
+    pub fn fold(into: &mut Option<Replicas>, sc: &Scenario, run: RunResult) {
+        match into {
+            Some(r) => r.add(sc, run),
+            None => *into = Some(Replicas::new(sc, run)),
+        }
+    }
+
+    /// Replications folded so far.
+    pub fn len(&self) -> usize {
+        self.per_run.len()
+    }
+
+    /// Never: there is always the first.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// The merge so far.
+    pub fn merged(&self) -> &RunResult {
+        &self.merged
+    }
+
+    /// Marks the merge partial: fewer replications than asked were run.
+    pub fn mark_partial(&mut self) {
+        self.merged.interrupted = true;
+    }
+}
+
 impl Report {
     /// Builds the report of `runs`, the replications of `sc` (one for a
-    /// plain run). Counts and histograms are merged exactly; with two or
-    /// more replications the summary gains 95% confidence intervals.
+    /// plain run); see [`Report::build_folded`].
     pub fn build(
         sc: &Scenario,
         runs: &[RunResult],
         resolved_toml: String,
         elapsed_s: f64,
     ) -> Report {
-        let mut merged = runs[0].clone();
+        let mut replicas = Replicas::new(sc, runs[0].clone());
         for r in &runs[1..] {
-            merged.merge(r);
+            replicas.add(sc, r.clone());
         }
-        let result = &merged;
+        Report::build_folded(sc, &replicas, resolved_toml, elapsed_s)
+    }
+
+    /// Builds the report of replications folded as they finished. Counts and histograms are merged exactly; with two or
+    /// more replications the summary gains 95% confidence intervals.
+    pub fn build_folded(
+        sc: &Scenario,
+        replicas: &Replicas,
+        resolved_toml: String,
+        elapsed_s: f64,
+    ) -> Report {
+        let result = replicas.merged();
         let window_ns = result.window_ns as f64;
         let ops: Vec<Op> = sc.reachable_ops().collect();
         let (mut summary, all) = summary_rows(sc, result);
-        if runs.len() >= 2 {
-            let per_run: Vec<Vec<SummaryRow>> =
-                runs.iter().map(|r| summary_rows(sc, r).0).collect();
-            add_ci(&mut summary, &per_run);
+        if replicas.len() >= 2 {
+            add_ci(&mut summary, &replicas.per_run);
         }
         let mut histograms = Vec::new();
         let mut errors = Vec::new();
@@ -236,6 +298,8 @@ impl Report {
                 sessions: result.sessions,
                 replications: result.runs,
                 wall: None,
+                diverged: result.diverged.clone(),
+                unstable: result.unstable.clone(),
             },
             summary,
             stations,
@@ -361,6 +425,13 @@ fn run_json(r: &RunInfo) -> String {
         "sim_end_s": r.sim_end_s,
         "sessions": r.sessions,
         "replications": r.replications,
+        "diverged": r.diverged,
+        "unstable": r.unstable.iter().map(|u| serde_json::json!({
+            "station": u.station,
+            "at_s": u.at_s,
+            "queue": u.queue,
+            "queue_growth_per_s": u.growth_per_s,
+        })).collect::<Vec<_>>(),
     });
     if let (Some(w), Some(obj)) = (&r.wall, v.as_object_mut()) {
         let wall = serde_json::json!({
@@ -406,7 +477,9 @@ checkout = { leave = 1.0 }
 "#;
         let loaded = load_str("t.toml", "t", text, &[], None).expect("valid");
         let sc = &loaded.scenario;
-        let runs = crate::runner::simulate(sc, 1, None, &|_, _| true).expect("the shop builds");
+        let mut runs = Vec::new();
+        crate::runner::simulate(sc, 1, None, usize::MAX, &|_, _| true, &mut |r| runs.push(r))
+            .expect("the shop builds");
         let report = Report::build(sc, &runs, String::new(), 0.0);
         let reported: Vec<String> = report.metrics().into_keys().collect();
         let mut named = sc.metric_names();

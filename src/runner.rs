@@ -3,11 +3,15 @@
 //! Replication `i` is a fresh world whose seed derives from the run seed
 //! (replication 0 uses the run seed itself, so one replication is exactly a
 //! plain run). Replications run on `threads` worker threads, each taking the
-//! next replication index; results are returned in replication order, so
-//! the merged report is byte-identical whatever the thread count.
+//! next replication index; each result is folded into the caller's merge in
+//! replication order as soon as the ones before it are (one that finishes
+//! early waits), so the merged report is byte-identical whatever the
+//! thread count, and memory holds a few results rather than all of them.
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::collections::BTreeMap;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Condvar, Mutex};
 
 use crate::contract::business::Business;
 use crate::engine::Engine;
@@ -31,23 +35,79 @@ pub fn replication_seed(seed: u64, i: u32) -> u64 {
 /// Computes `f(0..n)` on up to `threads` threads, each taking the next
 /// index; results come back in index order whatever the scheduling.
 pub fn parallel_map<T: Send>(n: usize, threads: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<T>>> = Mutex::new((0..n).map(|_| None).collect());
+    let mut out = Vec::with_capacity(n);
+    parallel_fold(n, threads, f, |_, v| out.push(v));
+    out
+}
+
+/// Computes `f(0..n)` on up to `threads` threads and hands each result to
+/// `fold` in index order, as soon as every earlier one has been folded: a
+/// result that finishes early waits in a buffer, and no thread starts an
+/// index more than `2 × threads` ahead of the next one to fold, so at
+/// most that many results are held at once, whatever `n` is.
+pub fn parallel_fold<T: Send>(
+    n: usize,
+    threads: usize,
+    f: impl Fn(usize) -> T + Sync,
+    mut fold: impl FnMut(usize, T) + Send,
+) {
+    struct State<T, G> {
+        /// The next index to take.
+        take: usize,
+        /// The next index to fold.
+        next: usize,
+        /// Results waiting for an earlier one.
+        pending: BTreeMap<usize, T>,
+        fold: G,
+    }
+    let threads = threads.clamp(1, n.max(1));
+    let ahead = 2 * threads;
+    let state = Mutex::new(State {
+        take: 0,
+        next: 0,
+        pending: BTreeMap::new(),
+        fold: &mut fold,
+    });
+    let turn = Condvar::new();
+    // A poisoned lock means another thread panicked; that panic propagates
+    // from the scope below, so the guard is taken as it is.
+    let lock = || state.lock().unwrap_or_else(|e| e.into_inner());
     let worker = || {
         loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            if i >= n {
-                break;
+            let i = {
+                let mut s = lock();
+                while s.take < n && s.take >= s.next + ahead {
+                    s = turn.wait(s).unwrap_or_else(|e| e.into_inner());
+                }
+                if s.take >= n {
+                    break;
+                }
+                s.take += 1;
+                s.take - 1
+            };
+            let value = match std::panic::catch_unwind(AssertUnwindSafe(|| f(i))) {
+                Ok(v) => v,
+                Err(panic) => {
+                    // Nothing more starts, nobody waits for index i, and
+                    // the panic goes on up to the scope (and the caller).
+                    lock().take = n;
+                    turn.notify_all();
+                    std::panic::resume_unwind(panic);
+                }
+            };
+            let mut s = lock();
+            s.pending.insert(i, value);
+            while let Some(v) = {
+                let k = s.next;
+                s.pending.remove(&k)
+            } {
+                let k = s.next;
+                (s.fold)(k, v);
+                s.next += 1;
             }
-            let value = f(i);
-            // A poisoned lock means another task panicked; that panic
-            // propagates from the scope below.
-            if let Ok(mut r) = results.lock() {
-                r[i] = Some(value);
-            }
+            turn.notify_all();
         }
     };
-    let threads = threads.clamp(1, n.max(1));
     if threads == 1 {
         worker();
     } else {
@@ -57,25 +117,26 @@ pub fn parallel_map<T: Send>(n: usize, threads: usize, f: impl Fn(usize) -> T + 
             }
         });
     }
-    results
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner())
-        .into_iter()
-        .flatten()
-        .collect()
 }
 
-/// Runs `replications` worlds of `sc` on up to `threads` threads. `make`
-/// builds each world's business layer from its scenario (seed set);
-/// `control(i, progress)` is called from replication `i`'s thread and
-/// stops it when it returns false. The first setup error wins.
+/// Runs `replications` worlds of `sc` on up to `threads` threads and
+/// hands each result to `fold` in replication order as it finishes (so
+/// memory holds a few results, not all of them). `make` builds each
+/// world's business layer from its scenario (seed set); `control(i,
+/// progress)` is called from replication `i`'s thread and stops it when it
+/// returns false; `max_in_flight` is each world's memory guard. Returns how
+/// many replications were folded: fewer than asked when the run was
+/// stopped (by `control`, or because one world diverged, which stops the
+/// others). The first setup error, in replication order, wins.
 pub fn run_replications<B, E, F>(
     sc: &Scenario,
     replications: u32,
     threads: usize,
     make: F,
+    max_in_flight: usize,
     control: &(dyn Fn(u32, &Progress) -> bool + Sync),
-) -> Result<Vec<RunResult>, E>
+    fold: &mut (dyn FnMut(RunResult) + Send),
+) -> Result<u32, E>
 where
     B: Business,
     E: Send,
@@ -86,47 +147,137 @@ where
         events: 0,
         active: 0,
     };
-    let results = parallel_map(replications.max(1) as usize, threads, |i| {
-        // Once the run is asked to stop, replications not yet begun are
-        // not begun (the first always is: it reports the stop).
-        if i > 0 && !control(i as u32, &before) {
-            return Ok(None);
-        }
-        let mut world = sc.clone();
-        world.seed = replication_seed(sc.seed, i as u32);
-        let business = make(&world)?;
-        Ok(Some(
-            Engine::new(&world, business).run(&mut |p| control(i as u32, p)),
-        ))
-    });
-    let mut runs = Vec::new();
-    for r in results {
-        if let Some(run) = r? {
-            runs.push(run);
-        }
+    // Set when a world diverges or fails to build: the others stop too.
+    let halt = AtomicBool::new(false);
+    let go_on = |i: u32, p: &Progress| !halt.load(Ordering::Relaxed) && control(i, p);
+    let mut error = None;
+    let mut folded = 0;
+    parallel_fold(
+        replications.max(1) as usize,
+        threads,
+        |i| {
+            // Once the run is asked to stop, replications not yet begun
+            // are not begun (the first always is: it reports the stop).
+            if i > 0 && !go_on(i as u32, &before) {
+                return Ok(None);
+            }
+            let mut world = sc.clone();
+            world.seed = replication_seed(sc.seed, i as u32);
+            let business = make(&world).inspect_err(|_| halt.store(true, Ordering::Relaxed))?;
+            let run = Engine::new(&world, business)
+                .max_in_flight(max_in_flight)
+                .run(&mut |p| go_on(i as u32, p));
+            if run.diverged.is_some() {
+                halt.store(true, Ordering::Relaxed);
+            }
+            Ok(Some(run))
+        },
+        |_, r: Result<Option<RunResult>, E>| match r {
+            Err(e) if error.is_none() => error = Some(e),
+            Ok(Some(run)) if error.is_none() => {
+                folded += 1;
+                fold(run);
+            }
+            _ => {}
+        },
+    );
+    match error {
+        Some(e) => Err(e),
+        None => Ok(folded),
     }
-    if runs.len() < replications.max(1) as usize
-        && let Some(last) = runs.last_mut()
-    {
-        // Fewer replications than asked: the report is partial.
-        last.interrupted = true;
-    }
-    Ok(runs)
 }
 
 /// Runs `sc`, all its replications on up to `threads` threads, with
 /// customers and admins using the real shop (broken on purpose by `bug`,
-/// for tests of the invariant check).
+/// for tests of the invariant check), folding each result in replication
+/// order (see [`run_replications`]).
 pub fn simulate(
     sc: &Scenario,
     threads: usize,
     bug: Option<InjectedBug>,
+    max_in_flight: usize,
     control: &(dyn Fn(u32, &Progress) -> bool + Sync),
-) -> Result<Vec<RunResult>, SetupError> {
+    fold: &mut (dyn FnMut(RunResult) + Send),
+) -> Result<u32, SetupError> {
     let make = |world: &Scenario| {
         let mut config = shop_config(world);
         config.inject_bug = bug;
         ShopBusiness::with_config(world, config)
     };
-    run_replications(sc, sc.replications, threads, make, control)
+    run_replications(
+        sc,
+        sc.replications,
+        threads,
+        make,
+        max_in_flight,
+        control,
+        fold,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    /// Counts the values alive at once.
+    struct Counted<'a>(usize, &'a AtomicUsize);
+
+    impl<'a> Counted<'a> {
+        fn new(i: usize, live: &'a AtomicUsize, peak: &AtomicUsize) -> Self {
+            let n = live.fetch_add(1, Ordering::SeqCst) + 1;
+            peak.fetch_max(n, Ordering::SeqCst);
+            Counted(i, live)
+        }
+    }
+
+    impl Drop for Counted<'_> {
+        fn drop(&mut self) {
+            self.1.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn results_fold_in_index_order_and_only_a_few_are_held_at_once() {
+        let (live, peak) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let mut order = Vec::new();
+        parallel_fold(
+            200,
+            2,
+            |i| {
+                if i % 17 == 0 {
+                    // A slow index: later ones finish first and wait.
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+                Counted::new(i, &live, &peak)
+            },
+            |i, v| {
+                assert_eq!(i, v.0);
+                order.push(v.0);
+            },
+        );
+        assert_eq!(order, (0..200).collect::<Vec<_>>());
+        // At most 2 × threads started ahead of the next to fold, plus the
+        // one being folded.
+        let most = peak.load(Ordering::SeqCst);
+        assert!(most <= 2 * 2 + 1, "{most} results held at once");
+    }
+
+    #[test]
+    fn a_panic_in_one_index_reaches_the_caller_instead_of_hanging() {
+        let caught = std::panic::catch_unwind(|| {
+            parallel_fold(
+                50,
+                2,
+                |i| {
+                    if i == 3 {
+                        panic!("index 3 fails");
+                    }
+                    i
+                },
+                |_, _| {},
+            )
+        });
+        assert!(caught.is_err());
+    }
 }

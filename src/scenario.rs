@@ -73,18 +73,47 @@ pub struct Loaded {
 /// valid TOML) and an optional seed override.
 pub fn load(path: &Path, sets: &[String], seed: Option<u64>) -> Result<Loaded, ScenarioError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+    let fail = |message: String| ScenarioError {
         file: file.clone(),
         problems: vec![Problem {
             location: Location::File { line: 1, col: 1 },
-            message: format!("cannot read the scenario file: {e}"),
+            message,
         }],
-    })?;
+    };
+    let text = read_bounded(path).map_err(fail)?;
     let stem = path.file_stem().map_or_else(
         || "scenario".to_owned(),
         |s| s.to_string_lossy().into_owned(),
     );
     load_str(&file, &stem, &text, sets, seed)
+}
+
+/// The largest scenario file ecsim reads, in bytes.
+pub const MAX_SCENARIO_BYTES: u64 = 8 << 20;
+
+/// Reads the scenario file at `path`, at most [`MAX_SCENARIO_BYTES`] of it
+/// (a device like /dev/zero or a runaway generator is refused, not read
+/// until memory runs out).
+fn read_bounded(path: &Path) -> Result<String, String> {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| format!("cannot read the scenario file: {e}");
+    let f = std::fs::File::open(path).map_err(cannot)?;
+    let mut bytes = Vec::new();
+    f.take(MAX_SCENARIO_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > MAX_SCENARIO_BYTES {
+        return Err(format!(
+            "the scenario file is larger than the limit of {} MiB; is it really a scenario?",
+            MAX_SCENARIO_BYTES >> 20
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "cannot read the scenario file: it is not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
 }
 
 /// [`load`] from text already in memory; `file` names it in messages and

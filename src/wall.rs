@@ -42,6 +42,7 @@ use crate::contract::business::Business;
 use crate::kernel::time::{SimDuration, SimTime};
 use crate::metrics::gauges::{Gauges, Levels};
 use crate::metrics::result::{RunResult, WallFacts};
+use crate::metrics::watch::Unstable;
 use crate::model::shopper::{ShopBusiness, shop_config};
 use crate::model::world::Measured;
 use crate::model::{CatalogCache, Command, Env, Model, Progress, SetupError};
@@ -66,6 +67,9 @@ pub struct WallOptions {
     pub bug: Option<InjectedBug>,
     /// Test only: a tokio worker's task panics.
     pub panic: bool,
+    /// The memory guard: the run stops, diverged, once more agents than
+    /// this are in flight.
+    pub max_in_flight: usize,
 }
 
 /// When a stress run stops.
@@ -267,7 +271,8 @@ where
         .enable_time()
         .build()
         .map_err(SetupError::Runtime)?;
-    let (interrupted, peak) = runtime.block_on(tasks::watch(world.clone(), opts, control));
+    let (interrupted, peak, diverged, unstable) =
+        runtime.block_on(tasks::watch(world.clone(), opts, control));
     let stopped = world.now();
     // Every worker thread stops and every task is dropped: their stores
     // are visible and their references to the world released.
@@ -283,7 +288,7 @@ where
         // reference (its tasks), and nothing else keeps one.
         unreachable!("a wall-clock task outlived its runtime");
     };
-    let (result, mut facts) = finish(&world, end, opts, interrupted);
+    let (result, mut facts) = finish(&world, end, opts, interrupted, (diverged, unstable));
     facts.peak_sessions = peak;
     Ok((result, facts, world.model.into_business()))
 }
@@ -293,6 +298,7 @@ fn finish<B: Business>(
     end: SimTime,
     opts: &WallOptions,
     interrupted: bool,
+    (diverged, unstable): (Option<String>, Vec<Unstable>),
 ) -> (RunResult, WallFacts) {
     let sc = w.model.scenario();
     let m = w.recorders.merge(sc, end);
@@ -331,6 +337,8 @@ fn finish<B: Business>(
             .map(|s| s.queued.load(Relaxed) as u64)
             .sum(),
         interrupted,
+        diverged,
+        unstable,
     };
     let cache = w.cache.as_ref().map(lock);
     let mut result = w.model.result(measured, cache.as_deref());

@@ -63,6 +63,17 @@ pub enum Error {
         "internal failure: {0} (the message is above); this is a bug in ecsim, please report it with the command that ran"
     )]
     Internal(String),
+    /// The memory guard stopped the run: the partial report was written
+    /// to this directory; the message says which station diverged.
+    #[error("{message}; partial {what} written to {}", dir.display())]
+    Diverged {
+        /// Why, naming the station.
+        message: String,
+        /// `report`, or `reports` for a sweep.
+        what: &'static str,
+        /// Where.
+        dir: PathBuf,
+    },
     /// Ctrl-C or SIGTERM: the partial report was written to this directory
     /// and marked partial (exit 130 after SIGINT, 143 after SIGTERM).
     #[error("interrupted: partial {what} written to {}", dir.display())]
@@ -80,7 +91,8 @@ impl Error {
     /// The process exit code (README "Exit codes"): 1 a threshold failed
     /// or `compare` found a regression · 2 usage or scenario error,
     /// nothing written · 3 an invariant was violated · 4 I/O error, the
-    /// previous report left intact · 70 internal failure (a panic) · 130
+    /// previous report left intact · 5 the model diverged (the memory
+    /// guard), partial report written · 70 internal failure (a panic) · 130
     /// interrupted by SIGINT, 143 by SIGTERM.
     pub fn exit_code(&self) -> u8 {
         match self {
@@ -92,6 +104,7 @@ impl Error {
             | Error::Read(_) => 2,
             Error::Invariant(_) => 3,
             Error::Report(_) | Error::Write(_) => 4,
+            Error::Diverged { .. } => 5,
             Error::Internal(_) => 70,
             Error::Interrupted { code, .. } => *code,
         }

@@ -7,11 +7,10 @@ use super::progress::Reporter;
 use super::{Clock, RunOpts};
 use super::{Error, RunArgs, print_stdout};
 use crate::kernel::time::SimDuration;
-use crate::metrics::result::RunResult;
 use crate::metrics::result::WallFacts;
 use crate::model::Progress;
 use crate::model::SetupError;
-use crate::report::{self, Report};
+use crate::report::{self, Replicas, Report};
 use crate::runner::simulate;
 use crate::scenario;
 use crate::scenario::Scenario;
@@ -38,14 +37,17 @@ pub fn run(args: &RunArgs) -> Result<(), Error> {
         scenario: sa.scenario.clone(),
         source,
     })?;
-    let interrupted = runs.iter().any(|r| r.interrupted);
-    let mut report = Report::build(
+    let interrupted = runs.merged().interrupted;
+    let mut report = Report::build_folded(
         sc,
         &runs,
         loaded.resolved_toml.clone(),
         reporter.elapsed_s(),
     );
     report.set_wall(wall);
+    for line in report::console::unstable_lines(&report.run) {
+        eprintln!("{line}");
+    }
 
     report::atomic::write_report(&out, &report.files()).map_err(Error::Report)?;
     if !args.opts.quiet {
@@ -62,6 +64,13 @@ pub fn run(args: &RunArgs) -> Result<(), Error> {
             &sets,
             &args.opts,
         ));
+    }
+    if let Some(message) = &report.run.diverged {
+        return Err(Error::Diverged {
+            message: message.clone(),
+            what: "report",
+            dir: out,
+        });
     }
     if interrupted {
         return Err(Error::Interrupted {
@@ -156,6 +165,8 @@ pub struct Plan {
     bug: Option<crate::shop::InjectedBug>,
     /// Test only: a worker thread panics.
     panic: bool,
+    /// The memory guard.
+    max_in_flight: usize,
 }
 
 impl Plan {
@@ -227,9 +238,11 @@ impl Plan {
                 stall,
                 bug: opts.inject_bug.and_then(|b| b.shop_bug()),
                 panic: opts.inject_bug == Some(super::InjectBug::PanicInWorker),
+                max_in_flight: opts.max_in_flight,
             },
             bug: opts.inject_bug.and_then(|b| b.shop_bug()),
             panic: opts.inject_bug == Some(super::InjectBug::PanicInWorker),
+            max_in_flight: opts.max_in_flight,
         })
     }
 
@@ -241,23 +254,41 @@ impl Plan {
         }
     }
 
-    /// Runs the scenario: its replications on the virtual clock, or one
-    /// wall-clock run.
+    /// Runs the scenario: its replications on the virtual clock, folded as
+    /// they finish, or one wall-clock run.
     pub fn execute(
         &self,
         sc: &Scenario,
         threads: usize,
         control: &(dyn Fn(u32, &Progress) -> bool + Sync),
-    ) -> Result<(Vec<RunResult>, Option<WallFacts>), SetupError> {
+    ) -> Result<(Replicas, Option<WallFacts>), SetupError> {
         if self.panic && self.clock == Clock::Virtual {
             // A worker thread that panics, as a replication's could.
             let _ = std::thread::spawn(|| panic!("injected panic in a worker thread")).join();
         }
         match self.clock {
-            Clock::Virtual => Ok((simulate(sc, threads, self.bug, control)?, None)),
+            Clock::Virtual => {
+                let mut folded = None;
+                let n = simulate(
+                    sc,
+                    threads,
+                    self.bug,
+                    self.max_in_flight,
+                    control,
+                    &mut |run| Replicas::fold(&mut folded, sc, run),
+                )?;
+                // Cannot fail: the first replication always runs, and a
+                // setup error returned above.
+                let mut folded = folded.expect("the first replication ran");
+                if n < sc.replications.max(1) {
+                    // Fewer replications than asked: the report is partial.
+                    folded.mark_partial();
+                }
+                Ok((folded, None))
+            }
             Clock::Wall | Clock::Stress => {
                 let (r, facts) = wall::run(sc, &self.wall, control)?;
-                Ok((vec![r], Some(facts)))
+                Ok((Replicas::new(sc, r), Some(facts)))
             }
         }
     }

@@ -14,7 +14,7 @@ use crate::contract::names;
 use crate::model::SetupError;
 use crate::report::atomic::{ReportFile, write_report};
 use crate::report::sweep::{self, Point, SWEEP_METRICS};
-use crate::report::{Report, html};
+use crate::report::{self, Report, html};
 use crate::runner::parallel_map;
 use crate::scenario::{self, Loaded, Scenario};
 
@@ -157,7 +157,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Error> {
     let reports = parallel_map(points.len(), point_threads, |i| {
         let sc = &points[i].2.scenario;
         let (runs, wall) = plan.execute(sc, 1, &|r, p| reporter.tick(i as u32 * reps + r, p))?;
-        let mut report = Report::build(
+        let mut report = Report::build_folded(
             sc,
             &runs,
             points[i].2.resolved_toml.clone(),
@@ -210,7 +210,23 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Error> {
             ));
         }
     }
-    if reports.iter().any(|r| r.run.partial) {
+    for (row, rep) in rows.iter().zip(&reports) {
+        for line in report::console::unstable_lines(&rep.run) {
+            eprintln!("{}: {line}", row.name);
+        }
+        if let Some(why) = &rep.run.diverged {
+            eprintln!(
+                "{}: {why} (stopped early; this point does not pass)",
+                row.name
+            );
+        }
+    }
+    // A point that diverged stopped early by design; only an interrupt
+    // makes the sweep partial.
+    if reports
+        .iter()
+        .any(|r| r.run.partial && r.run.diverged.is_none())
+    {
         return Err(Error::Interrupted {
             what: "reports",
             dir: out,

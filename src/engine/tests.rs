@@ -213,3 +213,88 @@ fn requests_in_flight_when_arrivals_stop_are_drained_and_counted() {
     assert_eq!(r.ops[Action::OrderStatus.index()].count, 3);
     assert_eq!((r.sessions, r.left_in_queues, r.interrupted), (3, 0, false));
 }
+
+#[test]
+fn a_closed_model_that_restarts_at_one_instant_for_ever_diverges_instead_of_hanging() {
+    // Every view fails at once (a fail-fast outage), the think time is 0:
+    // each user ends and restarts at t = 0 again and again.
+    let text = r#"
+[scenario]
+duration = "10s"
+[load]
+type = "closed"
+users = 2
+think_time = { dist = "constant", value = "0s" }
+[behavior]
+start = "view_product"
+[behavior.transitions]
+view_product = { leave = 1.0 }
+[cache]
+enabled = false
+[[faults]]
+kind = "outage"
+station = "catalog_db"
+at = "0s"
+for = "1h"
+"#;
+    let sc = match load_str("t.toml", "t", text, &[], None) {
+        Ok(l) => l.scenario,
+        Err(e) => panic!("{e}"),
+    };
+    let r = Engine::new(&sc, Log::default())
+        .max_events_at_one_instant(200_000)
+        .run(&mut |_| true);
+    let why = r.diverged.as_deref().unwrap_or("");
+    assert!(why.contains("virtual time stopped at t="), "{why}");
+    assert!(r.interrupted, "a diverged run is partial");
+    assert!(
+        r.events < 400_000,
+        "stopped soon after the limit: {}",
+        r.events
+    );
+}
+
+#[test]
+fn the_memory_guard_stops_a_run_and_names_the_station_whose_queue_grew() {
+    // 100 arrivals a second at one worker of 1 s: the queue grows ~99/s.
+    let text = r#"
+[scenario]
+duration = "1h"
+[load]
+type = "open"
+rate = 100.0
+[behavior]
+start = "view_product"
+[behavior.transitions]
+view_product = { leave = 1.0 }
+[cache]
+enabled = false
+[stations.catalog_db]
+workers = 1
+service_time = { dist = "constant", value = "1s" }
+"#;
+    let sc = match load_str("t.toml", "t", text, &[], None) {
+        Ok(l) => l.scenario,
+        Err(e) => panic!("{e}"),
+    };
+    let r = Engine::new(&sc, Log::default())
+        .max_in_flight(20_000)
+        .run(&mut |_| true);
+    let why = r.diverged.as_deref().unwrap_or("");
+    assert!(
+        why.contains("passed --max-in-flight 20000")
+            && why.contains("station catalog_db's queue grew without bound"),
+        "{why}"
+    );
+    assert!(r.interrupted);
+    // Flagged by the queue watch long before the guard.
+    assert_eq!(r.unstable.len(), 1, "{:?}", r.unstable);
+    let u = &r.unstable[0];
+    assert_eq!(u.station, "catalog_db");
+    assert!(
+        u.at_s + 60.0 < r.end.as_secs_f64(),
+        "{u:?}, end {:?}",
+        r.end
+    );
+    assert!((u.growth_per_s - 99.0).abs() < 10.0, "{u:?}");
+}

@@ -77,6 +77,10 @@ pub enum Sampler {
     Gamma(Gamma<f64>),
 }
 
+/// The widest lognormal a scenario may ask for: with sigma 5 the mean is
+/// already 268,000 times the median.
+pub const MAX_SIGMA: f64 = 5.0;
+
 fn check(ok: bool, param: &'static str, problem: &'static str) -> Result<(), DistError> {
     if ok {
         Ok(())
@@ -125,6 +129,11 @@ impl Dist {
                 finite(sigma, "sigma")?;
                 check(median > 0.0, "median", "must be greater than zero")?;
                 check(sigma >= 0.0, "sigma", "must be zero or more")?;
+                check(
+                    sigma <= MAX_SIGMA,
+                    "sigma",
+                    "must be at most 5 (the documented limit: a wider lognormal's mean and tail are meaningless)",
+                )?;
                 let d = LogNormal::new(median.ln(), sigma).map_err(|_| DistError {
                     param: "sigma",
                     problem: "is out of range",

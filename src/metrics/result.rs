@@ -7,6 +7,7 @@ use crate::contract::business::BusinessOutcome;
 use crate::kernel::time::SimTime;
 use crate::metrics::gauges::GaugeRow;
 use crate::metrics::series::SeriesRow;
+use crate::metrics::watch::Unstable;
 use crate::metrics::{OpStats, StationStats};
 
 /// Wall-clock facts of a wall or stress run, for the console and
@@ -73,8 +74,14 @@ pub struct RunResult {
     pub runs: u32,
     /// Requests left in station queues at the end (0 after a full drain).
     pub left_in_queues: u64,
-    /// True when the run was stopped early by the control callback.
+    /// True when the run was stopped early by the control callback or
+    /// by the memory guard.
     pub interrupted: bool,
+    /// Why the model diverged, when the memory guard stopped the run.
+    pub diverged: Option<String>,
+    /// Stations seen taking work faster than they serve it (by name, the
+    /// earliest sighting of each over merged runs).
+    pub unstable: Vec<Unstable>,
 }
 
 impl RunResult {
@@ -107,6 +114,16 @@ impl RunResult {
         self.runs += other.runs;
         self.left_in_queues += other.left_in_queues;
         self.interrupted |= other.interrupted;
+        if self.diverged.is_none() {
+            self.diverged.clone_from(&other.diverged);
+        }
+        for u in &other.unstable {
+            match self.unstable.iter_mut().find(|x| x.station == u.station) {
+                Some(x) if u.at_s < x.at_s => *x = u.clone(),
+                Some(_) => {}
+                None => self.unstable.push(u.clone()),
+            }
+        }
     }
 
     /// Business metrics as reported (`Mean` ones averaged over the runs).

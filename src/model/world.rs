@@ -12,6 +12,7 @@ use crate::kernel::time::SimTime;
 use crate::metrics::gauges::{GaugeGroup, Gauges, Levels, Totals};
 use crate::metrics::result::{RunResult, StationResult};
 use crate::metrics::series::SeriesRow;
+use crate::metrics::watch::{QueueWatch, Unstable, Watched};
 use crate::metrics::{OpStats, StationStats};
 
 /// What a clock measured itself, for [`Model::result`].
@@ -32,6 +33,10 @@ pub struct Measured {
     pub left_in_queues: u64,
     /// The run was stopped early.
     pub interrupted: bool,
+    /// Why the memory guard stopped the run, if it did.
+    pub diverged: Option<String>,
+    /// What the queue watch flagged.
+    pub unstable: Vec<Unstable>,
 }
 
 impl<B: Business> Model<B> {
@@ -73,18 +78,38 @@ impl<B: Business> Model<B> {
         change
     }
 
+    /// The station groups some route uses, with their instances.
+    fn used_groups(&self) -> impl Iterator<Item = (u16, Range<usize>)> + '_ {
+        (0..self.sc.groups.len() as u16)
+            .map(|g| (g, self.instances(g)))
+            .filter(|(_, r)| self.used[r.clone()].iter().any(|u| *u))
+    }
+
     /// Gauges for this run, from the end of the warmup: one group per
     /// station group some route uses.
     pub fn gauges(&self) -> Gauges {
-        let groups = (0..self.sc.groups.len() as u16)
-            .map(|g| (g, self.instances(g)))
-            .filter(|(_, r)| self.used[r.clone()].iter().any(|u| *u))
+        let groups = self
+            .used_groups()
             .map(|(g, stations)| GaugeGroup {
                 name: self.sc.groups[g as usize].name.clone(),
                 stations,
             })
             .collect();
         Gauges::new(self.warmup, groups)
+    }
+
+    /// The queue watch for this run: one entry per station group some
+    /// route uses, like the gauges.
+    pub fn queue_watch(&self) -> QueueWatch {
+        let groups = self
+            .used_groups()
+            .map(|(g, stations)| Watched {
+                name: self.sc.groups[g as usize].name.clone(),
+                workers: stations.clone().map(|i| self.sc.stations[i].workers).sum(),
+                stations,
+            })
+            .collect();
+        QueueWatch::new(groups)
     }
 
     /// Closes the gauge interval ending at `now`: `station` gives each
@@ -109,6 +134,50 @@ impl<B: Business> Model<B> {
         );
     }
 
+    /// Why the memory guard stops a run: `in_flight` requests passed
+    /// `max` at `now`; `queued(i)` is what station instance `i` holds
+    /// waiting. Names the station whose queue grew most (the group, summed
+    /// over its shards), the one to blame.
+    pub fn diverged_in_flight(
+        &self,
+        in_flight: usize,
+        max: usize,
+        now: SimTime,
+        queued: &dyn Fn(usize) -> u64,
+    ) -> String {
+        let worst = (0..self.sc.groups.len() as u16)
+            .map(|g| (self.instances(g).map(queued).sum::<u64>(), g))
+            .max_by_key(|&(q, g)| (q, std::cmp::Reverse(g)))
+            .filter(|&(q, _)| q > 0);
+        let blame = match worst {
+            Some((q, g)) => {
+                let group = &self.sc.groups[g as usize];
+                let workers: u32 = self
+                    .instances(g)
+                    .map(|i| self.sc.stations[i].workers)
+                    .sum();
+                format!(
+                    "station {}'s queue grew without bound ({q} waiting for {workers} workers)",
+                    group.name
+                )
+            }
+            None => "no station queue holds them: sessions start faster than they end (check the arrival rate and think times)".to_owned(),
+        };
+        format!(
+            "the model diverged: {in_flight} requests in flight at t={:.3}s passed --max-in-flight {max}; {blame}",
+            now.as_secs_f64()
+        )
+    }
+
+    /// Why a run whose virtual time stopped at `now` for `events` events
+    /// has diverged.
+    pub fn diverged_stalled(&self, now: SimTime, events: u64) -> String {
+        format!(
+            "the model diverged: virtual time stopped at t={:.3}s for {events} events in a row (something repeats at one instant: a rate too high for nanosecond time, or a zero think time after a step that fails at once)",
+            now.as_secs_f64()
+        )
+    }
+
     /// The run's result from what the clock measured, the cache and the
     /// business (its facts and invariant checks, read now).
     pub fn result(&self, m: Measured, cache: Option<&CatalogCache>) -> RunResult {
@@ -125,6 +194,7 @@ impl<B: Business> Model<B> {
                 stats,
             })
             .collect();
+        let interrupted = m.interrupted || m.diverged.is_some();
         RunResult {
             ops: m.ops,
             stations,
@@ -132,6 +202,8 @@ impl<B: Business> Model<B> {
             cache_problems: cache.map(|c| c.check()).unwrap_or_default(),
             series: m.series,
             gauges: m.gauges.rows,
+            unstable: m.unstable,
+            diverged: m.diverged,
             business: self.business.finish(m.end),
             sessions: self.sessions_measured(),
             events: m.events,
@@ -139,7 +211,7 @@ impl<B: Business> Model<B> {
             window_ns: m.end.since(self.warmup).as_nanos(),
             runs: 1,
             left_in_queues: m.left_in_queues,
-            interrupted: m.interrupted,
+            interrupted,
         }
     }
 }

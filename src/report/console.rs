@@ -8,6 +8,23 @@ fn pct(v: f64) -> String {
     format!("{:.2}%", v * 100.0)
 }
 
+/// One warning per station seen taking work faster than it serves it.
+pub fn unstable_lines(r: &super::RunInfo) -> Vec<String> {
+    r.unstable
+        .iter()
+        .map(|u| {
+            format!(
+                "warning: the system is unstable: station {}'s queue grew at {} checks in a row, to {} requests at t={:.1}s (+{:.0}/s); it takes work faster than it serves it",
+                u.station,
+                crate::metrics::watch::RISING_CHECKS,
+                u.queue,
+                u.at_s,
+                u.growth_per_s
+            )
+        })
+        .collect()
+}
+
 /// Renders the console summary of `report`, written to `out_dir`.
 pub fn render(report: &Report, out_dir: &str) -> String {
     let r = &report.run;
@@ -30,12 +47,15 @@ pub fn render(report: &Report, out_dir: &str) -> String {
             String::new()
         },
         r.clock,
-        if r.partial {
+        if r.diverged.is_some() {
+            " · PARTIAL (the model diverged)"
+        } else if r.partial {
             " · PARTIAL (interrupted)"
         } else {
             ""
         }
     );
+
     let _ = writeln!(
         s,
         "{} sessions · {:.1} s simulated · {} events in {:.2} s ({:.2}M events/s)\n",

@@ -121,6 +121,10 @@ pub struct RunInfo {
     pub replications: u32,
     /// Wall-clock facts (lag, contention) of a wall or stress run.
     pub wall: Option<crate::metrics::result::WallFacts>,
+    /// Why the memory guard stopped the run, if it did.
+    pub diverged: Option<String>,
+    /// Stations seen taking work faster than they serve it.
+    pub unstable: Vec<crate::metrics::watch::Unstable>,
 }
 
 impl SummaryRow {

@@ -27,7 +27,8 @@ pub struct Point {
     pub cost: f64,
     /// The point's metrics (`NaN` where a metric does not exist).
     pub metrics: Vec<f64>,
-    /// `Some(pass)` when the scenario has thresholds.
+    /// `Some(pass)` when the scenario has thresholds, or the point
+    /// diverged (`Some(false)`).
     pub pass: Option<bool>,
 }
 
@@ -43,7 +44,13 @@ impl Point {
                 .iter()
                 .map(|k| m.get(*k).copied().unwrap_or(f64::NAN))
                 .collect(),
-            pass: (!report.thresholds.is_empty()).then(|| report.thresholds_pass()),
+            // A point that diverged never passes: its queue grew without
+            // bound, whatever its partial numbers say.
+            pass: if report.run.diverged.is_some() {
+                Some(false)
+            } else {
+                (!report.thresholds.is_empty()).then(|| report.thresholds_pass())
+            },
         }
     }
 

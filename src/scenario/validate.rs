@@ -91,6 +91,14 @@ pub enum Unit {
     Number,
 }
 
+/// The highest arrival or admin rate a scenario may ask for, per second.
+/// Past it, nanosecond time cannot tell arrivals apart and the run would
+/// only grow memory.
+pub const MAX_RATE_PER_S: f64 = 1e6;
+
+/// The largest slowdown `factor` of a `slow` fault.
+pub const MAX_SLOWDOWN: f64 = 1e4;
+
 const DIST_NAMES: &str = "constant, exponential, uniform, lognormal, gamma";
 
 /// Collects issues while building the model.
@@ -149,6 +157,33 @@ impl Checker {
             self.issue(path, format!("must be {want}, found {v}"));
             None
         }
+    }
+
+    /// A rate per second: a finite number above zero (or zero, when
+    /// allowed) and at most [`MAX_RATE_PER_S`].
+    fn rate(&mut self, path: &str, v: f64, allow_zero: bool) -> Option<f64> {
+        self.at_most(path, v, allow_zero, MAX_RATE_PER_S, "per second")
+    }
+
+    /// A finite number above zero (or zero, when allowed), at most `max`
+    /// (`unit` follows the number in the message).
+    fn at_most(
+        &mut self,
+        path: &str,
+        v: f64,
+        allow_zero: bool,
+        max: f64,
+        unit: &str,
+    ) -> Option<f64> {
+        let v = self.positive_f64(path, v, allow_zero)?;
+        if v > max {
+            self.issue(
+                path,
+                format!("must be at most {max:e} {unit} (the documented limit), found {v:e}"),
+            );
+            return None;
+        }
+        Some(v)
     }
 
     fn quantity(&mut self, path: &str, q: &Quantity, unit: Unit) -> Option<f64> {

@@ -15,17 +15,20 @@ use super::{Here, StressLimit, WallOptions, World};
 use crate::backend::station::Degrade;
 use crate::contract::business::Business;
 use crate::kernel::time::{SimDuration, SimTime};
+use crate::metrics::watch::Unstable;
 use crate::model::arrivals::{Arrival, FaultWindow, closed_starts, fault_windows};
 use crate::model::{Progress, Who};
 
 /// Starts the run's tasks and watches it: progress and Ctrl-C every
 /// 200 ms, the end as soon as every generator and every agent is done.
-/// Returns whether it was interrupted, and the most agents seen at once.
+/// Returns whether it was interrupted, the most agents seen at once, why
+/// the memory guard stopped it (if it did), and what the queue watch
+/// flagged.
 pub(super) async fn watch<B>(
     w: Arc<World<B>>,
     opts: &WallOptions,
     control: &(dyn Fn(u32, &Progress) -> bool + Sync),
-) -> (bool, usize)
+) -> (bool, usize, Option<String>, Vec<Unstable>)
 where
     B: Business + Send + Sync + 'static,
     B::Session: Send,
@@ -43,13 +46,28 @@ where
         tokio::spawn(async { panic!("injected panic in a wall-clock task") });
     }
     let mut interrupted = false;
+    let mut diverged = None;
+    let mut queues = w.model.queue_watch();
     let mut peak = 0;
     // Once stopped, calls in flight get this long to finish; the rest are
     // dropped with the runtime (nothing new starts after the stop).
     let mut grace: Option<Instant> = None;
     for tick in 1u64.. {
         tokio::time::sleep(Duration::from_millis(20)).await;
-        peak = peak.max(w.active.load(Relaxed));
+        let active = w.active.load(Relaxed);
+        peak = peak.max(active);
+        let queued = |i: usize| w.stations[i].queued.load(Relaxed) as u64;
+        queues.observe(w.now(), &queued);
+        if active > opts.max_in_flight && diverged.is_none() {
+            diverged =
+                Some(
+                    w.model
+                        .diverged_in_flight(active, opts.max_in_flight, w.now(), &queued),
+                );
+            interrupted = true;
+            w.stop.store(true, Relaxed);
+            grace = Some(Instant::now() + Duration::from_millis(500));
+        }
         if tick % 10 == 0 {
             let p = Progress {
                 now: w.now(),
@@ -70,7 +88,7 @@ where
         }
     }
     ticker.abort();
-    (interrupted, peak)
+    (interrupted, peak, diverged, queues.unstable)
 }
 
 /// The modelled run: arrivals, closed users, faults; returns when every

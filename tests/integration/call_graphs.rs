@@ -290,6 +290,7 @@ fn every_construct_runs_on_the_wall_clock_as_on_the_virtual_one() {
         stall: None,
         bug: None,
         panic: false,
+        max_in_flight: ecsim::model::MAX_IN_FLIGHT,
     };
     let wall_run = match wall::run_with(&sc, ModelOnly, &opts, &|_, _| true) {
         Ok((r, _, _)) => r,

@@ -493,3 +493,94 @@ fn a_rule_that_cannot_fail_inside_the_noise_band_is_warned_and_fails_under_stric
     assert_eq!(strict.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&strict.stderr).contains("--strict"));
 }
+
+#[test]
+fn an_overload_is_called_unstable_and_a_diverging_run_stops_with_exit_5_and_a_partial_report() {
+    let s = Scratch::new();
+    let mmc = bundled("mmc");
+    // Ten times the M/M/8's capacity: catalog_db's queue grows ~6,500/s.
+    for extra in [&[][..], &["--replications", "3"][..]] {
+        let out = s.path(&format!("over{}", extra.len()));
+        let mut args = vec![
+            "run",
+            mmc.to_str().expect("utf-8"),
+            "--set",
+            "load.rate=7200",
+            "--max-in-flight",
+            "100000",
+            "--quiet",
+            "--out",
+            out.to_str().expect("utf-8"),
+        ];
+        args.extend(extra);
+        let o = run(&args);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(5), "{stderr}");
+        assert!(
+            stderr.contains("warning: the system is unstable: station catalog_db's queue grew"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("the model diverged")
+                && stderr.contains("passed --max-in-flight 100000")
+                && stderr.contains("station catalog_db's queue grew without bound"),
+            "{stderr}"
+        );
+        let run_json: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(out.join("run.json")).expect("the partial report"),
+        )
+        .expect("json");
+        assert_eq!(run_json["partial"], true);
+        assert!(
+            run_json["diverged"]
+                .as_str()
+                .is_some_and(|d| d.contains("catalog_db"))
+        );
+        assert_eq!(run_json["unstable"][0]["station"], "catalog_db");
+        // Stopped long before the hour: at 100,000 in flight, t ≈ 15 s.
+        assert!(run_json["sim_end_s"].as_f64().is_some_and(|t| t < 60.0));
+    }
+}
+
+#[test]
+fn scenarios_asking_past_the_documented_limits_are_refused_before_running() {
+    let s = Scratch::new();
+    let smoke = bundled("ci_smoke");
+    let slow = s.scenario(
+        "slow.toml",
+        &std::fs::read_to_string(&smoke).expect("read")
+            .replace("[scenario]", "[[faults]]\nkind = \"slow\"\nstation = \"payment\"\nfactor = 1e12\nat = \"0s\"\nfor = \"1s\"\n\n[scenario]"),
+    );
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["--set", "load.rate=1e300"],
+            "load.rate=1e300: `rate` must be at most 1e6 per second",
+        ),
+        (
+            &[
+                "--set",
+                "stations.payment.service_time={dist=\"lognormal\",median=\"10ms\",sigma=50}",
+            ],
+            "must be at most 5",
+        ),
+        (
+            &["--set", "admin.restock_rate=1e300"],
+            "`restock_rate` must be at most 1e6",
+        ),
+        (&[], "`factor` must be at most 1e4 times"),
+        (&[], "larger than the limit of 8 MiB"),
+    ];
+    for (i, (sets, fragment)) in cases.iter().enumerate() {
+        let file = match i {
+            3 => slow.clone(),
+            4 => PathBuf::from("/dev/zero"),
+            _ => smoke.clone(),
+        };
+        let mut args = vec!["validate", file.to_str().expect("utf-8")];
+        args.extend(sets.iter());
+        let o = run(&args);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{fragment}: {stderr}");
+        assert!(stderr.contains(fragment), "{fragment}: {stderr}");
+    }
+}

@@ -28,6 +28,7 @@ fn at_scale(time_scale: f64) -> WallOptions {
         stall: None,
         bug: None,
         panic: false,
+        max_in_flight: ecsim::model::MAX_IN_FLIGHT,
     }
 }
 

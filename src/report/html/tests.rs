@@ -69,7 +69,9 @@ ALL.p50_ms = "< 0.000001"
 fn report() -> Report {
     let loaded = load_str("t.toml", "t", SHOP, &[], None).expect("valid scenario");
     let sc = &loaded.scenario;
-    let runs = crate::runner::simulate(sc, 1, None, &|_, _| true).expect("the shop builds");
+    let mut runs = Vec::new();
+    crate::runner::simulate(sc, 1, None, usize::MAX, &|_, _| true, &mut |r| runs.push(r))
+        .expect("the shop builds");
     Report::build(sc, &runs, loaded.resolved_toml.clone(), 0.0)
 }
 

@@ -398,7 +398,7 @@ pub(super) fn faults(
                 stray(c, "decline_rate", f.decline_rate.is_some(), "slow");
                 let g = group(c);
                 let factor = match f.factor {
-                    Some(x) => c.positive_f64(&format!("{p}.factor"), x, false),
+                    Some(x) => c.at_most(&format!("{p}.factor"), x, false, MAX_SLOWDOWN, "times"),
                     None => {
                         c.issue(&p, "a `slow` fault needs `factor`, e.g. factor = 5.0");
                         None

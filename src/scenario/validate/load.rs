@@ -56,7 +56,7 @@ pub(super) fn open_load(c: &mut Checker, l: &LoadFile) -> Option<Load> {
             None
         }
         (Some(rate), None) => {
-            let r = c.positive_f64("load.rate", *rate, false)?;
+            let r = c.rate("load.rate", *rate, false)?;
             Some(Load::Open {
                 stages: vec![(SimDuration::ZERO, r)],
                 constant: true,
@@ -82,7 +82,7 @@ pub(super) fn open_load(c: &mut Checker, l: &LoadFile) -> Option<Load> {
                     }
                 };
                 let rate = match st.rate {
-                    Some(r) => c.positive_f64(&format!("{p}.rate"), r, true),
+                    Some(r) => c.rate(&format!("{p}.rate"), r, true),
                     None => {
                         c.issue(&p, "stage needs `rate`");
                         None

@@ -244,9 +244,7 @@ pub(super) fn admin(c: &mut Checker, f: Option<&AdminFile>) -> AdminSpec {
     let d = AdminSpec::default();
     let Some(f) = f else { return d };
     let rate = |c: &mut Checker, key: &str, v: Option<f64>, default: f64| match v {
-        Some(r) => c
-            .positive_f64(&format!("admin.{key}"), r, true)
-            .unwrap_or(default),
+        Some(r) => c.rate(&format!("admin.{key}"), r, true).unwrap_or(default),
         None => default,
     };
     let count =
