@@ -157,6 +157,8 @@ pub struct Engine<B: Business> {
     /// Why the run diverged, once it has.
     diverged: Option<String>,
     watch: QueueWatch,
+    /// Flagged stations the caller has been told of.
+    alerted: usize,
 }
 
 impl<B: Business> Engine<B> {
@@ -200,6 +202,7 @@ impl<B: Business> Engine<B> {
             checked: (SimTime::ZERO, 0),
             diverged: None,
             watch: model.queue_watch(),
+            alerted: 0,
             model,
         }
     }
@@ -223,6 +226,7 @@ impl<B: Business> Engine<B> {
             now: self.now,
             events: 0,
             active: 0,
+            alert: None,
         };
         // Asked once before the first event: a stop requested during setup
         // stops the run before it begins.
@@ -269,6 +273,20 @@ impl<B: Business> Engine<B> {
             if self.events.is_multiple_of(WATCH_EVERY) {
                 self.observe_queues();
             }
+            if self.watch.unstable.len() > self.alerted {
+                // Tell the caller at once about a station just flagged.
+                let p = Progress {
+                    now: self.now,
+                    events: self.events,
+                    active: self.active,
+                    alert: self.watch.unstable.last(),
+                };
+                self.alerted = self.watch.unstable.len();
+                if !control(&p) {
+                    interrupted = true;
+                    break;
+                }
+            }
             if self.events.is_multiple_of(PROGRESS_EVERY) {
                 if self.check_divergence() {
                     break;
@@ -277,6 +295,7 @@ impl<B: Business> Engine<B> {
                     now: self.now,
                     events: self.events,
                     active: self.active,
+                    alert: None,
                 };
                 if !control(&p) {
                     interrupted = true;

@@ -110,13 +110,17 @@ pub const MAX_EVENTS_AT_ONE_INSTANT: u64 = 100_000_000;
 
 /// Progress, as reported to the caller's control callback.
 #[derive(Clone, Copy, Debug)]
-pub struct Progress {
+pub struct Progress<'a> {
     /// Model time reached.
     pub now: SimTime,
     /// Events processed.
     pub events: u64,
     /// Sessions in flight.
     pub active: usize,
+    /// A station the queue watch has just flagged unstable: the clock
+    /// calls back at once with it, so the user hears of it while the run
+    /// goes on.
+    pub alert: Option<&'a crate::metrics::watch::Unstable>,
 }
 
 /// Why a run could not be set up. Each variant keeps its typed cause

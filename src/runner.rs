@@ -146,6 +146,7 @@ where
         now: SimTime::ZERO,
         events: 0,
         active: 0,
+        alert: None,
     };
     // Set when a world diverges or fails to build: the others stop too.
     let halt = AtomicBool::new(false);

@@ -49,6 +49,14 @@ impl Reporter {
     /// Engine callback from world `i`: update the bar; false when
     /// interrupted.
     pub fn tick(&self, i: u32, p: &Progress) -> bool {
+        if let Some(u) = p.alert {
+            // A warning, shown even with --quiet: it is a diagnostic.
+            let line = crate::report::console::unstable_line(u);
+            match &self.bar {
+                Some(b) => b.suspend(|| eprintln!("{line}")),
+                None => eprintln!("{line}"),
+            }
+        }
         if let Some(b) = &self.bar
             && let Ok(mut w) = self.worlds.lock()
         {

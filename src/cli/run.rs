@@ -45,9 +45,6 @@ pub fn run(args: &RunArgs) -> Result<(), Error> {
         reporter.elapsed_s(),
     );
     report.set_wall(wall);
-    for line in report::console::unstable_lines(&report.run) {
-        eprintln!("{line}");
-    }
 
     report::atomic::write_report(&out, &report.files()).map_err(Error::Report)?;
     if !args.opts.quiet {

@@ -14,7 +14,7 @@ use crate::contract::names;
 use crate::model::SetupError;
 use crate::report::atomic::{ReportFile, write_report};
 use crate::report::sweep::{self, Point, SWEEP_METRICS};
-use crate::report::{self, Report, html};
+use crate::report::{Report, html};
 use crate::runner::parallel_map;
 use crate::scenario::{self, Loaded, Scenario};
 
@@ -211,9 +211,6 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Error> {
         }
     }
     for (row, rep) in rows.iter().zip(&reports) {
-        for line in report::console::unstable_lines(&rep.run) {
-            eprintln!("{}: {line}", row.name);
-        }
         if let Some(why) = &rep.run.diverged {
             eprintln!(
                 "{}: {why} (stopped early; this point does not pass)",

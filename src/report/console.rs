@@ -8,21 +8,16 @@ fn pct(v: f64) -> String {
     format!("{:.2}%", v * 100.0)
 }
 
-/// One warning per station seen taking work faster than it serves it.
-pub fn unstable_lines(r: &super::RunInfo) -> Vec<String> {
-    r.unstable
-        .iter()
-        .map(|u| {
-            format!(
-                "warning: the system is unstable: station {}'s queue grew at {} checks in a row, to {} requests at t={:.1}s (+{:.0}/s); it takes work faster than it serves it",
-                u.station,
-                crate::metrics::watch::RISING_CHECKS,
-                u.queue,
-                u.at_s,
-                u.growth_per_s
-            )
-        })
-        .collect()
+/// The warning for a station seen taking work faster than it serves it.
+pub fn unstable_line(u: &crate::metrics::watch::Unstable) -> String {
+    format!(
+        "warning: the system is unstable: station {}'s queue grew at {} checks in a row, to {} requests at t={:.1}s (+{:.0}/s); it takes work faster than it serves it",
+        u.station,
+        crate::metrics::watch::RISING_CHECKS,
+        u.queue,
+        u.at_s,
+        u.growth_per_s
+    )
 }
 
 /// Renders the console summary of `report`, written to `out_dir`.

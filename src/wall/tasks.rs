@@ -57,7 +57,7 @@ where
         let active = w.active.load(Relaxed);
         peak = peak.max(active);
         let queued = |i: usize| w.stations[i].queued.load(Relaxed) as u64;
-        queues.observe(w.now(), &queued);
+        let flagged = queues.observe(w.now(), &queued);
         if active > opts.max_in_flight && diverged.is_none() {
             diverged =
                 Some(
@@ -68,11 +68,12 @@ where
             w.stop.store(true, Relaxed);
             grace = Some(Instant::now() + Duration::from_millis(500));
         }
-        if tick % 10 == 0 {
+        if tick % 10 == 0 || flagged {
             let p = Progress {
                 now: w.now(),
                 events: w.model.sessions_started(),
                 active: w.active.load(Relaxed),
+                alert: flagged.then(|| queues.unstable.last()).flatten(),
             };
             if !control(0, &p) && !interrupted {
                 interrupted = true;
