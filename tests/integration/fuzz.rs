@@ -20,6 +20,7 @@
 //! it crosses layers (scenario, runner, report, the binary) as a user does.
 
 mod bases;
+mod budget;
 mod cases;
 mod tree;
 mod vocabulary;
@@ -29,14 +30,12 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
-use ecsim::contract::fault::FaultKind;
 use ecsim::kernel::time::SimDuration;
 use ecsim::model::Progress;
 use ecsim::report::Report;
 use ecsim::runner::simulate;
-use ecsim::scenario::model::{Load, RouteNode};
 use ecsim::scenario::span::Location;
-use ecsim::scenario::{Loaded, Scenario, ScenarioError, load_str};
+use ecsim::scenario::{Loaded, ScenarioError, load_str};
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, RngSeed, TestCaseError, TestRng, TestRunner};
 
@@ -88,7 +87,7 @@ enum Outcome {
     Accepted,
     Ran,
     /// Accepted, but too big for a short run until the run-time limits
-    /// exist (see [`too_big`]).
+    /// exist (see `budget::too_big`).
     TooBig(&'static str),
 }
 
@@ -169,101 +168,6 @@ fn file_position(l: &str) -> Option<(usize, usize)> {
     Some((line.parse().ok()?, col.parse().ok()?))
 }
 
-/// Calls one operation may make at once, at most (a fan-out's calls, the
-/// branches of a parallel step, a hedge's copies).
-fn calls(route: &[RouteNode]) -> u64 {
-    route
-        .iter()
-        .map(|n| match n {
-            RouteNode::Visit { .. } => 1,
-            RouteNode::Parallel { branches, .. } => branches.iter().map(|b| calls(b)).sum(),
-            RouteNode::Fanout { n, .. } => u64::from(*n),
-            RouteNode::Hedge { max, .. } => u64::from(*max),
-            RouteNode::Hold { route, .. } => 1 + calls(route),
-            RouteNode::Group(route) => calls(route),
-        })
-        .sum()
-}
-
-/// Why an accepted scenario is too big for a short run today: its setup
-/// or its load is not bounded by the runner's `control` (setup runs before
-/// the first event; one arrival can start every call of its operation).
-/// The memory guard (`--max-in-flight`) and the validation limits on huge
-/// rates being added will bound these; until then they are loaded only.
-fn too_big(sc: &Scenario) -> Option<&'static str> {
-    let short = SHORT_S as f64;
-    let peak_rate = match &sc.load {
-        Load::Open { stages, .. } => stages.iter().map(|s| s.1).fold(0.0, f64::max),
-        Load::Closed { .. } => 0.0,
-    };
-    let users = match &sc.load {
-        Load::Closed { users, .. } => *users,
-        Load::Open { .. } => 0,
-    };
-    let a = &sc.admin;
-    let admin_rate = a.restock_rate
-        + a.price_change_rate
-        + a.coupon_rate
-        + a.ship_rate
-        + a.deliver_rate
-        + a.cancel_rate
-        + a.refund_rate;
-    let most_calls = sc
-        .operations
-        .iter()
-        .map(|o| calls(&o.route))
-        .chain(
-            sc.route_edits
-                .iter()
-                .map(|e| calls(&e.prepend) + calls(&e.append)),
-        )
-        .max()
-        .unwrap_or(0);
-    let drain_intervals = drain_ns(sc) / sc.report_interval.as_nanos() as f64;
-    let hashing = u64::from(sc.customers.registered) * u64::from(sc.shop.password_iterations);
-    [
-        (sc.catalog.products > 200_000, "products (setup)"),
-        (
-            hashing > 2_000_000,
-            "registered customers x password iterations (setup)",
-        ),
-        (sc.stations.len() > 2048, "station instances (setup)"),
-        (users > 50_000, "closed users (all scheduled at the start)"),
-        (peak_rate * short > 50_000.0, "arrival rate"),
-        (admin_rate * short > 50_000.0, "admin rates"),
-        (most_calls > 10_000, "calls per operation"),
-        (drain_intervals > 2000.0, "drain of many report intervals"),
-    ]
-    .into_iter()
-    .find_map(|(big, why)| big.then_some(why))
-}
-
-/// Roughly how long a run goes on after arrivals stop, ns: the longest
-/// mean think or service time (slowed by the worst fault) or the end of
-/// the last fault. The time series has a row per report interval and
-/// operation until the last session leaves, however long that takes.
-fn drain_ns(sc: &Scenario) -> f64 {
-    let slowest = sc
-        .faults
-        .iter()
-        .filter_map(|f| match f.kind {
-            FaultKind::Slow { factor, .. } => Some(factor),
-            _ => None,
-        })
-        .fold(1.0, f64::max);
-    let service = sc
-        .stations
-        .iter()
-        .map(|s| s.service_time.mean())
-        .fold(0.0, f64::max);
-    let faults = sc
-        .faults
-        .iter()
-        .map(|f| (f.at + f.lasts.unwrap_or(SimDuration::ZERO)).as_nanos() as f64)
-        .fold(0.0, f64::max);
-    sc.think_time.mean().max(service * slowest).max(faults)
-}
-
 /// This process's resident memory, KiB (0 where /proc is not there).
 fn rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
@@ -309,7 +213,7 @@ fn check_runs(loaded: &Loaded, r: &Rendered) -> Result<Outcome, TestCaseError> {
         }
     }
     let mut sc = loaded.scenario.clone();
-    if let Some(why) = too_big(&sc) {
+    if let Some(why) = budget::too_big(&sc) {
         return Ok(Outcome::TooBig(why));
     }
     sc.duration = sc.duration.min(SimDuration::from_secs(SHORT_S));
