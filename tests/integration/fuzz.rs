@@ -301,6 +301,7 @@ fn every_base_of_the_fuzzer_is_a_valid_scenario() {
 
 #[test]
 fn random_scenarios_and_overrides_never_panic_and_every_rejection_is_located() {
+    let _cpu = Scratch::new(); // busy for seconds: never beside a wall-clock test
     let tally = fuzz(8000, 1, |r| match load_case(r)? {
         Ok(_) => Ok(Outcome::Accepted),
         Err(e) => check_located(&e, r).map(|_| Outcome::Rejected),
@@ -316,6 +317,7 @@ fn random_scenarios_and_overrides_never_panic_and_every_rejection_is_located() {
 
 #[test]
 fn every_accepted_random_scenario_runs_briefly_in_bounded_memory() {
+    let _cpu = Scratch::new(); // busy for seconds: never beside a wall-clock test
     let tally = fuzz(1500, 2, |r| match load_case(r)? {
         Ok(loaded) => check_runs(&loaded, r),
         Err(_) => Ok(Outcome::Rejected),
