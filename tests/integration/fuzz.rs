@@ -8,8 +8,9 @@
 //!   each one line, at `FILE:LINE:COL` inside the text or at a `--set`
 //!   argument that was given;
 //! - an accepted scenario's `scenario.resolved.toml` loads again to itself,
-//!   and a short run of it (at most a few virtual seconds, stopped by the
-//!   runner's `control` after a bounded number of events) returns without
+//!   and a short run of it (arrivals for ten virtual seconds at most,
+//!   stopped by the runner's `control` after a bounded number of events)
+//!   returns without
 //!   panicking, with sessions in flight and the process's memory under a
 //!   bound, and builds a report without invariant violations;
 //! - the real binary, given rejected cases, exits 2, prints exactly the
