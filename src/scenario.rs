@@ -218,7 +218,7 @@ pub fn load_str(
                         at,
                         Problem {
                             location: sources.location(at),
-                            message: i.message,
+                            message: one_line(&i.message),
                         },
                     )
                 })
@@ -265,7 +265,22 @@ fn toml_string(s: &str) -> String {
 
 /// toml's messages, trimmed to one line.
 fn toml_message(m: &str) -> String {
-    m.trim().replace('\n', "; ")
+    one_line(&m.trim().replace('\n', "; "))
+}
+
+/// A message on one line whatever the user's strings in it hold: control
+/// characters (a newline in a station name) are written as escapes, so
+/// that every line of the error starts with its position.
+fn one_line(m: &str) -> String {
+    let mut out = String::with_capacity(m.len());
+    for c in m.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 trait MapTable<'a> {
@@ -276,5 +291,25 @@ impl<'a> MapTable<'a> for toml::Spanned<DeTable<'a>> {
     fn map_table(self) -> toml::Spanned<toml::de::DeValue<'a>> {
         let span = self.span();
         toml::Spanned::new(span, toml::de::DeValue::Table(self.into_inner()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_newline_in_a_user_string_keeps_each_problem_on_one_line() {
+        let text = "[scenario]\nduration = \"1s\"\n[load]\ntype = \"open\"\nrate = 1.0\n\
+                    think_time = { dist = \"a\\nb\" }\n[behavior]\nstart = \"x\\ry\"\n";
+        let e = match load_str("t.toml", "t", text, &[], None) {
+            Ok(_) => panic!("an unknown distribution and action are rejected"),
+            Err(e) => e,
+        };
+        let shown = e.to_string();
+        assert_eq!(shown.lines().count(), e.problems.len(), "{shown}");
+        assert!(shown.contains(r#"unknown distribution "a\nb""#), "{shown}");
+        assert!(shown.contains(r#"unknown action "x\ry""#), "{shown}");
+        assert!(shown.lines().all(|l| l.starts_with("t.toml:")), "{shown}");
     }
 }
