@@ -235,8 +235,13 @@ fn check_runs(loaded: &Loaded, r: &Rendered) -> Result<Outcome, TestCaseError> {
         }
         ok && p.events < MAX_EVENTS
     };
-    let runs = match catch_unwind(AssertUnwindSafe(|| simulate(&sc, 1, None, &control))) {
-        Ok(Ok(runs)) => runs,
+    let mut runs = Vec::new();
+    let fold = &mut |r| runs.push(r);
+    let ran = catch_unwind(AssertUnwindSafe(|| {
+        simulate(&sc, 1, None, MAX_ACTIVE, &control, fold)
+    }));
+    match ran {
+        Ok(Ok(_)) => {}
         Ok(Err(e)) => {
             return Err(fail(format!(
                 "accepted, then refused at setup without a position: {e}"
