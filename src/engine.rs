@@ -13,7 +13,9 @@
 //! fires.
 //!
 //! Arrivals stop at the scenario's duration; everything in flight then runs
-//! to completion (the drain) and is counted. Statistics exclude requests
+//! to completion (the drain) and is counted. The run ends when the last
+//! agent does (a timer left behind, such as a served request's give-up
+//! time, does not keep it going). Statistics exclude requests
 //! that started before the warmup ended.
 
 mod guard;
@@ -159,6 +161,10 @@ pub struct Engine<B: Business> {
     watch: QueueWatch,
     /// Flagged stations the caller has been told of.
     alerted: usize,
+    /// Arrivals are over and the last agent has ended.
+    drained: bool,
+    /// Arrival, admin arrival and user start events in the queue.
+    arrivals_pending: u32,
 }
 
 impl<B: Business> Engine<B> {
@@ -203,6 +209,8 @@ impl<B: Business> Engine<B> {
             diverged: None,
             watch: model.queue_watch(),
             alerted: 0,
+            drained: false,
+            arrivals_pending: 0,
             model,
         }
     }
@@ -241,7 +249,10 @@ impl<B: Business> Engine<B> {
             match ev {
                 Event::Arrival => self.on_arrival(),
                 Event::AdminArrival { stream } => self.on_admin_arrival(stream as usize),
-                Event::UserStart { user } => self.start_session(Who::Closed(user)),
+                Event::UserStart { user } => {
+                    self.arrivals_pending -= 1;
+                    self.start_session(Who::Closed(user));
+                }
                 Event::Act { agent } => {
                     let now = self.now;
                     let a = &mut self.slots[agent as usize];
@@ -272,6 +283,9 @@ impl<B: Business> Engine<B> {
             }
             if self.events.is_multiple_of(WATCH_EVERY) {
                 self.observe_queues();
+            }
+            if self.drained {
+                break;
             }
             if self.watch.unstable.len() > self.alerted {
                 // Tell the caller at once about a station just flagged.
@@ -309,16 +323,18 @@ impl<B: Business> Engine<B> {
     fn prime(&mut self) {
         let now = self.now;
         if let Some(at) = self.arrivals.open.as_mut().and_then(|s| s.next(now)) {
-            self.queue.schedule(at, Event::Arrival);
+            self.schedule_arrival(at, Event::Arrival);
         }
         for (i, (_, s)) in self.arrivals.admin.iter_mut().enumerate() {
             if let Some(at) = s.next(now) {
+                self.arrivals_pending += 1;
                 self.queue
                     .schedule(at, Event::AdminArrival { stream: i as u8 });
             }
         }
         let sc = self.model.scenario();
         for (user, at) in closed_starts(sc) {
+            self.arrivals_pending += 1;
             self.queue.schedule(at, Event::UserStart { user });
         }
         self.queue
@@ -339,21 +355,28 @@ impl<B: Business> Engine<B> {
         }
     }
 
+    /// Schedules an event that starts an agent, counting it.
+    fn schedule_arrival(&mut self, at: SimTime, ev: Event) {
+        self.arrivals_pending += 1;
+        self.queue.schedule(at, ev);
+    }
+
     fn on_arrival(&mut self) {
+        self.arrivals_pending -= 1;
         self.start_session(Who::Open);
         let now = self.now;
         if let Some(at) = self.arrivals.open.as_mut().and_then(|s| s.next(now)) {
-            self.queue.schedule(at, Event::Arrival);
+            self.schedule_arrival(at, Event::Arrival);
         }
     }
 
     fn on_admin_arrival(&mut self, i: usize) {
+        self.arrivals_pending -= 1;
         let now = self.now;
         let (op, s) = &mut self.arrivals.admin[i];
         let op: Action = *op;
         if let Some(at) = s.next(now) {
-            self.queue
-                .schedule(at, Event::AdminArrival { stream: i as u8 });
+            self.schedule_arrival(at, Event::AdminArrival { stream: i as u8 });
         }
         let id = match self.free.pop() {
             Some(id) => {
@@ -417,10 +440,17 @@ impl<B: Business> Engine<B> {
                     },
                 ),
                 Command::Think(d) => self.queue.schedule(self.now + d, Event::Act { agent: id }),
-                Command::Restart(user) => self.queue.schedule(self.now, Event::UserStart { user }),
+                Command::Restart(user) => {
+                    self.schedule_arrival(self.now, Event::UserStart { user })
+                }
                 Command::End => {
                     self.free.push(id);
                     self.active -= 1;
+                    // The last agent ended and no arrival is due: nothing
+                    // left can be measured (what remains in the queue is a
+                    // served request's give-up timer, a fault's end), so
+                    // the run ends now, not at the latest stale event.
+                    self.drained = self.active == 0 && self.arrivals_pending == 0;
                 }
             }
         }

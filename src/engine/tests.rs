@@ -298,3 +298,19 @@ service_time = { dist = "constant", value = "1s" }
     );
     assert!((u.growth_per_s - 99.0).abs() < 10.0, "{u:?}");
 }
+
+#[test]
+fn a_run_ends_with_its_last_session_not_at_a_served_requests_give_up_time() {
+    // A 1000 h give-up timer is left behind by every served request; the
+    // run still ends when the last session does, just after 1 s.
+    let station = r#"service_time = { dist = "constant", value = "1ms" }
+timeout = "1000h""#;
+    let (r, log) = run(2, "0s", "500ms", station, "");
+    assert_eq!(
+        log.done.borrow().len(),
+        4,
+        "two sessions, two operations each"
+    );
+    assert!(r.end.as_secs_f64() < 1.1, "ended at {:?}", r.end);
+    assert!(!r.interrupted && r.diverged.is_none());
+}
