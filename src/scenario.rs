@@ -265,7 +265,40 @@ fn toml_string(s: &str) -> String {
 
 /// toml's messages, trimmed to one line.
 fn toml_message(m: &str) -> String {
-    one_line(&m.trim().replace('\n', "; "))
+    one_line(&plain_words(&m.trim().replace('\n', "; ")))
+}
+
+/// The parser's message in the user's words, not Rust's: `expected i64`
+/// is `expected an integer`, `struct ScenarioSection` is `a table`, and
+/// an untagged enum is the forms the key accepts.
+fn plain_words(m: &str) -> String {
+    if m == "recursion limit" || m.ends_with(": recursion limit") {
+        return "tables or arrays nest too deeply (the TOML parser's recursion limit); a scenario needs a few levels at most".to_owned();
+    }
+    let mut out = m.to_owned();
+    for int in [
+        "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "usize",
+    ] {
+        out = out.replace(&format!("expected {int}"), "expected an integer");
+    }
+    out = out.replace("expected f64", "expected a number");
+    out = out.replace(
+        "data did not match any variant of untagged enum ThresholdFile",
+        "expected an expression such as \"< 800\", or a table of them",
+    );
+    out = out.replace(
+        "data did not match any variant of untagged enum StartFile",
+        "expected an action name, or a table of actions and probabilities",
+    );
+    // `expected struct ScenarioSection` and the like.
+    while let Some(i) = out.find("struct ") {
+        let rest = &out[i + "struct ".len()..];
+        let end = rest
+            .find(|c: char| !c.is_alphanumeric() && c != '_')
+            .unwrap_or(rest.len());
+        out = format!("{}a table{}", &out[..i], &rest[end..]);
+    }
+    out
 }
 
 /// A message on one line whatever the user's strings in it hold: control
@@ -297,6 +330,33 @@ impl<'a> MapTable<'a> for toml::Spanned<DeTable<'a>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parser_messages_name_toml_kinds_not_rust_types() {
+        let cases = [
+            ("[catalog]\nproducts = \"x\"\n", "expected an integer"),
+            ("[stations.payment]\nworkers = 1.5\n", "expected an integer"),
+            ("scenario = 5\n", "expected a table"),
+            ("[behavior]\nstart = 5\n", "an action name, or a table"),
+            (
+                "[thresholds]\n\"ALL.p99_ms\" = 5\n",
+                "an expression such as",
+            ),
+            (&format!("[{}b]\n", "a.".repeat(300)), "nest too deeply"),
+        ];
+        for (text, fragment) in cases {
+            let e = match load_str("t.toml", "t", text, &[], None) {
+                Ok(_) => panic!("{text} is rejected"),
+                Err(e) => e.to_string(),
+            };
+            assert!(e.contains(fragment), "{text}: {e}");
+            for rust in [
+                "i64", "u32", "f64", "struct ", "untagged", "Section", "File",
+            ] {
+                assert!(!e.contains(rust), "{text}: {e}");
+            }
+        }
+    }
 
     #[test]
     fn a_newline_in_a_user_string_keeps_each_problem_on_one_line() {
