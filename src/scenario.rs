@@ -88,6 +88,9 @@ pub fn load(path: &Path, sets: &[String], seed: Option<u64>) -> Result<Loaded, S
     load_str(&file, &stem, &text, sets, seed)
 }
 
+/// At most this many structural problems are listed before giving up.
+const MAX_STRUCTURAL: usize = 50;
+
 /// The largest scenario file ecsim reads, in bytes.
 pub const MAX_SCENARIO_BYTES: u64 = 8 << 20;
 
@@ -192,26 +195,56 @@ pub fn load_str(
     }
 
     let tree = root.get_ref().clone();
-    let raw = match file::ScenarioFile::deserialize(toml::de::Deserializer::from(root)) {
-        Ok(raw) => raw,
-        Err(e) => {
-            return Err(fail(vec![Problem {
-                location: sources.location(e.span().map_or(0, |s| s.start)),
-                message: toml_message(e.message()),
-            }]));
+    // A structural problem (a wrong type, an unknown key) is reported, its
+    // key taken out, and the rest read again, so that every problem is
+    // listed at once, structural and semantic alike.
+    let mut structural: Vec<(usize, Problem)> = Vec::new();
+    let mut removed: Vec<String> = Vec::new();
+    let raw = loop {
+        match file::ScenarioFile::deserialize(toml::de::Deserializer::from(root.clone())) {
+            Ok(raw) => break Some(raw),
+            Err(e) => {
+                let at = e.span().map_or(0, |s| s.start);
+                // An unknown key is not one the checks below could miss.
+                let unknown = e.message().starts_with("unknown field");
+                structural.push((
+                    at,
+                    Problem {
+                        location: sources.location(at),
+                        message: toml_message(e.message()),
+                    },
+                ));
+                match span::remove_at(root.get_mut(), at, "") {
+                    Some(_) if unknown && structural.len() < MAX_STRUCTURAL => {}
+                    Some(path) if structural.len() < MAX_STRUCTURAL => removed.push(path),
+                    _ => break None,
+                }
+            }
         }
     };
-    match validate::validate(&raw, stem) {
-        Ok(scenario) => {
+    let validated = raw.map(|raw| validate::validate(&raw, stem));
+    match validated {
+        Some(Ok(scenario)) if structural.is_empty() => {
             let resolved_toml = resolve::to_toml(&scenario);
             Ok(Loaded {
                 scenario,
                 resolved_toml,
             })
         }
-        Err(issues) => {
+        other => {
+            let issues = match other {
+                Some(Err(issues)) => issues,
+                _ => Vec::new(),
+            };
+            // A key taken out is reported once, not again as missing.
+            let related = |p: &str| {
+                removed.iter().any(|r| {
+                    r == p || r.starts_with(&format!("{p}.")) || p.starts_with(&format!("{r}."))
+                })
+            };
             let mut problems: Vec<(usize, Problem)> = issues
                 .into_iter()
+                .filter(|i| !related(&i.path))
                 .map(|i| {
                     let at = span::span_of(&tree, &i.path).start;
                     (
@@ -223,6 +256,7 @@ pub fn load_str(
                     )
                 })
                 .collect();
+            problems.extend(structural);
             problems.sort_by_key(|(at, _)| *at);
             Err(fail(problems.into_iter().map(|(_, p)| p).collect()))
         }
@@ -330,6 +364,33 @@ impl<'a> MapTable<'a> for toml::Spanned<DeTable<'a>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_structural_error_does_not_hide_the_other_problems() {
+        // An unknown key, a wrong type and a semantic error: all three
+        // are listed, in file order, and the wrong-typed key is not also
+        // reported as missing.
+        let text = "[scenario]\nduration = \"1m\"\nbogus = 1\n[load]\ntype = \"open\"\n\
+                    rate = -1.0\n[catalog]\nproducts = \"many\"\n";
+        let e = match load_str("t.toml", "t", text, &[], None) {
+            Ok(_) => panic!("rejected"),
+            Err(e) => e.to_string(),
+        };
+        let lines: Vec<&str> = e.lines().collect();
+        let at = |fragment: &str| {
+            lines
+                .iter()
+                .position(|l| l.contains(fragment))
+                .unwrap_or_else(|| panic!("no {fragment:?} in:\n{e}"))
+        };
+        let (bogus, rate, products) = (
+            at("t.toml:3:1: unknown field `bogus`"),
+            at("t.toml:6:1: `rate` must be a finite number greater than zero"),
+            at("t.toml:8:12: invalid type: string \"many\", expected an integer"),
+        );
+        assert!(bogus < rate && rate < products, "{e}");
+        assert!(!e.contains("products` "), "not also missing: {e}");
+    }
 
     #[test]
     fn parser_messages_name_toml_kinds_not_rust_types() {

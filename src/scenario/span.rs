@@ -247,6 +247,40 @@ pub fn span_of(root: &DeTable<'_>, path: &str) -> Range<usize> {
     best
 }
 
+/// Removes the innermost key of `t` whose key or value covers byte `pos`
+/// (tables inside arrays included), returning its dotted path: what a
+/// structural error at `pos` was about, taken out so the rest can still be
+/// checked. `None` when no key covers `pos`.
+pub fn remove_at(t: &mut DeTable<'_>, pos: usize, prefix: &str) -> Option<String> {
+    let mut hit = None;
+    for (k, v) in t.iter_mut() {
+        let path = join(prefix, k.get_ref());
+        match v.get_mut() {
+            DeValue::Table(inner) => {
+                if let Some(p) = remove_at(inner, pos, &path) {
+                    return Some(p);
+                }
+            }
+            DeValue::Array(a) => {
+                for (i, e) in a.iter_mut().enumerate() {
+                    if let DeValue::Table(inner) = e.get_mut()
+                        && let Some(p) = remove_at(inner, pos, &format!("{path}.{i}"))
+                    {
+                        return Some(p);
+                    }
+                }
+            }
+            _ => {}
+        }
+        if hit.is_none() && (k.span().contains(&pos) || v.span().contains(&pos)) {
+            hit = Some((k.get_ref().to_string(), path));
+        }
+    }
+    let (key, path) = hit?;
+    t.remove(key.as_str());
+    Some(path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::key_depth;
