@@ -283,7 +283,7 @@ pub fn validate(file: &ScenarioFile, default_name: &str) -> Result<Scenario, Vec
         &file.coupons,
         catalog.as_ref().map(|k| k.categories),
     );
-    let customers = customers(&mut c, file.customers.as_ref(), coupons.len());
+    let customers = customers(&mut c, file.customers.as_ref(), file.coupons.len());
     let payments = payments(&mut c, file.payments.as_ref(), &groups);
     let gateways: Vec<u16> = payments
         .iter()
@@ -362,5 +362,41 @@ mod tests {
         );
         // Accepted before the limit was enforced as its message says.
         assert!(parse_duration("20000h").is_err());
+    }
+
+    /// Every problem of `text`, as `LINE:COL: message`.
+    fn problems(text: &str) -> Vec<String> {
+        match crate::scenario::load_str("t.toml", "t", text, &[], None) {
+            Ok(_) => Vec::new(),
+            Err(e) => e
+                .problems
+                .iter()
+                .map(|p| format!("{}: {}", p.location, p.message))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn an_invalid_coupon_is_not_reported_as_no_coupon_at_all() {
+        let text = r#"[[coupons]]
+code = "TINY"
+kind = "fixed"
+value = 0.004
+[customers]
+coupon_share = 0.5
+[scenario]
+duration = "10s"
+[load]
+type = "open"
+rate = 10.0
+[behavior]
+start = "home"
+[behavior.transitions]
+home = { leave = 1.0 }
+"#;
+        assert_eq!(
+            problems(text),
+            ["4:1: a fixed coupon's `value` must be at least 0.01, found 0.004"]
+        );
     }
 }
