@@ -52,6 +52,10 @@ const MAX_SHARDS: i64 = 4096;
 /// Probabilities must sum to 1 within this.
 const SUM_TOLERANCE: f64 = 1e-6;
 
+/// Longest duration a scenario may give: 10000 hours, in nanoseconds (far
+/// below `u64::MAX`, so sums of a few durations cannot overflow).
+const MAX_DURATION_NS: f64 = 10_000.0 * 3600e9;
+
 /// Parses a duration such as `"250us"`, `"5ms"`, `"1.5s"`, `"2m"`, `"1h"`.
 pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
     let t = text.trim();
@@ -76,7 +80,7 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
              (ns, us, ms, s, m, h), e.g. \"250us\", \"5ms\", \"2s\", \"1m\""
         ));
     }
-    if ns > 1e18 {
+    if ns > MAX_DURATION_NS {
         return Err(format!("duration \"{text}\" is too long (at most 10000h)"));
     }
     Ok(SimDuration::from_nanos(ns.round() as u64))
@@ -314,7 +318,7 @@ pub fn validate(file: &ScenarioFile, default_name: &str) -> Result<Scenario, Vec
         &file.coupons,
         catalog.as_ref().map(|k| k.categories),
     );
-    let customers = customers(&mut c, file.customers.as_ref(), coupons.len());
+    let customers = customers(&mut c, file.customers.as_ref(), file.coupons.len());
     let payments = payments(&mut c, file.payments.as_ref(), &groups);
     let gateways: Vec<u16> = payments
         .iter()
@@ -374,5 +378,60 @@ pub fn validate(file: &ScenarioFile, default_name: &str) -> Result<Scenario, Vec
         Ok(scenario)
     } else {
         Err(c.issues)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_up_to_10000h_parse_and_longer_ones_are_refused() {
+        assert_eq!(
+            parse_duration("10000h"),
+            Ok(SimDuration::from_secs(10_000 * 3600))
+        );
+        assert_eq!(
+            parse_duration("600001m"),
+            Err("duration \"600001m\" is too long (at most 10000h)".to_owned())
+        );
+        // Accepted before the limit was enforced as its message says.
+        assert!(parse_duration("20000h").is_err());
+    }
+
+    /// Every problem of `text`, as `LINE:COL: message`.
+    fn problems(text: &str) -> Vec<String> {
+        match crate::scenario::load_str("t.toml", "t", text, &[], None) {
+            Ok(_) => Vec::new(),
+            Err(e) => e
+                .problems
+                .iter()
+                .map(|p| format!("{}: {}", p.location, p.message))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn an_invalid_coupon_is_not_reported_as_no_coupon_at_all() {
+        let text = r#"[[coupons]]
+code = "TINY"
+kind = "fixed"
+value = 0.004
+[customers]
+coupon_share = 0.5
+[scenario]
+duration = "10s"
+[load]
+type = "open"
+rate = 10.0
+[behavior]
+start = "home"
+[behavior.transitions]
+home = { leave = 1.0 }
+"#;
+        assert_eq!(
+            problems(text),
+            ["4:1: a fixed coupon's `value` must be at least 0.01, found 0.004"]
+        );
     }
 }

@@ -367,4 +367,33 @@ mod tests {
                 .any(|m| m.starts_with("products[2]: price_cents -5"))
         );
     }
+
+    #[test]
+    fn names_limits_coupons_and_admin_passwords_are_checked() {
+        let mut c = ShopConfig::sample(2);
+        c.shipping.flat_fee_cents = -1;
+        c.shipping.free_over_cents = Some(-1);
+        c.password_iterations = 0;
+        c.max_line_qty = 0;
+        c.categories[1] = "--".into();
+        c.products[0].name = " ".into();
+        c.coupons[0].kind = CouponKind::Percent(0);
+        c.coupons[3].category = Some(CategoryId(40));
+        c.admins[0].password = "short".into();
+        let err = c.validate().unwrap_err();
+        assert_eq!(
+            err.problems,
+            [
+                format!("shipping flat_fee_cents -1 is out of range 0..={MAX_PRICE_CENTS}"),
+                "shipping free_over_cents must not be negative".to_owned(),
+                "password_iterations must be at least 1".to_owned(),
+                "max_line_qty must be at least 1".to_owned(),
+                "categories[1]: name must contain a letter or digit".to_owned(),
+                "products[0]: name must contain a letter or digit".to_owned(),
+                "coupons[0] (\"SAVE10\"): percent 0 is out of range 1..=100".to_owned(),
+                "coupons[3] (\"BOOKS20\"): category does not exist".to_owned(),
+                "admins[0]: password must be 8..=1024 bytes".to_owned(),
+            ]
+        );
+    }
 }

@@ -86,6 +86,60 @@ fn check_catches_a_stale_hit() {
     assert!(problems[0].contains("past their TTL"));
 }
 
+#[test]
+fn check_catches_an_overfull_cache_and_counters_that_do_not_add_up() {
+    let mut c = Cache::new(Policy::Lru, 2, None, 10);
+    c.len = 3;
+    c.stats.hits = 1;
+    assert_eq!(
+        c.check(),
+        [
+            "cache holds 3 entries, capacity 2",
+            "hits 1 + misses 0 != lookups 0"
+        ]
+    );
+}
+
+#[test]
+fn every_policy_round_trips_through_its_name() {
+    for name in Policy::NAMES {
+        let p = Policy::from_name(name).expect("a listed name");
+        assert_eq!(p.name(), name);
+        assert_eq!(p.to_string(), name);
+    }
+    assert_eq!(Policy::from_name("mru"), None);
+}
+
+#[test]
+fn replications_add_every_counter() {
+    let one = CacheStats {
+        lookups: 10,
+        hits: 7,
+        misses: 3,
+        evictions: 2,
+        expirations: 1,
+        invalidations: 4,
+        stale_hits: 0,
+    };
+    let mut total = one;
+    total.add(&one);
+    assert_eq!(
+        total,
+        CacheStats {
+            lookups: 20,
+            hits: 14,
+            misses: 6,
+            evictions: 4,
+            expirations: 2,
+            invalidations: 8,
+            stale_hits: 0,
+        }
+    );
+    assert_eq!(total.since(&one), one);
+    assert_eq!(total.hit_rate(), 0.7);
+    assert_eq!(CacheStats::default().hit_rate(), 0.0);
+}
+
 /// Zipf(`alpha`) probabilities over `n` ranks.
 fn zipf_probs(n: usize, alpha: f64) -> Vec<f64> {
     let w: Vec<f64> = (1..=n).map(|i| (i as f64).powf(-alpha)).collect();

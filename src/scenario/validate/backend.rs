@@ -386,9 +386,14 @@ pub(super) fn faults(
         };
         let stray = |c: &mut Checker, key: &str, present: bool, kind: &str| {
             if present {
+                let a = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                    "an"
+                } else {
+                    "a"
+                };
                 c.issue(
                     format!("{p}.{key}"),
-                    format!("a `{kind}` fault does not take `{key}`"),
+                    format!("{a} `{kind}` fault does not take `{key}`"),
                 );
             }
         };

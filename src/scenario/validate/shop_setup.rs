@@ -195,6 +195,8 @@ pub(super) fn shop(c: &mut Checker, f: Option<&ShopFile>) -> Option<ShopSpec> {
     })
 }
 
+/// `[customers]`; `coupons` is how many `[[coupons]]` the file has, valid or
+/// not (an invalid one is reported as such, not as a missing one).
 pub(super) fn customers(
     c: &mut Checker,
     f: Option<&CustomersFile>,

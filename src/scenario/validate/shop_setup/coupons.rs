@@ -52,9 +52,16 @@ pub(in crate::scenario::validate) fn coupons(
                 );
                 None
             }
-            (Some("fixed"), Some(v)) => money(c, &format!("{p}.value"), v)
-                .filter(|v| *v > 0)
-                .map(CouponValue::Fixed),
+            (Some("fixed"), Some(v)) => match money(c, &format!("{p}.value"), v) {
+                Some(0) => {
+                    c.issue(
+                        format!("{p}.value"),
+                        format!("a fixed coupon's `value` must be at least 0.01, found {v}"),
+                    );
+                    None
+                }
+                cents => cents.map(CouponValue::Fixed),
+            },
             (Some("percent" | "fixed"), None) => {
                 c.issue(&p, "this coupon needs `value`");
                 None

@@ -1,0 +1,179 @@
+//! Loading scenarios: overrides, structural and semantic problems, and
+//! how they are shown.
+
+use super::*;
+
+#[test]
+fn a_structural_error_does_not_hide_the_other_problems() {
+    // An unknown key, a wrong type and a semantic error: all three
+    // are listed, in file order, and the wrong-typed key is not also
+    // reported as missing.
+    let text = "[scenario]\nduration = \"1m\"\nbogus = 1\n[load]\ntype = \"open\"\n\
+                    rate = -1.0\n[catalog]\nproducts = \"many\"\n";
+    let e = match load_str("t.toml", "t", text, &[], None) {
+        Ok(_) => panic!("rejected"),
+        Err(e) => e.to_string(),
+    };
+    let lines: Vec<&str> = e.lines().collect();
+    let at = |fragment: &str| {
+        lines
+            .iter()
+            .position(|l| l.contains(fragment))
+            .unwrap_or_else(|| panic!("no {fragment:?} in:\n{e}"))
+    };
+    let (bogus, rate, products) = (
+        at("t.toml:3:1: unknown field `bogus`"),
+        at("t.toml:6:1: `rate` must be a finite number greater than zero"),
+        at("t.toml:8:12: invalid type: string \"many\", expected an integer"),
+    );
+    assert!(bogus < rate && rate < products, "{e}");
+    assert!(!e.contains("products` "), "not also missing: {e}");
+}
+
+#[test]
+fn parser_messages_name_toml_kinds_not_rust_types() {
+    let cases = [
+        ("[catalog]\nproducts = \"x\"\n", "expected an integer"),
+        ("[stations.payment]\nworkers = 1.5\n", "expected an integer"),
+        ("scenario = 5\n", "expected a table"),
+        ("[behavior]\nstart = 5\n", "an action name, or a table"),
+        (
+            "[thresholds]\n\"ALL.p99_ms\" = 5\n",
+            "an expression such as",
+        ),
+        (&format!("[{}b]\n", "a.".repeat(300)), "nest too deeply"),
+    ];
+    for (text, fragment) in cases {
+        let e = match load_str("t.toml", "t", text, &[], None) {
+            Ok(_) => panic!("{text} is rejected"),
+            Err(e) => e.to_string(),
+        };
+        assert!(e.contains(fragment), "{text}: {e}");
+        for rust in [
+            "i64", "u32", "f64", "struct ", "untagged", "Section", "File",
+        ] {
+            assert!(!e.contains(rust), "{text}: {e}");
+        }
+    }
+}
+
+#[test]
+fn a_newline_in_a_user_string_keeps_each_problem_on_one_line() {
+    let text = "[scenario]\nduration = \"1s\"\n[load]\ntype = \"open\"\nrate = 1.0\n\
+                    think_time = { dist = \"a\\nb\" }\n[behavior]\nstart = \"x\\ry\"\n";
+    let e = match load_str("t.toml", "t", text, &[], None) {
+        Ok(_) => panic!("an unknown distribution and action are rejected"),
+        Err(e) => e,
+    };
+    let shown = e.to_string();
+    assert_eq!(shown.lines().count(), e.problems.len(), "{shown}");
+    assert!(shown.contains(r#"unknown distribution "a\nb""#), "{shown}");
+    assert!(shown.contains(r#"unknown action "x\ry""#), "{shown}");
+    assert!(shown.lines().all(|l| l.starts_with("t.toml:")), "{shown}");
+}
+
+const OK: &str = r#"[scenario]
+duration = "10s"
+[load]
+type = "open"
+stages = [{ at = "0s", rate = 10.0 }]
+[behavior]
+start = "home"
+[behavior.transitions]
+home = { leave = 1.0 }
+"#;
+
+/// `load_str` of `text` with `sets`: each problem as `WHERE: message`.
+fn problems(text: &str, sets: &[&str]) -> Vec<String> {
+    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+    match load_str("t.toml", "t", text, &sets, None) {
+        Ok(_) => Vec::new(),
+        Err(e) => e
+            .problems
+            .iter()
+            .map(|p| format!("{}: {}", p.location, p.message))
+            .collect(),
+    }
+}
+
+#[test]
+fn an_override_without_a_key_is_refused() {
+    assert_eq!(
+        problems(OK, &["=5"]),
+        ["--set =5: the key before `=` is empty"]
+    );
+}
+
+#[test]
+fn an_override_past_the_end_of_an_array_names_the_element() {
+    assert_eq!(
+        problems(OK, &["load.stages.3.rate=1"]),
+        [
+            "--set load.stages.3.rate=1: `load.stages.3` does not name an element of an existing array"
+        ]
+    );
+}
+
+#[test]
+fn an_override_with_a_malformed_key_is_reported_at_the_override() {
+    let p = problems(OK, &["scenario..seed=1"]);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(p[0].starts_with("--set scenario..seed=1: "), "{p:?}");
+}
+
+#[test]
+fn a_problem_in_an_override_points_at_the_override() {
+    assert_eq!(
+        problems(OK, &["stations.payment.workers=0"]),
+        [
+            "--set stations.payment.workers=0: `workers` must be at least 1 and at most 100000000, found 0"
+        ]
+    );
+}
+
+#[test]
+fn the_seed_option_overrides_the_file_and_shows_in_the_resolved_text() {
+    let l = load_str("t.toml", "t", OK, &[], Some(42)).expect("valid");
+    assert_eq!(l.scenario.seed, 42);
+    assert!(l.resolved_toml.contains("seed = 42"), "{}", l.resolved_toml);
+}
+
+#[test]
+fn a_missing_file_is_a_problem_at_its_start() {
+    let e = load(Path::new("/nonexistent/dir/x.toml"), &[], None).expect_err("missing");
+    assert_eq!(e.file, "/nonexistent/dir/x.toml");
+    assert_eq!(e.problems.len(), 1);
+    assert_eq!(e.problems[0].location, Location::File { line: 1, col: 1 });
+    assert!(
+        e.problems[0]
+            .message
+            .starts_with("cannot read the scenario file: "),
+        "{:?}",
+        e.problems
+    );
+}
+
+#[test]
+fn every_problem_prints_on_its_own_line() {
+    let e = load_str(
+        "t.toml",
+        "t",
+        "[scenario]\nduration = \"0s\"\n",
+        &["cache.capacity=0".to_owned()],
+        None,
+    )
+    .expect_err("invalid");
+    let text = e.to_string();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines.len() >= 3, "{text}");
+    assert_eq!(
+        lines[0],
+        "t.toml:1:1: missing [load] table: set type = \"open\" with `rate` or `stages`, or type = \"closed\" with `users`"
+    );
+    assert!(
+        lines.contains(
+            &"--set cache.capacity=0: `capacity` must be at least 1 and at most 100000000, found 0"
+        ),
+        "{text}"
+    );
+}
