@@ -412,6 +412,34 @@ mod tests {
     }
 
     #[test]
+    fn a_payment_method_can_pay_through_its_own_gateway_station() {
+        let text = r#"[stations.stripe]
+service_time = { dist = "constant", value = "20ms" }
+[payments.card]
+station = "stripe"
+[scenario]
+duration = "10s"
+[load]
+type = "open"
+rate = 10.0
+[behavior]
+start = "home"
+[behavior.transitions]
+home = { leave = 1.0 }
+"#;
+        let s = crate::scenario::load_str("t.toml", "t", text, &[], None)
+            .expect("valid")
+            .scenario;
+        let stripe = s.groups.iter().position(|g| g.name == "stripe");
+        let card = s
+            .payments
+            .methods
+            .iter()
+            .find(|m| m.kind == MethodKind::Card);
+        assert_eq!(card.map(|m| m.station), Some(stripe.map(|g| g as u16)));
+    }
+
+    #[test]
     fn an_invalid_coupon_is_not_reported_as_no_coupon_at_all() {
         let text = r#"[[coupons]]
 code = "TINY"
