@@ -229,3 +229,90 @@ fn station_lines(rows: &[StationRow]) -> Vec<StationRow> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::result::WallFacts;
+    use crate::metrics::watch::Unstable;
+
+    /// The report of the smoke scenario with sharded inventory.
+    fn report() -> Report {
+        let smoke =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/ci_smoke.toml");
+        let loaded = crate::scenario::load(&smoke, &["stations.inventory.shards=4".into()], None)
+            .expect("valid");
+        let sc = &loaded.scenario;
+        let mut runs = Vec::new();
+        crate::runner::simulate(sc, 1, None, usize::MAX, &|_, _| true, &mut |r| runs.push(r))
+            .expect("the shop builds");
+        Report::build(sc, &runs, String::new(), 2.0)
+    }
+
+    #[test]
+    fn the_wall_clock_and_stress_facts_are_summarised() {
+        let mut r = report();
+        r.set_wall(Some(WallFacts {
+            time_scale: 0.01,
+            threads: 2,
+            peak_sessions: 17,
+            schedule_lag_ms: [0.1, 0.5, 2.0],
+            late_starts: 3,
+            lock_acquisitions: 200,
+            lock_contended: 50,
+            ..WallFacts::default()
+        }));
+        let s = render(&r, "out");
+        assert!(s.contains("· wall clock"), "{s}");
+        assert!(
+            s.contains("wall clock ×0.01 on 2 threads · up to 17 sessions in flight"),
+            "{s}"
+        );
+        assert!(
+            s.contains("generator lag p50 0.100 ms, p99 0.500 ms, max 2.000 ms · 3 late starts")
+        );
+        assert!(s.contains("inventory locks: 200 acquisitions, 50 contended (25.00%)"));
+        let mut stress = report();
+        stress.set_wall(Some(WallFacts {
+            tasks: 64,
+            threads: 2,
+            ..WallFacts::default()
+        }));
+        let s = render(&stress, "out");
+        assert!(s.contains("stress: 64 tasks on 2 threads"), "{s}");
+        assert!(s.contains("0 contended (0.00%)"), "{s}");
+    }
+
+    #[test]
+    fn a_partial_diverged_or_broken_run_says_so() {
+        let mut r = report();
+        r.run.partial = true;
+        assert!(render(&r, "out").contains("PARTIAL (interrupted)"));
+        r.run.diverged = Some("the model diverged".into());
+        assert!(render(&r, "out").contains("PARTIAL (the model diverged)"));
+        r.invariants[0]
+            .violations
+            .push("stock went negative".into());
+        let s = render(&r, "out");
+        let id = &r.invariants[0].id;
+        assert!(s.contains(&format!("✗ {id} ")), "{s}");
+        assert!(s.contains("1 violations"), "{s}");
+        // Four inventory shards fold into one line.
+        assert!(s.contains("inventory ×4"), "{s}");
+        assert!(s.ends_with("report: out\n"), "{s}");
+    }
+
+    #[test]
+    fn an_unstable_station_is_named_with_its_queue_and_growth() {
+        let line = unstable_line(&Unstable {
+            station: "payment".into(),
+            at_s: 12.5,
+            queue: 4000,
+            growth_per_s: 310.4,
+        });
+        assert_eq!(
+            line,
+            "warning: the system is unstable: station payment's queue grew at 5 checks in a row, to 4000 requests at t=12.5s (+310/s); it takes work faster than it serves it"
+        );
+    }
+}
