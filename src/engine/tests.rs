@@ -86,13 +86,18 @@ service_time = {{ dist = "constant", value = "1ms" }}
 {extra}
 "#
     );
-    let sc = match load_str("t.toml", "t", &text, &[], None) {
-        Ok(l) => l.scenario,
-        Err(e) => panic!("{e}"),
-    };
+    let sc = scenario(&text);
     let mut engine = Engine::new(&sc, Log::default());
     let result = engine.run(&mut |_| true);
     (result, engine.into_business())
+}
+
+/// The scenario of `text`, which must be valid.
+fn scenario(text: &str) -> crate::scenario::Scenario {
+    match load_str("t.toml", "t", text, &[], None) {
+        Ok(l) => l.scenario,
+        Err(e) => panic!("{e}"),
+    }
 }
 
 const MS: u64 = 1_000_000;
@@ -237,10 +242,7 @@ station = "catalog_db"
 at = "0s"
 for = "1h"
 "#;
-    let sc = match load_str("t.toml", "t", text, &[], None) {
-        Ok(l) => l.scenario,
-        Err(e) => panic!("{e}"),
-    };
+    let sc = scenario(text);
     let r = Engine::new(&sc, Log::default())
         .max_events_at_one_instant(200_000)
         .run(&mut |_| true);
@@ -273,10 +275,7 @@ enabled = false
 workers = 1
 service_time = { dist = "constant", value = "1s" }
 "#;
-    let sc = match load_str("t.toml", "t", text, &[], None) {
-        Ok(l) => l.scenario,
-        Err(e) => panic!("{e}"),
-    };
+    let sc = scenario(text);
     let r = Engine::new(&sc, Log::default())
         .max_in_flight(20_000)
         .run(&mut |_| true);
