@@ -167,16 +167,6 @@ impl Replicas {
         }
     }
 
-    /// Replications folded so far.
-    pub fn len(&self) -> usize {
-        self.per_run.len()
-    }
-
-    /// Never: there is always the first.
-    pub fn is_empty(&self) -> bool {
-        false
-    }
-
     /// The merge so far.
     pub fn merged(&self) -> &RunResult {
         &self.merged
@@ -216,7 +206,7 @@ impl Report {
         let window_ns = result.window_ns as f64;
         let ops: Vec<Op> = sc.reachable_ops().collect();
         let (mut summary, all) = summary_rows(sc, result);
-        if replicas.len() >= 2 {
+        if replicas.per_run.len() >= 2 {
             add_ci(&mut summary, &replicas.per_run);
         }
         let mut histograms = Vec::new();
