@@ -113,6 +113,12 @@ impl Env for Here<'_> {
     }
 
     #[inline]
+    fn retried(&mut self, op: usize) {
+        self.ops[op].retries += 1;
+        self.series.retried(self.now, op);
+    }
+
+    #[inline]
     fn command(&mut self, c: Command) {
         self.commands.push(c);
     }

@@ -53,6 +53,10 @@ pub struct OpStats {
     pub sum_ns: u128,
     /// Failures by kind, indexed by [`ErrorKind::index`].
     pub errors_by_kind: [u64; N_ERROR_KINDS],
+    /// Retries sent by the client policies of the operation's route (at
+    /// any layer), for requests that started in the measured window:
+    /// `count + retries` calls were made in all.
+    pub retries: u64,
 }
 
 impl Default for OpStats {
@@ -63,6 +67,7 @@ impl Default for OpStats {
             errors: 0,
             sum_ns: 0,
             errors_by_kind: [0; N_ERROR_KINDS],
+            retries: 0,
         }
     }
 }
@@ -92,6 +97,7 @@ impl OpStats {
         for (a, b) in self.errors_by_kind.iter_mut().zip(other.errors_by_kind) {
             *a += b;
         }
+        self.retries += other.retries;
     }
 
     /// Failures by kind over several operations.
@@ -134,6 +140,13 @@ pub struct StationStats {
     pub queue_area: u128,
     /// Longest queue seen.
     pub max_queue: u32,
+    /// Every call that reached the station: served, rejected, timed out,
+    /// shed, failed fast by an outage, retries included.
+    pub arrivals: u64,
+    /// Service time spent on requests whose caller was no longer waiting
+    /// when the service ended (timed out, cancelled, orphaned, abandoned),
+    /// ns.
+    pub wasted_ns: u128,
 }
 
 impl Default for StationStats {
@@ -147,6 +160,8 @@ impl Default for StationStats {
             busy_area: 0,
             queue_area: 0,
             max_queue: 0,
+            arrivals: 0,
+            wasted_ns: 0,
         }
     }
 }
@@ -168,5 +183,7 @@ impl StationStats {
         self.busy_area += other.busy_area;
         self.queue_area += other.queue_area;
         self.max_queue = self.max_queue.max(other.max_queue);
+        self.arrivals += other.arrivals;
+        self.wasted_ns += other.wasted_ns;
     }
 }

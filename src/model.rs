@@ -95,6 +95,9 @@ pub trait Env {
     fn record(&mut self, op: usize, latency_ns: u64, error: Option<ErrorKind>);
     /// Records a measured cache lookup now.
     fn cache_lookup(&mut self, hit: bool);
+    /// Records a retry sent now on behalf of a measured request of
+    /// operation `op` (an action index).
+    fn retried(&mut self, op: usize);
     /// Something for the clock to do once the model returns.
     fn command(&mut self, c: Command);
 }
@@ -153,6 +156,10 @@ pub struct Model<B: Business> {
     sessions: AtomicU64,
     measured: AtomicU64,
     admins: AtomicU64,
+    /// Measured sessions abandoned by an impatient customer.
+    abandoned: AtomicU64,
+    /// Reloads by customers of measured sessions after an error.
+    reloads: AtomicU64,
 }
 
 impl<B: Business> Model<B> {
@@ -170,6 +177,8 @@ impl<B: Business> Model<B> {
             sessions: AtomicU64::new(0),
             measured: AtomicU64::new(0),
             admins: AtomicU64::new(0),
+            abandoned: AtomicU64::new(0),
+            reloads: AtomicU64::new(0),
         }
     }
 
@@ -206,6 +215,16 @@ impl<B: Business> Model<B> {
     /// Sessions started since the end of the warmup.
     pub fn sessions_measured(&self) -> u64 {
         self.measured.load(Relaxed)
+    }
+
+    /// Measured sessions abandoned by an impatient customer.
+    pub fn sessions_abandoned(&self) -> u64 {
+        self.abandoned.load(Relaxed)
+    }
+
+    /// Reloads after an error, by customers of measured sessions.
+    pub fn customer_retries(&self) -> u64 {
+        self.reloads.load(Relaxed)
     }
 }
 

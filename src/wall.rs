@@ -212,6 +212,14 @@ impl<B: Business> Env for Here<'_, B> {
             .with(self.0.model.scenario(), |r| r.series.cache_lookup(now, hit));
     }
 
+    fn retried(&mut self, op: usize) {
+        let now = self.0.now();
+        self.0.recorders.with(self.0.model.scenario(), |r| {
+            r.ops[op].retries += 1;
+            r.series.retried(now, op);
+        });
+    }
+
     fn command(&mut self, c: Command) {
         self.1.push(c);
     }

@@ -1,7 +1,9 @@
 //! Kinds of failed requests, as counted in `errors.csv`.
 //!
 //! The first three come from the stations (a full queue, a timeout, an
-//! outage); the rest are the shop's own error labels (`ShopError::kind`).
+//! outage), then the shop's own error labels (`ShopError::kind`), then the
+//! kinds of the feedback policies (a station's own failure, shedding, an
+//! open circuit breaker, an impatient customer).
 //! Labels are stable report values: add, never rename.
 
 /// Why a request failed.
@@ -44,10 +46,19 @@ pub enum ErrorKind {
     PaymentDeclined,
     /// Not logged in, or not an admin.
     Unauthorized,
+    /// A station's service failed on its own (its `fail_rate`).
+    Failed,
+    /// A station dropped the request unserved: it had waited past the
+    /// station's `max_wait` when a worker took it.
+    Shed,
+    /// A call site's circuit breaker was open: the call failed at once.
+    CircuitOpen,
+    /// The customer ran out of patience and left the session.
+    Abandoned,
 }
 
 /// Number of error kinds.
-pub const N_ERROR_KINDS: usize = 18;
+pub const N_ERROR_KINDS: usize = 22;
 
 impl ErrorKind {
     /// Every kind, in report order.
@@ -70,6 +81,10 @@ impl ErrorKind {
         ErrorKind::OutOfStock,
         ErrorKind::PaymentDeclined,
         ErrorKind::Unauthorized,
+        ErrorKind::Failed,
+        ErrorKind::Shed,
+        ErrorKind::CircuitOpen,
+        ErrorKind::Abandoned,
     ];
 
     /// The report label.
@@ -93,6 +108,10 @@ impl ErrorKind {
             ErrorKind::OutOfStock => "out_of_stock",
             ErrorKind::PaymentDeclined => "payment_declined",
             ErrorKind::Unauthorized => "unauthorized",
+            ErrorKind::Failed => "failed",
+            ErrorKind::Shed => "shed",
+            ErrorKind::CircuitOpen => "circuit_open",
+            ErrorKind::Abandoned => "abandoned",
         }
     }
 

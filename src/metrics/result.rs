@@ -63,6 +63,11 @@ pub struct RunResult {
     pub business: BusinessOutcome,
     /// Sessions started in the measured window.
     pub sessions: u64,
+    /// Of which abandoned by an impatient customer.
+    pub sessions_abandoned: u64,
+    /// Actions a customer repeated after an error (a reload), in sessions
+    /// of the measured window.
+    pub customer_retries: u64,
     /// Events processed (all, warmup included).
     pub events: u64,
     /// Virtual time at the last event (the latest, for merged runs).
@@ -108,6 +113,8 @@ impl RunResult {
             crate::metrics::gauges::merge(&self.gauges, self.runs, &other.gauges, other.runs);
         merge_business(&mut self.business, &other.business);
         self.sessions += other.sessions;
+        self.sessions_abandoned += other.sessions_abandoned;
+        self.customer_retries += other.customer_retries;
         self.events += other.events;
         self.end = self.end.max(other.end);
         self.window_ns += other.window_ns;
@@ -196,6 +203,7 @@ pub(crate) fn merge_series(a: &[SeriesRow], b: &[SeriesRow]) -> Vec<SeriesRow> {
                 };
                 m.count += r.count;
                 m.errors += r.errors;
+                m.retries += r.retries;
             }
         }
     }

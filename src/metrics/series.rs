@@ -33,11 +33,14 @@ pub struct SeriesRow {
     /// 95th percentile latency, ms (the last column of `timeseries.csv`:
     /// added after the contract's first columns).
     pub p95_ms: f64,
+    /// Retries sent in the interval on behalf of the operation's requests.
+    pub retries: u64,
 }
 
 struct Bucket {
     count: u64,
     errors: u64,
+    retries: u64,
     sum_ns: u128,
     hist: Histogram<u64>,
 }
@@ -47,6 +50,7 @@ impl Bucket {
         Bucket {
             count: 0,
             errors: 0,
+            retries: 0,
             sum_ns: 0,
             hist: histogram(WAIT_SIGFIG),
         }
@@ -100,6 +104,13 @@ impl Series {
         self.buckets[op].record(latency_ns, error);
     }
 
+    /// Records a retry of operation `op` sent at `now`.
+    #[inline]
+    pub fn retried(&mut self, now: SimTime, op: usize) {
+        self.advance(now);
+        self.buckets[op].retries += 1;
+    }
+
     /// Records a cache lookup at `now`.
     #[inline]
     pub fn cache_lookup(&mut self, now: SimTime, hit: bool) {
@@ -123,15 +134,16 @@ impl Series {
         // exactly), built once per interval rather than on every record.
         let (ops, all) = self.buckets.split_at_mut(self.ops);
         let all = &mut all[0];
-        for b in ops.iter().filter(|b| b.count > 0) {
+        for b in ops.iter().filter(|b| b.count > 0 || b.retries > 0) {
             all.count += b.count;
+            all.retries += b.retries;
             all.errors += b.errors;
             all.sum_ns += b.sum_ns;
             // Cannot fail: every bucket has the same bounds.
             all.hist.add(&b.hist).expect("buckets share bounds");
         }
         for (op, b) in self.buckets.iter_mut().enumerate() {
-            if b.count > 0 || op == self.ops {
+            if b.count > 0 || b.retries > 0 || op == self.ops {
                 let ms = |ns: u64| ns as f64 / 1e6;
                 self.rows.push(SeriesRow {
                     t_s,
@@ -147,8 +159,10 @@ impl Series {
                     p99_ms: ms(b.hist.value_at_quantile(0.99)),
                     cache_hit_rate: hit_rate,
                     p95_ms: ms(b.hist.value_at_quantile(0.95)),
+                    retries: b.retries,
                 });
             }
+            b.retries = 0;
             if b.count > 0 {
                 b.count = 0;
                 b.errors = 0;

@@ -146,6 +146,38 @@ impl<S> Agent<S> {
         self.live > 0 || self.timers > 0
     }
 
+    /// Has the caller of the call at `place` stopped waiting for its
+    /// answer? True when the call, or a call it is part of, was cancelled
+    /// or is an orphan (its step is over, or timed out), and when the
+    /// customer abandoned the request. The clocks count the service time
+    /// of such calls as wasted.
+    pub fn gone(&self, place: Place) -> bool {
+        let mut p = place;
+        loop {
+            if p == Place::ROOT {
+                return self.req.abandoned;
+            }
+            let Some(f) = self.frames.get(p.0 as usize) else {
+                return true;
+            };
+            if !f.in_use || f.cancelled {
+                return true;
+            }
+            let parent_join = if f.parent == Place::ROOT {
+                self.req.join.id
+            } else {
+                match self.frames.get(f.parent.0 as usize) {
+                    Some(pf) if pf.in_use => pf.join.id,
+                    _ => return true,
+                }
+            };
+            if parent_join != f.parent_join {
+                return true;
+            }
+            p = f.parent;
+        }
+    }
+
     #[inline]
     pub(super) fn cursor(&mut self, place: Place) -> &mut Cursor {
         if place == Place::ROOT {
@@ -300,6 +332,9 @@ pub(super) struct Request {
     pub(super) error: Option<ErrorKind>,
     /// The operation's cache lookup hit.
     pub(super) cached: bool,
+    /// The customer ran out of patience: the request is over for them,
+    /// whatever its calls still do.
+    pub(super) abandoned: bool,
     /// Where the request is on its operation's route.
     pub(super) cursor: Cursor,
     /// The composite step the request is waiting for, if any.
@@ -314,6 +349,7 @@ impl Request {
             start,
             error: None,
             cached: false,
+            abandoned: false,
             cursor: Cursor::at(action.0),
             join: Join::default(),
         }

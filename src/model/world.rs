@@ -206,6 +206,8 @@ impl<B: Business> Model<B> {
             diverged: m.diverged,
             business: self.business.finish(m.end),
             sessions: self.sessions_measured(),
+            sessions_abandoned: self.sessions_abandoned(),
+            customer_retries: self.customer_retries(),
             events: m.events,
             end: m.end,
             window_ns: m.end.since(self.warmup).as_nanos(),
