@@ -12,6 +12,7 @@ pub mod business;
 pub mod error;
 pub mod fault;
 pub mod names;
+pub mod policy;
 pub mod route;
 
 pub use error::{ErrorKind, N_ERROR_KINDS};

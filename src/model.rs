@@ -23,7 +23,10 @@ pub mod cache;
 mod calls;
 mod interpreter;
 mod model_only;
+mod patience;
+mod policy;
 pub mod shopper;
+mod sites;
 pub mod world;
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -156,6 +159,12 @@ pub struct Model<B: Business> {
     sessions: AtomicU64,
     measured: AtomicU64,
     admins: AtomicU64,
+    /// How long customers wait for one action (none: for ever).
+    patience: Option<Sampler>,
+    /// A customer's reload after an error: its probability and pause.
+    reload: Option<(f64, Sampler)>,
+    /// The call sites' budgets and breakers.
+    sites: sites::Sites,
     /// Measured sessions abandoned by an impatient customer.
     abandoned: AtomicU64,
     /// Reloads by customers of measured sessions after an error.
@@ -177,6 +186,16 @@ impl<B: Business> Model<B> {
             sessions: AtomicU64::new(0),
             measured: AtomicU64::new(0),
             admins: AtomicU64::new(0),
+            patience: sc
+                .customers
+                .patience
+                .as_ref()
+                .and_then(|d| d.sampler().ok()),
+            reload: sc.customers.retry_on_error.as_ref().map(|r| {
+                let after = r.after.sampler().unwrap_or(Sampler::Constant(0.0));
+                (r.p, after)
+            }),
+            sites: sites::Sites::new(&sc.policies, SimTime::ZERO + sc.warmup),
             abandoned: AtomicU64::new(0),
             reloads: AtomicU64::new(0),
         }

@@ -37,6 +37,10 @@ pub struct Cx<'a> {
     /// True when the operation was answered from the cache (its lookup hit),
     /// so the backing service was not called.
     pub cached: bool,
+    /// The customer is repeating this action after an error (a reload): a
+    /// checkout keeps the idempotency key of the one that failed, so a
+    /// reload can never pay or order twice.
+    pub reload: bool,
 }
 
 impl Cx<'_> {

@@ -109,8 +109,15 @@ pub enum Step {
         /// The route run while the permit is held.
         route: RouteId,
     },
-    /// Run route `route` as one step: one call to a layer of services.
-    Group(RouteId),
+    /// Run route `route` as one step: one call to a layer of services,
+    /// under the client policies `policy` of its call site (timeout,
+    /// retries, breaker; [`NO_POLICY`](super::policy::NO_POLICY): none).
+    Group {
+        /// The route called.
+        route: RouteId,
+        /// The call site's policies.
+        policy: super::policy::PolicyId,
+    },
 }
 
 /// The nested routes a step runs, if any.
@@ -119,7 +126,7 @@ impl Step {
     pub fn nested(&self) -> std::ops::Range<RouteId> {
         match *self {
             Step::Parallel { first, n, .. } => first..first + n,
-            Step::Hold { route, .. } | Step::Group(route) => route..route + 1,
+            Step::Hold { route, .. } | Step::Group { route, .. } => route..route + 1,
             _ => 0..0,
         }
     }

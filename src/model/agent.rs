@@ -63,10 +63,13 @@ pub struct Agent<S> {
     pub(super) live: u16,
     /// The last join id handed out (ids are never reused by an agent).
     pub(super) joins: u32,
-    /// Hedge timers asked for and not yet fired.
+    /// Timers (hedges, timeouts, backoffs, patience) asked for and not
+    /// yet fired.
     pub(super) timers: u32,
     /// The session is over; the agent ends when its last frame does.
     pub(super) ended: bool,
+    /// The next action is a reload of the last one.
+    pub(super) reloading: bool,
     root_cookie: Cookie,
 }
 
@@ -86,6 +89,7 @@ impl<S> Agent<S> {
             joins: 0,
             timers: 0,
             ended: false,
+            reloading: false,
             root_cookie: Cookie::default(),
         }
     }
@@ -103,6 +107,7 @@ impl<S> Agent<S> {
         self.joins = 0;
         self.timers = 0;
         self.ended = false;
+        self.reloading = false;
         self.root_cookie = Cookie::default();
     }
 
@@ -140,10 +145,10 @@ impl<S> Agent<S> {
         }
     }
 
-    /// Calls still running (the request's or orphans'), or hedge timers
-    /// still due: the agent cannot end yet.
+    /// Calls still running (the request's or orphans', the request's own
+    /// visit included), or timers still due: the agent cannot end yet.
     pub fn busy(&self) -> bool {
-        self.live > 0 || self.timers > 0
+        self.live > 0 || self.timers > 0 || self.req.waiting
     }
 
     /// Has the caller of the call at `place` stopped waiting for its
@@ -287,6 +292,12 @@ pub(super) struct Join {
     pub(super) error: Option<ErrorKind>,
     /// A hold has its permit and runs its body.
     pub(super) holding: bool,
+    /// A call site waits out a retry's backoff.
+    pub(super) backoff: bool,
+    /// A call site's current attempt is its breaker's probe.
+    pub(super) probe: bool,
+    /// A call site's previous backoff delay, ns (decorrelated jitter).
+    pub(super) prev: u64,
 }
 
 /// What a frame runs.
@@ -335,6 +346,12 @@ pub(super) struct Request {
     /// The customer ran out of patience: the request is over for them,
     /// whatever its calls still do.
     pub(super) abandoned: bool,
+    /// The customer's patience timer for this request (0: none).
+    pub(super) patience: u32,
+    /// The request repeats the previous one after an error (a reload).
+    pub(super) reload: bool,
+    /// The request itself waits for a station's answer.
+    pub(super) waiting: bool,
     /// Where the request is on its operation's route.
     pub(super) cursor: Cursor,
     /// The composite step the request is waiting for, if any.
@@ -350,6 +367,9 @@ impl Request {
             error: None,
             cached: false,
             abandoned: false,
+            patience: 0,
+            reload: false,
+            waiting: false,
             cursor: Cursor::at(action.0),
             join: Join::default(),
         }

@@ -21,6 +21,7 @@ use super::agent::{Agent, Body, Join, NONE, Place};
 use super::{Command, Env, Model};
 use crate::contract::ErrorKind;
 use crate::contract::business::Business;
+use crate::contract::policy::NO_POLICY;
 use crate::contract::route::{MAX_BRANCHES, Step};
 
 /// How a call ended: `Err(None)` when it was cancelled.
@@ -88,7 +89,10 @@ impl<B: Business> Model<B> {
             }
             // The place itself queues for a permit; `granted` goes on.
             Step::Hold { pool, .. } => self.visit(a, place, pool, env),
-            Step::Group(route) => {
+            Step::Group { policy, .. } if policy != NO_POLICY => {
+                self.call_site(a, place, policy, env);
+            }
+            Step::Group { route, .. } => {
                 let j = a.join(place);
                 (j.sent, j.running) = (1, 1);
                 let k = a.spawn(place, id, Body::Route(route));
@@ -152,10 +156,14 @@ impl<B: Business> Model<B> {
         self.child_done(a, place, Err(None), env);
     }
 
-    /// A hedge timer of `place` (join `token`) fired: the next copy goes
-    /// out if none has succeeded yet.
+    /// A timer of `place` (join `token`) fired: a hedge's next copy goes
+    /// out if none has succeeded yet; a call site's backoff or timeout is
+    /// over (`policy.rs`).
     pub fn timer<E: Env>(&self, a: &mut Agent<B::Session>, place: Place, token: u32, env: &mut E) {
         a.timers -= 1;
+        if token & super::patience::PATIENCE != 0 {
+            return self.patience_over(a, token, env);
+        }
         let gone = place != Place::ROOT && {
             let f = a.frame(place);
             !f.in_use || f.cancelled
@@ -166,14 +174,15 @@ impl<B: Business> Model<B> {
             return self.maybe_end(a, env);
         }
         let cur = *a.cursor(place);
-        let Step::Hedge {
-            station,
-            after,
-            max,
-            ..
-        } = self.sc.routes[cur.route as usize][cur.step as usize]
-        else {
-            return;
+        let (station, after, max) = match self.sc.routes[cur.route as usize][cur.step as usize] {
+            Step::Hedge {
+                station,
+                after,
+                max,
+                ..
+            } => (station, after, max),
+            Step::Group { .. } => return self.site_timer(a, place, token, env),
+            _ => return,
         };
         let j = a.join(place);
         if j.sent >= max {
@@ -232,7 +241,10 @@ impl<B: Business> Model<B> {
                     self.child_done(a, parent, Err(None), env);
                 }
             }
-            Step::Group(_) => self.join_done(a, parent, outcome, env),
+            Step::Group { policy, .. } if policy != NO_POLICY => {
+                self.attempt_done(a, parent, outcome, env);
+            }
+            Step::Group { .. } => self.join_done(a, parent, outcome, env),
             Step::Parallel { n, need, .. } | Step::Fanout { n, need, .. } => match outcome {
                 Ok(()) => {
                     j.ok += 1;
@@ -270,7 +282,7 @@ impl<B: Business> Model<B> {
 
     /// The composite step at `place` is over with `outcome`: cancel its
     /// other calls if it says so, then go on (or fail).
-    fn join_done<E: Env>(
+    pub(super) fn join_done<E: Env>(
         &self,
         a: &mut Agent<B::Session>,
         place: Place,
@@ -301,7 +313,13 @@ impl<B: Business> Model<B> {
     }
 
     /// Cancels the calls of `parent`'s join `id`.
-    fn cancel_calls<E: Env>(&self, a: &mut Agent<B::Session>, parent: Place, id: u32, env: &mut E) {
+    pub(super) fn cancel_calls<E: Env>(
+        &self,
+        a: &mut Agent<B::Session>,
+        parent: Place,
+        id: u32,
+        env: &mut E,
+    ) {
         for i in 0..a.frames.len() {
             let f = &a.frames[i];
             if f.in_use && f.parent == parent && f.parent_join == id && !f.cancelled {
@@ -329,7 +347,7 @@ impl<B: Business> Model<B> {
     }
 
     /// An agent whose session is over ends with its last call.
-    fn maybe_end<E: Env>(&self, a: &mut Agent<B::Session>, env: &mut E) {
+    pub(super) fn maybe_end<E: Env>(&self, a: &mut Agent<B::Session>, env: &mut E) {
         if a.ended && !a.busy() {
             env.command(Command::End);
         }

@@ -39,6 +39,7 @@ impl<B: Business> Model<B> {
             picker: &self.picker,
             cache: None,
             cached,
+            reload: false,
         }
     }
 
@@ -126,10 +127,12 @@ impl<B: Business> Model<B> {
     pub fn begin<E: Env>(&self, a: &mut Agent<B::Session>, start: SimTime, env: &mut E) {
         let op = a.req.action;
         a.req = Request::new(op, start);
+        a.req.reload = std::mem::take(&mut a.reloading);
         if let Some(action) = op.action() {
             let mut cx = self.cx(env.now(), &mut a.rng, false);
             a.req.subject = self.business.subject(action, &mut a.session, &mut cx);
         }
+        self.impatient(a, env);
         self.advance(a, Place::ROOT, env);
     }
 
@@ -141,6 +144,10 @@ impl<B: Business> Model<B> {
     pub fn served<E: Env>(&self, a: &mut Agent<B::Session>, place: Place, env: &mut E) {
         if place != Place::ROOT && self.call_answered(a, place, Ok(()), env) {
             return;
+        }
+        if place == Place::ROOT && a.req.abandoned {
+            a.set_waiting(place, false);
+            return self.maybe_end(a, env);
         }
         a.set_waiting(place, false);
         let cur = *a.cursor(place);
@@ -175,6 +182,9 @@ impl<B: Business> Model<B> {
             return;
         }
         a.set_waiting(place, false);
+        if place == Place::ROOT && a.req.abandoned {
+            return self.maybe_end(a, env);
+        }
         self.failed(a, place, kind, env);
     }
 
@@ -268,6 +278,7 @@ impl<B: Business> Model<B> {
                 }
                 Step::Effect(effect) => {
                     let mut cx = self.cx(env.now(), &mut a.rng, false);
+                    cx.reload = a.req.reload;
                     match self.business.effect(effect, &mut a.session, &mut cx) {
                         EffectOutcome::Continue => a.cursor(place).step += 1,
                         EffectOutcome::Repeat(back) => {
@@ -281,7 +292,7 @@ impl<B: Business> Model<B> {
                 | Step::Fanout { .. }
                 | Step::Hedge { .. }
                 | Step::Hold { .. }
-                | Step::Group(_) => return self.start_calls(a, place, step, env),
+                | Step::Group { .. } => return self.start_calls(a, place, step, env),
             }
         }
     }
@@ -289,6 +300,7 @@ impl<B: Business> Model<B> {
     /// The request's route ended (or failed): apply the effect, record,
     /// choose what comes next.
     fn finish<E: Env>(&self, a: &mut Agent<B::Session>, env: &mut E) {
+        a.req.patience = 0;
         let error = match a.req.error {
             Some(e) => Some(e),
             None => self.complete(a, env.now(), env).err(),
@@ -301,6 +313,9 @@ impl<B: Business> Model<B> {
         }
         if a.who == Who::Admin {
             return self.leave(a, env);
+        }
+        if error.is_some() && self.reload(a, env) {
+            return;
         }
         let next = match &self.sc.behavior.transitions[a.req.action.index()] {
             Some(ch) => choose(ch, &mut a.rng),
@@ -377,12 +392,13 @@ impl<B: Business> Model<B> {
 }
 
 impl<S> Agent<S> {
-    /// Marks whether a frame waits for a station (the request itself is
-    /// never cancelled, so it needs no mark).
+    /// Marks whether a place waits for a station.
     #[inline]
     pub(super) fn set_waiting(&mut self, place: Place, waiting: bool) {
         if place != Place::ROOT {
             self.frames[place.0 as usize].waiting = waiting;
+        } else {
+            self.req.waiting = waiting;
         }
     }
 }

@@ -299,7 +299,7 @@ impl Business for ShopBusiness {
         };
         match effect {
             Effect::Login => done(self.login(s, now)),
-            Effect::Validate => done(self.validate(s, now)),
+            Effect::Validate => done(self.validate(s, now, cx.reload)),
             Effect::Checkout => self.checkout(s, cx),
         }
     }

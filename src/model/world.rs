@@ -123,6 +123,7 @@ impl<B: Business> Model<B> {
     ) {
         let mut business = Vec::new();
         self.business.gauges(&mut business);
+        self.sites.gauges(&self.sc.policies, now, &mut business);
         gauges.sample(
             now,
             Totals {

@@ -245,6 +245,22 @@ pub struct CustomersFile {
     pub quantity: Option<DistFile>,
     /// Probability that `add_to_cart` takes a recently viewed product.
     pub recently_viewed: Option<f64>,
+    /// How long a customer waits for one action before leaving (a time
+    /// distribution; none: for ever).
+    pub patience: Option<DistFile>,
+    /// `{ p, after }`: a customer who gets an error repeats the action
+    /// with probability `p`, after a pause drawn from `after`.
+    pub retry_on_error: Option<RetryOnErrorFile>,
+}
+
+/// `[customers] retry_on_error = { p = 0.5, after = "2s" }`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetryOnErrorFile {
+    /// Probability of a reload after an error.
+    pub p: Option<f64>,
+    /// The pause before it (a time distribution; default 1 s).
+    pub after: Option<DistFile>,
 }
 
 /// `[[coupons]]`.

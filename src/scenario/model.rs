@@ -28,7 +28,7 @@ pub use backend::{
 pub use load::{Behavior, Choice, Load, Next};
 pub use shop_setup::{
     AdminSpec, Catalog, Coupon, CouponValue, Customers, DEFAULT_CATEGORIES, DEFAULT_PRODUCTS,
-    DEFAULT_ZIPF_EXPONENT, Doorbusters, Method, MethodKind, Payments, ShopSpec,
+    DEFAULT_ZIPF_EXPONENT, Doorbusters, Method, MethodKind, Payments, Reload, ShopSpec,
 };
 pub use thresholds::{Cmp, Threshold};
 
@@ -72,6 +72,9 @@ pub struct Scenario {
     /// The route table: route `i` for `i` below [`Scenario::op_count`] is
     /// operation `i`'s; the routes nested in their steps follow.
     pub routes: Vec<Vec<Step>>,
+    /// The client policies of the call sites (`Step::Group`'s `policy`),
+    /// in the order their steps are met in the route table.
+    pub policies: Vec<crate::contract::policy::CallPolicy>,
     /// Per built-in action, extra steps around the default route.
     pub route_edits: [RouteEdit; N_ACTIONS],
     /// `[shop]`.
@@ -167,7 +170,7 @@ impl Scenario {
                         Step::CacheFill
                         | Step::Effect(_)
                         | Step::Parallel { .. }
-                        | Step::Group(_) => {}
+                        | Step::Group { .. } => {}
                     }
                 }
             }

@@ -6,6 +6,8 @@
 
 use std::collections::BTreeMap;
 
+mod policy;
+
 use super::file::*;
 use super::model::*;
 use crate::contract::action::{Action, LEAVE, Op};
@@ -132,6 +134,16 @@ fn route_value(s: &Scenario, nodes: &[RouteNode]) -> Vec<toml::Value> {
                 ("route", Value::Array(route_value(s, route))),
             ]),
             RouteNode::Group(route) => table(vec![("route", Value::Array(route_value(s, route)))]),
+            RouteNode::Guarded { inner, policy: p } => {
+                let mut t = match route_value(s, std::slice::from_ref(inner)).pop() {
+                    Some(Value::Table(t)) => t,
+                    // A plain visit: `"station"` becomes `{ visit = "station" }`.
+                    Some(v) => [("visit".to_owned(), v)].into_iter().collect(),
+                    None => toml::map::Map::new(),
+                };
+                policy::write(&mut t, p);
+                Value::Table(t)
+            }
         })
         .collect()
 }
@@ -307,6 +319,15 @@ pub fn to_file(s: &Scenario) -> ScenarioFile {
             coupon_share: Some(s.customers.coupon_share),
             quantity: Some(dist_file(&s.customers.quantity, false)),
             recently_viewed: Some(s.customers.recently_viewed),
+            patience: s.customers.patience.as_ref().map(|d| dist_file(d, true)),
+            retry_on_error: s
+                .customers
+                .retry_on_error
+                .as_ref()
+                .map(|r| RetryOnErrorFile {
+                    p: Some(r.p),
+                    after: Some(dist_file(&r.after, true)),
+                }),
         }),
         coupons: s.coupons.iter().map(coupon_file).collect(),
         payments: Some(payments_file(s)),

@@ -345,7 +345,7 @@ pub fn validate(file: &ScenarioFile, default_name: &str) -> Result<Scenario, Vec
     if !c.issues.is_empty() {
         return Err(c.issues);
     }
-    let routes = build_routes(&groups, &edits, &operations, cache.enabled);
+    let (routes, policies) = build_routes(&groups, &edits, &operations, cache.enabled);
     let (name, description, seed, duration, warmup, report_interval, replications) = head;
     let mut scenario = Scenario {
         name,
@@ -364,6 +364,7 @@ pub fn validate(file: &ScenarioFile, default_name: &str) -> Result<Scenario, Vec
         groups,
         operations,
         routes,
+        policies,
         route_edits: edits,
         shop,
         customers,

@@ -58,7 +58,14 @@ impl ShopBusiness {
         Ok(())
     }
 
-    pub(super) fn validate(&self, s: &mut ShopSession, now: u64) -> Result<(), ErrorKind> {
+    /// Checks the cart before paying; a `reload` of a checkout keeps the
+    /// idempotency key it had.
+    pub(super) fn validate(
+        &self,
+        s: &mut ShopSession,
+        now: u64,
+        reload: bool,
+    ) -> Result<(), ErrorKind> {
         let customer = s.customer.ok_or(ErrorKind::Unauthorized)?;
         if s.lines.is_empty() {
             return Err(ErrorKind::EmptyCart);
@@ -74,7 +81,9 @@ impl ShopBusiness {
             s.coupon = None;
             return Err(kind(&e));
         }
-        s.key = self.next_key.fetch_add(1, Relaxed);
+        if !reload || s.key == 0 {
+            s.key = self.next_key.fetch_add(1, Relaxed);
+        }
         s.retries = 0;
         Ok(())
     }

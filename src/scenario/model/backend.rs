@@ -144,6 +144,14 @@ pub enum RouteNode {
     },
     /// `{ route = [...] }`: one step made of a route.
     Group(Vec<RouteNode>),
+    /// A step with client policies (`timeout`, `retry`, `breaker`): one
+    /// call site.
+    Guarded {
+        /// The step itself.
+        inner: Box<RouteNode>,
+        /// Its policies.
+        policy: Box<crate::contract::policy::CallPolicy>,
+    },
 }
 
 /// Extra steps around an action's default route, and a pool held around

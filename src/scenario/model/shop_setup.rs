@@ -74,6 +74,21 @@ pub struct Customers {
     pub quantity: Dist,
     /// Probability `add_to_cart` picks a recently viewed product (0.7).
     pub recently_viewed: f64,
+    /// How long a customer waits for one action before abandoning the
+    /// session (default: for ever).
+    pub patience: Option<Dist>,
+    /// A reload after an error (default: none).
+    pub retry_on_error: Option<Reload>,
+}
+
+/// `retry_on_error`: a customer who gets an error reloads, repeating the
+/// action, with probability `p` after a pause drawn from `after`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reload {
+    /// Probability of a reload after an error.
+    pub p: f64,
+    /// The pause before it, ns.
+    pub after: Dist,
 }
 
 /// What a coupon gives.

@@ -291,7 +291,7 @@ pub(super) fn build_routes(
     edits: &[RouteEdit; N_ACTIONS],
     operations: &[Operation],
     cache: bool,
-) -> Vec<Vec<Step>> {
+) -> (Vec<Vec<Step>>, Vec<crate::contract::policy::CallPolicy>) {
     let find = |name: &str| {
         groups
             .iter()
@@ -301,6 +301,7 @@ pub(super) fn build_routes(
     let mut t = Table {
         groups,
         routes: vec![Vec::new(); N_ACTIONS + operations.len()],
+        policies: Vec::new(),
     };
     for a in Action::ALL {
         let e = &edits[a.index()];
@@ -321,7 +322,7 @@ pub(super) fn build_routes(
         let steps = t.compile(&op.route);
         t.routes[N_ACTIONS + i] = steps;
     }
-    t.routes
+    (t.routes, t.policies)
 }
 
 pub(super) const FAULT_KINDS: &str = "slow, outage, cache_flush, payment_declines";

@@ -6,12 +6,14 @@
 //! A step is a station name (a visit), or a table whose one kind key says
 //! what it is: `visit` (with `p`), `parallel` (`wait`, `cancel`), `fanout`
 //! (`n`, `wait`, `cancel`), `hedge` (`after`, `max`, `cancel`), `hold`
-//! (`route`), or `route` alone (a nested group).
+//! (`route`), or `route` alone (a nested group). Any step may also carry
+//! client policies (`timeout`, `cancel`, `retry`, `breaker`: `policy.rs`).
 
 use toml::Value;
 
 use super::*;
 
+mod policy;
 mod table;
 
 pub(super) use table::Table;
@@ -240,10 +242,15 @@ fn step(c: &mut Checker, path: &str, v: &Value, g: &Groups<'_>, depth: usize) ->
         }
     };
     let mut ok = true;
+    let policy_keys = || {
+        let cancel = (!policy::owns_cancel(kind)).then_some("cancel");
+        policy::POLICY_KEYS.into_iter().chain(cancel)
+    };
     for key in t.keys() {
-        if key != kind && !allowed.contains(&key.as_str()) {
+        if key != kind && !allowed.contains(&key.as_str()) && !policy_keys().any(|k| k == key) {
             let valid: Vec<&str> = std::iter::once(kind)
                 .chain(allowed.iter().copied())
+                .chain(policy_keys())
                 .collect();
             c.issue(
                 format!("{path}.{key}"),
@@ -392,7 +399,10 @@ fn step(c: &mut Checker, path: &str, v: &Value, g: &Groups<'_>, depth: usize) ->
             }
         },
     };
-    ok.then_some(node)
+    if !ok {
+        return None;
+    }
+    policy::wrap(c, path, t, kind, node)
 }
 
 fn name_of<'v>(c: &mut Checker, path: &str, v: &'v Value) -> Option<&'v str> {
@@ -478,6 +488,7 @@ pub(super) fn groups_of(nodes: &[RouteNode], out: &mut Vec<u16>) {
                 groups_of(route, out);
             }
             RouteNode::Group(route) => groups_of(route, out),
+            RouteNode::Guarded { inner, .. } => groups_of(std::slice::from_ref(inner), out),
         }
     }
 }

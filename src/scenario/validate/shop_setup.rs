@@ -233,7 +233,33 @@ pub(super) fn customers(
         "customers.recently_viewed",
         f.recently_viewed.unwrap_or(0.7),
     );
+    let patience = match &f.patience {
+        Some(d) => c.dist("customers.patience", d, Unit::Time).map(Some),
+        None => Some(None),
+    };
+    let retry_on_error = match &f.retry_on_error {
+        Some(r) => {
+            let p = match r.p {
+                Some(p) => probability(c, "customers.retry_on_error.p", p),
+                None => {
+                    c.issue(
+                        "customers.retry_on_error",
+                        "`retry_on_error` needs `p`, the probability of a reload after an error",
+                    );
+                    None
+                }
+            };
+            let after = match &r.after {
+                Some(d) => c.dist("customers.retry_on_error.after", d, Unit::Time),
+                None => Some(Dist::Constant { value: 1e9 }),
+            };
+            p.zip(after).map(|(p, after)| Some(Reload { p, after }))
+        }
+        None => Some(None),
+    };
     Some(Customers {
+        patience: patience?,
+        retry_on_error: retry_on_error?,
         registered: registered?,
         returning: returning?,
         coupon_share: coupon_share?,

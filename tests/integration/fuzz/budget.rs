@@ -21,6 +21,10 @@ fn calls(route: &[RouteNode]) -> u64 {
             RouteNode::Hedge { max, .. } => u64::from(*max),
             RouteNode::Hold { route, .. } => 1 + calls(route),
             RouteNode::Group(route) => calls(route),
+            RouteNode::Guarded { inner, policy } => {
+                let attempts = policy.retry.as_ref().map_or(1, |r| u64::from(r.attempts));
+                attempts * calls(std::slice::from_ref(&**inner))
+            }
         })
         .sum()
 }
@@ -96,6 +100,16 @@ fn drain_ns(sc: &Scenario) -> f64 {
                 }
                 RouteNode::Hold { route, .. } | RouteNode::Group(route) => hedge_after(route),
                 RouteNode::Visit { .. } | RouteNode::Fanout { .. } => 0.0,
+                // Each attempt may wait out its timeout and a backoff.
+                RouteNode::Guarded { inner, policy } => {
+                    let r = policy.retry.as_ref();
+                    let attempts = r.map_or(1.0, |r| f64::from(r.attempts));
+                    let backoff = r
+                        .and_then(|r| r.backoff.as_ref())
+                        .map_or(0.0, |b| b.max.as_nanos() as f64);
+                    let timeout = policy.timeout.map_or(0.0, |t| t.as_nanos() as f64);
+                    attempts * (timeout + backoff) + hedge_after(std::slice::from_ref(&**inner))
+                }
             })
             .fold(0.0, f64::max)
     }

@@ -4,12 +4,15 @@
 //! to the table as they are met.
 
 use super::*;
+use crate::contract::policy::{CallPolicy, NO_POLICY, PolicyId};
 
 /// The route table under construction: operations' routes first, nested
 /// routes appended as they are met.
 pub(in crate::scenario::validate) struct Table<'a> {
     pub(in crate::scenario::validate) groups: &'a [StationGroup],
     pub(in crate::scenario::validate) routes: Vec<Vec<Step>>,
+    /// The call sites' policies, in the order their steps are met.
+    pub(in crate::scenario::validate) policies: Vec<CallPolicy>,
 }
 
 impl Table<'_> {
@@ -85,7 +88,24 @@ impl Table<'_> {
             }
             RouteNode::Group(route) => {
                 let steps = self.compile(route);
-                Step::Group(self.push(steps))
+                Step::Group {
+                    route: self.push(steps),
+                    policy: NO_POLICY,
+                }
+            }
+            RouteNode::Guarded { inner, policy } => {
+                // A group is called as it is; any other step is called as
+                // a route of one step.
+                let steps = match &**inner {
+                    RouteNode::Group(route) => self.compile(route),
+                    step => vec![self.step(step)],
+                };
+                let route = self.push(steps);
+                self.policies.push((**policy).clone());
+                Step::Group {
+                    route,
+                    policy: (self.policies.len() - 1) as PolicyId,
+                }
             }
         }
     }
