@@ -368,12 +368,16 @@ impl<B: Business> Engine<B> {
     }
 
     fn on_arrival(&mut self) {
-        self.arrivals_pending -= 1;
+        // The arrival stays counted while its session starts: a session
+        // that ends at once (a step failing fast) must not end the run
+        // before the next arrival is scheduled.
         self.start_session(Who::Open);
         let now = self.now;
         if let Some(at) = self.arrivals.open.as_mut().and_then(|s| s.next(now)) {
             self.schedule_arrival(at, Event::Arrival);
         }
+        self.arrivals_pending -= 1;
+        self.drained = self.active == 0 && self.arrivals_pending == 0;
     }
 
     fn on_admin_arrival(&mut self, i: usize) {

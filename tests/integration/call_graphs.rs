@@ -18,7 +18,13 @@ use crate::util::*;
 
 /// A scenario of custom operations (`start` is a `[behavior] start`
 /// value; each operation leaves after one request) and extra TOML.
-fn scenario(duration: &str, rate: f64, start: &str, ops: &[&str], extra: &str) -> Scenario {
+pub(crate) fn scenario(
+    duration: &str,
+    rate: f64,
+    start: &str,
+    ops: &[&str],
+    extra: &str,
+) -> Scenario {
     let transitions: String = ops
         .iter()
         .map(|o| format!("{o} = {{ leave = 1.0 }}\n"))
@@ -33,12 +39,12 @@ fn scenario(duration: &str, rate: f64, start: &str, ops: &[&str], extra: &str) -
     }
 }
 
-fn run(sc: &Scenario) -> RunResult {
+pub(crate) fn run(sc: &Scenario) -> RunResult {
     Engine::new(sc, ModelOnly).run(&mut |_| true)
 }
 
 /// The statistics of custom operation `name`.
-fn op<'a>(sc: &Scenario, r: &'a RunResult, name: &str) -> &'a OpStats {
+pub(crate) fn op<'a>(sc: &Scenario, r: &'a RunResult, name: &str) -> &'a OpStats {
     let i = (0..sc.op_count())
         .find(|&i| sc.op_name(Op(i as u16)) == name)
         .unwrap_or_else(|| panic!("no operation {name}"));
@@ -49,7 +55,7 @@ fn mean_s(s: &OpStats) -> f64 {
     s.mean_ns() / 1e9
 }
 
-fn served(r: &RunResult, station: &str) -> u64 {
+pub(crate) fn served(r: &RunResult, station: &str) -> u64 {
     r.stations
         .iter()
         .find(|s| s.name == station)
@@ -58,7 +64,7 @@ fn served(r: &RunResult, station: &str) -> u64 {
         .served
 }
 
-fn station(name: &str, workers: u32, service: &str) -> String {
+pub(crate) fn station(name: &str, workers: u32, service: &str) -> String {
     format!("[stations.{name}]\nworkers = {workers}\nservice_time = {service}\n")
 }
 

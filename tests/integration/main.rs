@@ -8,6 +8,7 @@ mod hostile;
 mod html;
 mod scenario_errors;
 mod shop_e2e;
+mod storm;
 mod theory;
 mod tuning;
 mod two_clocks;
