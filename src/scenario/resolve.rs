@@ -436,7 +436,13 @@ route = [
   { parallel = [["pricing"], ["search", { route = ["pricing"] }]], wait = "any", cancel = true },
   { fanout = "inventory", n = 32, wait = 30 },
   { hedge = "pricing", after = "20ms" },
+  { visit = "pricing", timeout = "50ms", cancel = true, breaker = { min_requests = 5 },
+    retry = { attempts = 3, backoff = { base = "10ms", jitter = "decorrelated" }, budget = {} } },
+  { route = ["search"], retry = { attempts = 2, on = ["timeout"] } },
 ]
+[customers]
+patience = { dist = "exponential", mean = "8s" }
+retry_on_error = { p = 0.3 }
 [routes.checkout]
 hold = "db"
 prepend = [{ hold = "db", route = ["pricing"] }]
@@ -457,6 +463,9 @@ timeout = "1s"
         };
         assert_eq!(first.resolved_toml, again.resolved_toml);
         assert_eq!(first.scenario.routes, again.scenario.routes);
+        assert_eq!(first.scenario.policies, again.scenario.policies);
+        assert_eq!(first.scenario.customers, again.scenario.customers);
+        assert_eq!(first.scenario.policies.len(), 2);
         let r = &first.resolved_toml;
         assert!(
             r.contains("kind = \"pool\"") && r.contains("size = 8"),
@@ -466,5 +475,13 @@ timeout = "1s"
             r.contains("max = 2") && r.contains("cancel = false"),
             "defaults filled: {r}"
         );
+        for default in [
+            "multiplier = 2.0",
+            "ratio = 0.2",
+            "open_for = \"5s\"",
+            "after = ",
+        ] {
+            assert!(r.contains(default), "{default} filled: {r}");
+        }
     }
 }

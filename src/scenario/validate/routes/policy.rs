@@ -382,3 +382,92 @@ fn breaker(c: &mut Checker, path: &str, v: &Value) -> Option<Breaker> {
         half_open: half_open? as u16,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::scenario::load_str;
+
+    /// The problems of an operation whose route is `route`.
+    fn problems(route: &str) -> String {
+        let text = format!(
+            "[scenario]\nduration = \"10s\"\n[load]\ntype = \"open\"\nrate = 1.0\n\
+             [behavior]\nstart = \"api\"\n[behavior.transitions]\napi = {{ leave = 1.0 }}\n\
+             [operations.api]\nroute = {route}\n[stations.svc]\nworkers = 1\nservice_time = {{ dist = \"constant\", value = \"1ms\" }}\n"
+        );
+        match load_str("t.toml", "t", &text, &[], None) {
+            Ok(_) => String::new(),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn bad_policies_are_refused_with_their_position_and_the_valid_choices() {
+        for (route, want) in [
+            (r#"[{ visit = "svc", timeout = "0s" }]"#, "t.toml:11:"),
+            (r#"[{ visit = "svc", timeout = "0s" }]"#, "longer than zero"),
+            (
+                r#"[{ visit = "svc", cancel = true }]"#,
+                "give the step a `timeout` too",
+            ),
+            (
+                r#"[{ visit = "svc", retry = { on = ["timeout"] } }]"#,
+                "needs `attempts`",
+            ),
+            (
+                r#"[{ visit = "svc", retry = { attempts = 0 } }]"#,
+                "`attempts` must be at least 1",
+            ),
+            (
+                r#"[{ visit = "svc", retry = { attempts = 2, on = ["slow"] } }]"#,
+                "unknown error kind \"slow\": expected one of rejected, timeout",
+            ),
+            (
+                r#"[{ visit = "svc", retry = { attempts = 2, tries = 3 } }]"#,
+                "unknown key `tries` in `retry`: expected attempts, on, backoff, budget",
+            ),
+            (
+                r#"[{ visit = "svc", retry = { attempts = 2, backoff = { base = "1s", max = "10ms" } } }]"#,
+                "`max` must be at least `base`",
+            ),
+            (
+                r#"[{ visit = "svc", retry = { attempts = 2, backoff = { base = "1s", jitter = "some" } } }]"#,
+                "\"none\", \"full\", \"equal\", \"decorrelated\"",
+            ),
+            (
+                r#"[{ visit = "svc", retry = { attempts = 2, budget = { ratio = -1 } } }]"#,
+                "`ratio` must be from 0 to 10",
+            ),
+            (
+                r#"[{ visit = "svc", breaker = { failure_rate = 0 } }]"#,
+                "`failure_rate` must be above 0 to 1",
+            ),
+            (
+                r#"[{ visit = "svc", breaker = { half_open = 0 } }]"#,
+                "`half_open` must be at least 1",
+            ),
+            (
+                r#"[{ visit = "svc", breaker = "on" }]"#,
+                "`breaker` is a table",
+            ),
+            (
+                r#"[{ visit = "svc", timeuot = "1s" }]"#,
+                "expected visit, p, timeout, retry, breaker, cancel",
+            ),
+        ] {
+            let p = problems(route);
+            assert!(p.contains(want), "{route}: want {want:?} in {p}");
+        }
+    }
+
+    #[test]
+    fn policies_attach_to_every_kind_of_step() {
+        for route in [
+            r#"[{ parallel = [["svc"], ["svc"]], timeout = "1s", cancel = true }]"#,
+            r#"[{ fanout = "svc", n = 3, retry = { attempts = 2 } }]"#,
+            r#"[{ hedge = "svc", after = "1ms", breaker = {} }]"#,
+            r#"[{ route = [{ route = ["svc"], timeout = "1s" }], retry = { attempts = 4 } }]"#,
+        ] {
+            assert_eq!(problems(route), "", "{route}");
+        }
+    }
+}
