@@ -157,3 +157,26 @@ fn the_storm_happens_on_the_wall_clock_too() {
         );
     }
 }
+
+#[test]
+fn impatient_customers_who_reload_keep_every_invariant_of_the_shop() {
+    // The payment gateway slows and hangs: customers give up after 3 s,
+    // and reload half the actions that fail. Money still adds up.
+    let s = Scratch::new();
+    let sc = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/payment_outage.toml");
+    let dir = s.run_ok(
+        &sc,
+        "impatient",
+        &[
+            "--set",
+            r#"customers.patience={dist="constant",value="3s"}"#,
+            "--set",
+            r#"customers.retry_on_error={p=0.5,after={dist="constant",value="1s"}}"#,
+        ],
+    );
+    for r in read_csv(&dir.join("invariants.csv")) {
+        assert_eq!(r["violations"], "0", "{} violated", r["name"]);
+    }
+    let errors = read_csv(&dir.join("errors.csv"));
+    assert!(num(row(&errors, "kind", "abandoned"), "count") > 1000.0);
+}

@@ -47,3 +47,22 @@ fn every_shop_error_label_is_a_report_error_kind() {
         );
     }
 }
+
+#[test]
+fn a_reloaded_checkout_keeps_its_idempotency_key() {
+    let (_, b, _) = smoke();
+    let sku = (0..1000)
+        .find(|&sku| b.in_stock(sku, 1).is_ok())
+        .expect("some product in stock");
+    let mut s = ShopSession {
+        customer: Some(b.pool[0]),
+        lines: vec![(sku, 1)],
+        ..ShopSession::default()
+    };
+    assert_eq!(b.validate(&mut s, 0, false), Ok(()));
+    let first = s.key;
+    assert_eq!(b.validate(&mut s, 0, true), Ok(()), "the reload");
+    assert_eq!(s.key, first, "a reload pays under the same key");
+    assert_eq!(b.validate(&mut s, 0, false), Ok(()));
+    assert_ne!(s.key, first, "a new checkout gets a new key");
+}
