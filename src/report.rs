@@ -14,6 +14,7 @@ pub mod hgrm;
 pub mod html;
 pub mod invariants;
 mod rows;
+mod summary;
 pub mod sweep;
 pub mod thresholds;
 
@@ -27,9 +28,10 @@ use crate::contract::business::InvariantResult;
 use crate::contract::names::{self, ALL};
 use crate::metrics::result::RunResult;
 use crate::metrics::series::SeriesRow;
-use crate::metrics::{OpStats, stats};
 use crate::scenario::Scenario;
 pub use rows::{CacheRow, ErrorRow, RunInfo, StationRow, SummaryRow};
+pub use summary::Replicas;
+use summary::{add_ci, summary_rows};
 
 /// Everything a report holds.
 #[derive(Clone, Debug)]
@@ -69,113 +71,6 @@ fn ms(ns: u64) -> f64 {
 
 fn ratio(a: f64, b: f64) -> f64 {
     if b > 0.0 { a / b } else { 0.0 }
-}
-
-fn summary_row(operation: &str, s: &OpStats, window_s: f64) -> SummaryRow {
-    let q = |p: f64| {
-        if s.count == 0 {
-            0.0
-        } else {
-            ms(s.latency.value_at_quantile(p))
-        }
-    };
-    SummaryRow {
-        operation: operation.to_owned(),
-        count: s.count,
-        errors: s.errors,
-        error_rate: ratio(s.errors as f64, s.count as f64),
-        throughput_per_s: ratio(s.count as f64, window_s),
-        mean_ms: s.mean_ns() / 1e6,
-        p50_ms: q(0.5),
-        p90_ms: q(0.9),
-        p95_ms: q(0.95),
-        p99_ms: q(0.99),
-        p999_ms: q(0.999),
-        max_ms: if s.count == 0 {
-            0.0
-        } else {
-            ms(s.latency.max())
-        },
-        ci95: None,
-    }
-}
-
-/// Summary rows (reachable operations, then `ALL`) of one result, and the
-/// merged `ALL` statistics.
-fn summary_rows(sc: &Scenario, result: &RunResult) -> (Vec<SummaryRow>, OpStats) {
-    let window_s = result.window_ns as f64 / 1e9;
-    let mut all = OpStats::default();
-    let mut rows = Vec::new();
-    for op in sc.reachable_ops() {
-        let s = &result.ops[op.index()];
-        all.merge(s);
-        rows.push(summary_row(sc.op_name(op), s, window_s));
-    }
-    rows.push(summary_row(ALL, &all, window_s));
-    (rows, all)
-}
-
-/// Fills the confidence-interval columns of `rows` from the same rows of
-/// each replication.
-fn add_ci(rows: &mut [SummaryRow], per_run: &[Vec<SummaryRow>]) {
-    for (i, row) in rows.iter_mut().enumerate() {
-        let metric = |f: fn(&SummaryRow) -> f64| {
-            let xs: Vec<f64> = per_run.iter().map(|r| f(&r[i])).collect();
-            stats::mean_ci95(&xs).map_or(0.0, |(_, h)| h)
-        };
-        row.ci95 = Some([
-            metric(|r| r.mean_ms),
-            metric(|r| r.p50_ms),
-            metric(|r| r.p95_ms),
-            metric(|r| r.p99_ms),
-            metric(|r| r.throughput_per_s),
-            metric(|r| r.error_rate),
-        ]);
-    }
-}
-
-/// Replications folded one by one, in replication order, into what the
-/// report needs: their exact merge and, per replication, its summary rows
-/// (for the confidence intervals). Holds one merged result however many
-/// replications there are.
-#[derive(Clone, Debug)]
-pub struct Replicas {
-    merged: RunResult,
-    per_run: Vec<Vec<SummaryRow>>,
-}
-
-impl Replicas {
-    /// The first replication of `sc`.
-    pub fn new(sc: &Scenario, first: RunResult) -> Replicas {
-        Replicas {
-            per_run: vec![summary_rows(sc, &first).0],
-            merged: first,
-        }
-    }
-
-    /// Folds in the next replication of `sc`.
-    pub fn add(&mut self, sc: &Scenario, run: RunResult) {
-        self.per_run.push(summary_rows(sc, &run).0);
-        self.merged.merge(&run);
-    }
-
-    /// Folds `run` into `into`, starting it with the first.
-    pub fn fold(into: &mut Option<Replicas>, sc: &Scenario, run: RunResult) {
-        match into {
-            Some(r) => r.add(sc, run),
-            None => *into = Some(Replicas::new(sc, run)),
-        }
-    }
-
-    /// The merge so far.
-    pub fn merged(&self) -> &RunResult {
-        &self.merged
-    }
-
-    /// Marks the merge partial: fewer replications than asked were run.
-    pub fn mark_partial(&mut self) {
-        self.merged.interrupted = true;
-    }
 }
 
 impl Report {
