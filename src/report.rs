@@ -10,6 +10,8 @@ pub mod atomic;
 pub mod compare;
 pub mod console;
 pub mod csv;
+#[cfg(test)]
+mod fixture;
 pub mod hgrm;
 pub mod html;
 pub mod invariants;
@@ -207,7 +209,7 @@ impl Report {
     pub fn metrics(&self) -> BTreeMap<String, f64> {
         let mut m = BTreeMap::new();
         for r in &self.summary {
-            for (col, v) in names::SUMMARY_METRICS.iter().zip(r.values()) {
+            for (col, v) in names::summary_metrics().zip(r.values()) {
                 m.insert(format!("{}.{col}", r.operation), v);
             }
         }
@@ -371,6 +373,8 @@ checkout = { leave = 1.0 }
         named.sort();
         assert_eq!(reported, named);
         assert!(named.contains(&"checkout.p99_ms".to_string()));
+        assert!(named.contains(&"checkout.attempts".to_string()));
+        assert!(named.contains(&"ALL.goodput_per_s".to_string()));
         assert!(named.contains(&"stations.inventory[3].utilization".to_string()));
         assert!(named.contains(&"cache.hit_rate".to_string()));
         assert!(named.contains(&"business.orders_placed".to_string()));

@@ -69,6 +69,7 @@ pub fn summary_fields(r: &SummaryRow) -> Vec<String> {
         Some(c) => f.extend([f3(c[0]), f3(c[1]), f3(c[2]), f3(c[3]), f3(c[4]), f6(c[5])]),
         None => f.extend(std::iter::repeat_n(String::new(), SUMMARY_CI.len())),
     }
+    f.extend([r.attempts.to_string(), f3(r.goodput_per_s)]);
     f
 }
 
@@ -206,4 +207,46 @@ pub fn gauges(rows: &[crate::metrics::gauges::GaugeRow]) -> Vec<u8> {
         rows.iter()
             .map(|r| [f3(r.t_s), r.gauge.clone(), f6(r.value)]),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_ends_with_attempts_and_goodput_after_the_ci_columns() {
+        let row = SummaryRow {
+            operation: "checkout".into(),
+            count: 10,
+            errors: 2,
+            error_rate: 0.2,
+            throughput_per_s: 1.0,
+            mean_ms: 5.0,
+            p50_ms: 4.0,
+            p90_ms: 6.0,
+            p95_ms: 7.0,
+            p99_ms: 8.0,
+            p999_ms: 9.0,
+            max_ms: 9.5,
+            ci95: None,
+            attempts: 13,
+            goodput_per_s: 0.8,
+        };
+        let text = String::from_utf8(summary(&[row])).expect("utf-8");
+        let mut lines = text.lines();
+        assert_eq!(
+            lines.next(),
+            Some(
+                "operation,count,errors,error_rate,throughput_per_s,mean_ms,p50_ms,p90_ms,\
+                 p95_ms,p99_ms,p999_ms,max_ms,mean_ms_ci95,p50_ms_ci95,p95_ms_ci95,\
+                 p99_ms_ci95,throughput_per_s_ci95,error_rate_ci95,attempts,goodput_per_s"
+            )
+        );
+        assert_eq!(
+            lines.next(),
+            Some(
+                "checkout,10,2,0.200000,1.000,5.000,4.000,6.000,7.000,8.000,9.000,9.500,,,,,,,13,0.800"
+            )
+        );
+    }
 }

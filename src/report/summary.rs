@@ -39,6 +39,8 @@ fn summary_row(operation: &str, s: &OpStats, window_s: f64) -> SummaryRow {
             ms(s.latency.max())
         },
         ci95: None,
+        attempts: s.count + s.retries,
+        goodput_per_s: ratio(s.count.saturating_sub(s.errors) as f64, window_s),
     }
 }
 
@@ -117,5 +119,50 @@ impl Replicas {
     /// Marks the merge partial: fewer replications than asked were run.
     pub fn mark_partial(&mut self) {
         self.merged.interrupted = true;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Report, fixture};
+    use super::*;
+    use crate::contract::action::Action::{Search, ViewProduct};
+
+    fn row<'a>(rows: &'a [SummaryRow], op: &str) -> &'a SummaryRow {
+        rows.iter().find(|r| r.operation == op).expect("row")
+    }
+
+    #[test]
+    fn attempts_add_retries_and_goodput_counts_successes_per_second() {
+        let sc = fixture::scenario("");
+        let mut r = fixture::empty(&sc, 40.0);
+        fixture::record(&mut r, ViewProduct, 70, 30, 25);
+        fixture::record(&mut r, Search, 20, 0, 5);
+        let (rows, _) = summary_rows(&sc, &r);
+        let vp = row(&rows, "view_product");
+        assert_eq!(vp.attempts, 125, "100 requests + 25 retries");
+        assert_eq!(vp.goodput_per_s, 70.0 / 40.0);
+        assert_eq!(vp.throughput_per_s, 100.0 / 40.0);
+        let all = row(&rows, ALL);
+        assert_eq!(all.attempts, 150);
+        assert_eq!(all.goodput_per_s, 90.0 / 40.0);
+    }
+
+    #[test]
+    fn replications_pool_attempts_and_goodput_like_throughput() {
+        let sc = fixture::scenario("");
+        let mut a = fixture::empty(&sc, 40.0);
+        fixture::record(&mut a, ViewProduct, 70, 30, 25);
+        let mut b = fixture::empty(&sc, 60.0);
+        fixture::record(&mut b, ViewProduct, 110, 10, 0);
+        let report = Report::build(&sc, &[a, b], String::new(), 0.0);
+        for op in ["view_product", ALL] {
+            let r = row(&report.summary, op);
+            assert_eq!(r.attempts, 245, "{op}: 220 requests + 25 retries");
+            // Successes over the summed windows, as throughput divides
+            // requests: 180 / 100 s.
+            assert_eq!(r.goodput_per_s, 1.8, "{op}");
+            assert_eq!(r.throughput_per_s, 2.2, "{op}");
+        }
     }
 }

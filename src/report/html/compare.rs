@@ -64,8 +64,9 @@ fn higher_is_better(metric: &str) -> Option<bool> {
         "gateway_timeouts",
         "misses",
     ];
-    const HIGHER: [&str; 6] = [
+    const HIGHER: [&str; 7] = [
         "throughput_per_s",
+        "goodput_per_s",
         "hit_rate",
         "hits",
         "revenue",
@@ -88,6 +89,7 @@ fn key_metrics(i: &Input) -> Vec<String> {
     let mut keys: Vec<String> = [
         "count",
         "throughput_per_s",
+        "goodput_per_s",
         "error_rate",
         "p50_ms",
         "p95_ms",
@@ -409,5 +411,11 @@ mod tests {
         assert_eq!(higher_is_better("cache.hit_rate"), Some(true));
         assert_eq!(higher_is_better("business.revenue"), Some(true));
         assert_eq!(higher_is_better("ALL.count"), None);
+        assert_eq!(higher_is_better("ALL.goodput_per_s"), Some(true));
+        assert_eq!(
+            higher_is_better("checkout.attempts"),
+            None,
+            "more calls: more load served, or more retries"
+        );
     }
 }
