@@ -19,6 +19,7 @@ mod rows;
 mod summary;
 pub mod sweep;
 pub mod thresholds;
+pub mod windows;
 
 use std::collections::BTreeMap;
 
@@ -50,6 +51,8 @@ pub struct Report {
     pub errors: Vec<ErrorRow>,
     /// `timeseries.csv`.
     pub series: Vec<SeriesRow>,
+    /// How long each of its intervals was measured.
+    pub intervals: windows::Intervals,
     /// Every operation's name, by index: what a [`SeriesRow::op`] means
     /// (index `op_names.len()` is `ALL`).
     pub op_names: Vec<String>,
@@ -193,6 +196,10 @@ impl Report {
             cache,
             errors,
             series: result.series.clone(),
+            intervals: windows::Intervals::new(
+                sc.report_interval.as_secs_f64(),
+                replicas.ends_s.clone(),
+            ),
             op_names: sc.op_names(),
             gauges: result.gauges.clone(),
             histograms,
@@ -268,7 +275,10 @@ impl Report {
             csv::file(names::ERRORS, csv::errors(&self.errors)),
             csv::file(names::BUSINESS, csv::business(&self.business)),
             csv::file(names::INVARIANTS, csv::invariants(&self.invariants)),
-            csv::file(names::TIMESERIES, csv::series(&self.series, &self.op_names)),
+            csv::file(
+                names::TIMESERIES,
+                csv::series(&self.series, &self.op_names, &self.intervals),
+            ),
             csv::file(names::GAUGES, csv::gauges(&self.gauges)),
             atomic::ReportFile {
                 path: names::RESOLVED.into(),

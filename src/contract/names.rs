@@ -138,8 +138,9 @@ pub const CACHE_HEADER: [&str; 7] = [
 /// Header of `errors.csv`.
 pub const ERRORS_HEADER: [&str; 3] = ["operation", "kind", "count"];
 
-/// Header of `timeseries.csv` (`p95_ms` added after the contract's columns).
-pub const SERIES_HEADER: [&str; 9] = [
+/// Header of `timeseries.csv` (`p95_ms`, then `goodput_per_s`, added after
+/// the contract's columns).
+pub const SERIES_HEADER: [&str; 10] = [
     "t_s",
     "operation",
     "count",
@@ -149,6 +150,7 @@ pub const SERIES_HEADER: [&str; 9] = [
     "p99_ms",
     "cache_hit_rate",
     "p95_ms",
+    "goodput_per_s",
 ];
 
 /// Header of `thresholds.csv`.

@@ -5,6 +5,7 @@
 //! have 3 decimals, rates and ratios 6, so output is byte-stable.
 
 use super::atomic::ReportFile;
+use super::windows::Intervals;
 use super::{CacheRow, ErrorRow, StationRow, SummaryRow};
 use crate::contract::names::*;
 use crate::metrics::series::SeriesRow;
@@ -128,8 +129,9 @@ pub fn errors(rows: &[ErrorRow]) -> Vec<u8> {
 }
 
 /// `timeseries.csv`; `ops` names the operations by index (index
-/// `ops.len()` is `ALL`).
-pub fn series(rows: &[SeriesRow], ops: &[String]) -> Vec<u8> {
+/// `ops.len()` is `ALL`); `goodput_per_s` divides by the interval's
+/// measured length (see [`Intervals`]).
+pub fn series(rows: &[SeriesRow], ops: &[String], intervals: &Intervals) -> Vec<u8> {
     render(
         SERIES_HEADER,
         rows.iter().map(|r| {
@@ -145,6 +147,7 @@ pub fn series(rows: &[SeriesRow], ops: &[String]) -> Vec<u8> {
                 f3(r.p99_ms),
                 r.cache_hit_rate.map(f6).unwrap_or_default(),
                 f3(r.p95_ms),
+                f3(intervals.per_s(r.count.saturating_sub(r.errors), r.t_s)),
             ]
         }),
     )
@@ -211,6 +214,7 @@ pub fn gauges(rows: &[crate::metrics::gauges::GaugeRow]) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::{Report, fixture};
     use super::*;
 
     #[test]
@@ -248,5 +252,41 @@ mod tests {
                 "checkout,10,2,0.200000,1.000,5.000,4.000,6.000,7.000,8.000,9.000,9.500,,,,,,,13,0.800"
             )
         );
+    }
+
+    #[test]
+    fn timeseries_goodput_is_successes_per_measured_second_of_the_interval() {
+        let sc = fixture::scenario("");
+        let all = sc.op_names().len();
+        let row = |t_s: f64, count: u64, errors: u64| SeriesRow {
+            t_s,
+            op: all,
+            count,
+            errors,
+            mean_ms: 1.0,
+            p50_ms: 1.0,
+            p99_ms: 1.0,
+            cache_hit_rate: None,
+            p95_ms: 1.0,
+            retries: 0,
+        };
+        // Two replications of 10 s intervals, ending at 25 s and 12 s.
+        let mut a = fixture::empty(&sc, 25.0);
+        a.series = vec![row(0.0, 50, 10), row(10.0, 30, 0), row(20.0, 10, 5)];
+        let mut b = fixture::empty(&sc, 12.0);
+        b.series = vec![row(0.0, 20, 0), row(10.0, 4, 2)];
+        let report = Report::build(&sc, &[a, b], String::new(), 0.0);
+        let bytes = series(&report.series, &report.op_names, &report.intervals);
+        let text = String::from_utf8(bytes).expect("utf-8");
+        let header = text.lines().next().unwrap_or_default();
+        assert!(header.ends_with(",p95_ms,goodput_per_s"), "{header}");
+        let goodput: Vec<&str> = text
+            .lines()
+            .skip(1)
+            .map(|l| l.rsplit(',').next().unwrap_or_default())
+            .collect();
+        // 60 successes in 2 × 10 s; 32 in 10 s + 2 s; 5 in the first
+        // run's last 5 s.
+        assert_eq!(goodput, ["3.000", "2.667", "1.000"]);
     }
 }

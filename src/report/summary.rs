@@ -5,7 +5,8 @@
 //! by the measured window, so for merged replications (whose counts and
 //! windows both add) they are pooled averages. [`Replicas`] keeps the
 //! exact merge and each replication's own rows, from which the 95%
-//! confidence-interval columns are computed.
+//! confidence-interval columns are computed, and where each one ended
+//! (the length of its last time-series interval).
 
 use super::{SummaryRow, ms, ratio};
 use crate::contract::names::ALL;
@@ -86,6 +87,9 @@ pub(super) fn add_ci(rows: &mut [SummaryRow], per_run: &[Vec<SummaryRow>]) {
 pub struct Replicas {
     merged: RunResult,
     pub(super) per_run: Vec<Vec<SummaryRow>>,
+    /// Each replication's last event, seconds: where its measured window
+    /// and its last time-series interval end.
+    pub(super) ends_s: Vec<f64>,
 }
 
 impl Replicas {
@@ -93,6 +97,7 @@ impl Replicas {
     pub fn new(sc: &Scenario, first: RunResult) -> Replicas {
         Replicas {
             per_run: vec![summary_rows(sc, &first).0],
+            ends_s: vec![first.end.as_secs_f64()],
             merged: first,
         }
     }
@@ -100,6 +105,7 @@ impl Replicas {
     /// Folds in the next replication of `sc`.
     pub fn add(&mut self, sc: &Scenario, run: RunResult) {
         self.per_run.push(summary_rows(sc, &run).0);
+        self.ends_s.push(run.end.as_secs_f64());
         self.merged.merge(&run);
     }
 
