@@ -5,8 +5,10 @@
 use std::collections::BTreeMap;
 
 use super::render;
+use super::timeline::Timeline;
+use crate::metrics::result::RunResult;
 use crate::report::Report;
-use crate::scenario::load_str;
+use crate::scenario::{Scenario, load_str};
 
 /// A small shop touching every operation, the cache, doorbusters, a coupon
 /// whose code and a description full of markup, and two thresholds (one
@@ -66,13 +68,25 @@ checkout.p99_ms = "< 5000"
 ALL.p50_ms = "< 0.000001"
 "#;
 
-fn report() -> Report {
-    let loaded = load_str("t.toml", "t", SHOP, &[], None).expect("valid scenario");
-    let sc = &loaded.scenario;
+/// The scenario of `text`, its resolved text and one run of it.
+fn run(text: &str) -> (Scenario, String, RunResult) {
+    let loaded = load_str("t.toml", "t", text, &[], None).expect("valid scenario");
     let mut runs = Vec::new();
-    crate::runner::simulate(sc, 1, None, usize::MAX, &|_, _| true, &mut |r| runs.push(r))
-        .expect("the shop builds");
-    Report::build(sc, &runs, loaded.resolved_toml.clone(), 0.0)
+    crate::runner::simulate(
+        &loaded.scenario,
+        1,
+        None,
+        usize::MAX,
+        &|_, _| true,
+        &mut |r| runs.push(r),
+    )
+    .expect("the shop builds");
+    (loaded.scenario, loaded.resolved_toml, runs.remove(0))
+}
+
+fn report() -> Report {
+    let (sc, resolved, r) = run(SHOP);
+    Report::build(&sc, &[r], resolved, 0.0)
 }
 
 fn unescape(s: &str) -> String {
@@ -280,4 +294,15 @@ fn tables_cells_parse_back() {
     let html = "<table id=\"x\"><tbody>\n<tr><td>a&amp;b</td><td class=\"n\"><a href=\"p/report.html\">p</a></td></tr>\n</tbody></table>";
     let t: BTreeMap<usize, Vec<String>> = table(html, "x").into_iter().enumerate().collect();
     assert_eq!(t[&0], vec!["a&b".to_string(), "p".to_string()]);
+}
+
+#[test]
+fn rates_over_time_are_a_replications_average() {
+    let (sc, _, r) = run(SHOP);
+    let one = Report::build(&sc, std::slice::from_ref(&r), String::new(), 0.0);
+    let two = Report::build(&sc, &[r.clone(), r], String::new(), 0.0);
+    // Two identical replications: every count doubles, no rate moves.
+    let lines = |rep: &Report| Timeline::new(rep).throughput().lines;
+    assert_eq!(lines(&two), lines(&one));
+    assert!(lines(&one)[0].points.iter().any(|p| p.1 > 0.0));
 }

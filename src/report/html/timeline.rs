@@ -3,11 +3,15 @@
 //!
 //! Each interval is plotted at its start (`t_s`, as in the CSVs), in
 //! minutes (seconds for runs of 20 minutes or less, hours past 10 hours).
-//! Per-second rates divide an interval's count by its length; the last
-//! interval may be short (it ends with the last event), and is divided by
-//! its real length. An operation that completed nothing in an interval
-//! has no row there and its line has a gap. The drain (after `duration`,
-//! when arrivals have stopped) is shaded.
+//! Per-second rates divide an interval's count by its measured length
+//! (`report::windows`): the last interval may be short (it ends with the
+//! last event), and is divided by its real length. With replications,
+//! `timeseries.csv` counts are sums over them and divide by the summed
+//! lengths, `gauges.csv` values are means and divide by the mean length,
+//! so either is one replication's average rate, as in `summary.csv`. An
+//! operation that completed nothing in an interval has no row there and
+//! its line has a gap. The drain (after `duration`, when arrivals have
+//! stopped) is shaded.
 
 use std::collections::BTreeMap;
 
@@ -41,16 +45,12 @@ impl<'a> Timeline<'a> {
             .map(|r| r.t_s)
             .collect();
         let end = report.run.sim_end_s;
-        let mut widths = BTreeMap::new();
-        for (i, t) in starts.iter().enumerate() {
-            let next = starts.get(i + 1).copied().unwrap_or(end);
-            let w = if next > *t {
-                next - t
-            } else {
-                report.run.report_interval_s
-            };
-            widths.insert(key(*t), w);
-        }
+        // The mean length over the replications.
+        let runs = report.intervals.runs().max(1) as f64;
+        let widths = starts
+            .iter()
+            .map(|t| (key(*t), report.intervals.seconds(*t) / runs))
+            .collect();
         let (unit_s, unit) = if end > 36_000.0 {
             (3600.0, "h")
         } else if end > 1200.0 {
@@ -70,7 +70,7 @@ impl<'a> Timeline<'a> {
         t_s / self.unit_s
     }
 
-    /// Seconds in the interval starting at `t_s`.
+    /// Seconds in the interval starting at `t_s`, a replication's mean.
     fn width(&self, t_s: f64) -> f64 {
         self.widths
             .get(&key(t_s))
@@ -163,7 +163,10 @@ impl<'a> Timeline<'a> {
     pub fn throughput(&self) -> Chart {
         let all = self.op_rows(self.report.op_names.len());
         let per_s = |f: fn(&SeriesRow) -> u64| {
-            self.over_intervals(|t| all.get(&key(t)).map(|r| f(r) as f64 / self.width(t)))
+            self.over_intervals(|t| {
+                all.get(&key(t))
+                    .map(|r| self.report.intervals.per_s(f(r), t))
+            })
         };
         let mut c = self.chart(WIDE, Axis::linear("per second").from_zero());
         c = c.line(Line::new(
