@@ -169,7 +169,16 @@ impl Report {
         let op_indices: Vec<usize> = ops.iter().map(|a| a.index()).collect();
         let i14 = invariants::metric_accounting(result, &summary, &errors, &op_indices);
         let invariants = invariants::table(result, i14);
-        let mut business = vec![("sessions".to_owned(), result.sessions as f64)];
+        let sessions = [
+            result.sessions,
+            result.sessions_abandoned,
+            result.customer_retries,
+        ];
+        let mut business: Vec<(String, f64)> = names::business::SESSION_ROWS
+            .iter()
+            .zip(sessions)
+            .map(|(k, v)| (k.to_string(), v as f64))
+            .collect();
         business.extend(result.business_metrics());
 
         let mut report = Report {
@@ -356,6 +365,47 @@ mod tests {
     use super::*;
     use crate::scenario::load_str;
 
+    fn session_rows(r: &Report) -> Vec<(&str, f64)> {
+        r.business[..3]
+            .iter()
+            .map(|(k, v)| (k.as_str(), *v))
+            .collect()
+    }
+
+    #[test]
+    fn every_report_starts_business_with_sessions_abandoned_and_retried() {
+        let sc = fixture::scenario("");
+        let report = Report::build(&sc, &[fixture::empty(&sc, 10.0)], String::new(), 0.0);
+        let rows = session_rows(&report);
+        assert_eq!(
+            rows,
+            [
+                ("sessions", 0.0),
+                ("sessions_abandoned", 0.0),
+                ("customer_retries", 0.0)
+            ],
+            "written when nothing was abandoned"
+        );
+    }
+
+    #[test]
+    fn session_rows_add_up_over_replications() {
+        let sc = fixture::scenario("");
+        let mut a = fixture::empty(&sc, 10.0);
+        (a.sessions, a.sessions_abandoned, a.customer_retries) = (40, 3, 7);
+        let mut b = fixture::empty(&sc, 10.0);
+        (b.sessions, b.sessions_abandoned, b.customer_retries) = (50, 1, 0);
+        let report = Report::build(&sc, &[a, b], String::new(), 0.0);
+        assert_eq!(
+            session_rows(&report),
+            [
+                ("sessions", 90.0),
+                ("sessions_abandoned", 4.0),
+                ("customer_retries", 7.0)
+            ]
+        );
+    }
+
     #[test]
     fn metric_names_are_exactly_the_reported_metrics() {
         let text = r#"
@@ -388,6 +438,8 @@ checkout = { leave = 1.0 }
         assert!(named.contains(&"stations.inventory[3].utilization".to_string()));
         assert!(named.contains(&"cache.hit_rate".to_string()));
         assert!(named.contains(&"business.orders_placed".to_string()));
+        assert!(named.contains(&"business.sessions_abandoned".to_string()));
+        assert!(named.contains(&"business.customer_retries".to_string()));
         assert!(
             !named.iter().any(|n| n.starts_with("search.")),
             "search is unreachable"

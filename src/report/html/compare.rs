@@ -50,7 +50,7 @@ const BASE_COLOR: (u8, u8, u8) = (120, 130, 145);
 /// smaller is, `None` when it depends.
 fn higher_is_better(metric: &str) -> Option<bool> {
     let col = metric.rsplit('.').next().unwrap_or(metric);
-    const LOWER: [&str; 12] = [
+    const LOWER: [&str; 14] = [
         "error_rate",
         "errors",
         "rejected",
@@ -60,6 +60,8 @@ fn higher_is_better(metric: &str) -> Option<bool> {
         "checkouts_failed",
         "carts_abandoned",
         "cart_abandonment",
+        "sessions_abandoned",
+        "customer_retries",
         "payment_declines",
         "gateway_timeouts",
         "misses",
@@ -115,6 +117,7 @@ fn key_metrics(i: &Input) -> Vec<String> {
     }
     for b in [
         "sessions",
+        "sessions_abandoned",
         "orders_paid",
         "revenue",
         "cart_abandonment",
@@ -410,6 +413,7 @@ mod tests {
         );
         assert_eq!(higher_is_better("cache.hit_rate"), Some(true));
         assert_eq!(higher_is_better("business.revenue"), Some(true));
+        assert_eq!(higher_is_better("business.sessions_abandoned"), Some(false));
         assert_eq!(higher_is_better("ALL.count"), None);
         assert_eq!(higher_is_better("ALL.goodput_per_s"), Some(true));
         assert_eq!(
