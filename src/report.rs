@@ -53,6 +53,8 @@ pub struct Report {
     pub series: Vec<SeriesRow>,
     /// How long each of its intervals was measured.
     pub intervals: windows::Intervals,
+    /// The scenario's faults, for the charts.
+    pub faults: Vec<windows::FaultMark>,
     /// Every operation's name, by index: what a [`SeriesRow::op`] means
     /// (index `op_names.len()` is `ALL`).
     pub op_names: Vec<String>,
@@ -209,6 +211,7 @@ impl Report {
                 sc.report_interval.as_secs_f64(),
                 replicas.ends_s.clone(),
             ),
+            faults: windows::fault_marks(sc),
             op_names: sc.op_names(),
             gauges: result.gauges.clone(),
             histograms,

@@ -257,19 +257,7 @@ mod tests {
     #[test]
     fn timeseries_goodput_is_successes_per_measured_second_of_the_interval() {
         let sc = fixture::scenario("");
-        let all = sc.op_names().len();
-        let row = |t_s: f64, count: u64, errors: u64| SeriesRow {
-            t_s,
-            op: all,
-            count,
-            errors,
-            mean_ms: 1.0,
-            p50_ms: 1.0,
-            p99_ms: 1.0,
-            cache_hit_rate: None,
-            p95_ms: 1.0,
-            retries: 0,
-        };
+        let row = |t_s, count, errors| fixture::all_row(&sc, t_s, count, errors, 0);
         // Two replications of 10 s intervals, ending at 25 s and 12 s.
         let mut a = fixture::empty(&sc, 25.0);
         a.series = vec![row(0.0, 50, 10), row(10.0, 30, 0), row(20.0, 10, 5)];

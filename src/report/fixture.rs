@@ -9,6 +9,7 @@ use crate::engine::Engine;
 use crate::kernel::time::SimTime;
 use crate::metrics::OpStats;
 use crate::metrics::result::RunResult;
+use crate::metrics::series::SeriesRow;
 use crate::model::ModelOnly;
 use crate::scenario::{Scenario, load_str};
 
@@ -62,4 +63,22 @@ pub fn record(r: &mut RunResult, action: Action, ok: u64, failed: u64, retries: 
         s.record(1_000_000, Some(ErrorKind::Timeout));
     }
     s.retries += retries;
+}
+
+/// The `ALL` row of `sc`'s time series for the interval starting at
+/// `t_s`: `count` requests completed, `errors` of them failed, `retries`
+/// sent (latencies 1 ms).
+pub fn all_row(sc: &Scenario, t_s: f64, count: u64, errors: u64, retries: u64) -> SeriesRow {
+    SeriesRow {
+        t_s,
+        op: sc.op_names().len(),
+        count,
+        errors,
+        mean_ms: 1.0,
+        p50_ms: 1.0,
+        p99_ms: 1.0,
+        cache_hit_rate: None,
+        p95_ms: 1.0,
+        retries,
+    }
 }

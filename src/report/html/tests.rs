@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use super::charts::{FAULT, QUIET, hex};
 use super::render;
 use super::timeline::Timeline;
 use crate::metrics::result::RunResult;
@@ -166,6 +167,7 @@ fn every_chart_is_there() {
     let html = render(&r);
     for title in [
         "Arrival rate and throughput",
+        "Offered load, throughput and goodput",
         "Errors by kind",
         "Cache hit rate",
         "p99 latency by operation",
@@ -194,7 +196,7 @@ fn every_chart_is_there() {
         let card = &html[at..at + html[at..].find("</div></div>").expect("card end")];
         assert_eq!(card.matches("<svg").count(), 2, "{op}");
     }
-    assert_eq!(html.matches("<svg").count(), 8 + 2 * ops.len());
+    assert_eq!(html.matches("<svg").count(), 9 + 2 * ops.len());
     // Each operation's line in the distribution chart has its colour.
     let color = super::charts::hex(super::charts::op_color("checkout")).to_uppercase();
     assert!(html.contains(&format!("stroke=\"{color}\"")));
@@ -305,4 +307,101 @@ fn rates_over_time_are_a_replications_average() {
     let lines = |rep: &Report| Timeline::new(rep).throughput().lines;
     assert_eq!(lines(&two), lines(&one));
     assert!(lines(&one)[0].points.iter().any(|p| p.1 > 0.0));
+}
+
+/// A window of payment declines and an instant cache flush.
+const FAULTS: &str = r#"
+[[faults]]
+kind = "payment_declines"
+at = "30s"
+for = "20s"
+decline_rate = 0.2
+
+[[faults]]
+kind = "cache_flush"
+at = "60s"
+"#;
+
+/// The `<figure>` titled `title`.
+fn figure_of<'a>(html: &'a str, title: &str) -> &'a str {
+    let at = html
+        .find(&format!("<h3>{title}</h3>"))
+        .unwrap_or_else(|| panic!("no figure {title}"));
+    &html[at..at + html[at..].find("</figure>").expect("figure end")]
+}
+
+/// The value of attribute `name` in SVG element `el`.
+fn attr(el: &str, name: &str) -> f64 {
+    let el = format!(" {el}");
+    let at = el.find(&format!(" {name}=\"")).expect("attribute") + name.len() + 3;
+    let v = &el[at..at + el[at..].find(['"', ',']).expect("value end")];
+    v.parse().expect("a number")
+}
+
+/// The `<TAG …>` elements of `svg` drawn in `color`.
+fn elements<'a>(svg: &'a str, tag: &str, color: (u8, u8, u8)) -> Vec<&'a str> {
+    let color = format!("\"{}\"", hex(color).to_uppercase());
+    svg.split(&format!("<{tag} "))
+        .skip(1)
+        .map(|e| &e[..e.find('>').expect("element end")])
+        .filter(|e| e.contains(&color))
+        .collect()
+}
+
+#[test]
+fn the_load_chart_marks_each_fault_where_it_happened() {
+    let (sc, resolved, r) = run(&format!("{SHOP}{FAULTS}"));
+    let html = render(&Report::build(&sc, &[r], resolved, 0.0));
+    let fig = figure_of(&html, "Offered load, throughput and goodput");
+    // The warmup ends at 10 s and the drain starts at 90 s: pixels there.
+    let quiet = elements(fig, "rect", QUIET);
+    assert_eq!(quiet.len(), 2, "warmup and drain");
+    let (p10, p90) = (
+        attr(quiet[0], "x") + attr(quiet[0], "width"),
+        attr(quiet[1], "x"),
+    );
+    let px = |t: f64| p10 + (t - 10.0) / 80.0 * (p90 - p10);
+    let band = elements(fig, "rect", FAULT);
+    assert_eq!(band.len(), 1, "one window: {band:?}");
+    let (x, w) = (attr(band[0], "x"), attr(band[0], "width"));
+    assert!(
+        (x - px(30.0)).abs() <= 1.5,
+        "opens at 30 s: {x} vs {}",
+        px(30.0)
+    );
+    assert!((x + w - px(50.0)).abs() <= 1.5, "closes at 50 s");
+    let line = elements(fig, "polyline", FAULT);
+    assert_eq!(line.len(), 1, "the flush is a line");
+    assert!((attr(line[0], "points") - px(60.0)).abs() <= 1.5);
+    assert!(fig.contains("payment_declines 20%") && fig.contains("cache_flush"));
+}
+
+#[test]
+fn the_load_chart_plots_calls_completions_and_successes_per_second() {
+    use crate::report::fixture::{all_row, empty, scenario};
+    let sc = scenario("");
+    let mut r = empty(&sc, 15.0);
+    let all = |t_s, count, errors, retries| all_row(&sc, t_s, count, errors, retries);
+    // 10 s, then the last 5 s.
+    r.series = vec![all(0.0, 50, 10, 20), all(10.0, 30, 0, 0)];
+    let report = Report::build(&sc, &[r], String::new(), 0.0);
+    let chart = Timeline::new(&report).load();
+    let lines: Vec<(&str, Vec<(f64, f64)>)> = chart
+        .lines
+        .iter()
+        .map(|l| {
+            (
+                l.name.split(':').next().unwrap_or_default(),
+                l.points.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            ("throughput", vec![(0.0, 5.0), (10.0, 6.0)]),
+            ("goodput", vec![(0.0, 4.0), (10.0, 6.0)]),
+            ("offered", vec![(0.0, 7.0), (10.0, 6.0)]),
+        ]
+    );
 }
