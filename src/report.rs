@@ -10,12 +10,16 @@ pub mod atomic;
 pub mod compare;
 pub mod console;
 pub mod csv;
+#[cfg(test)]
+mod fixture;
 pub mod hgrm;
 pub mod html;
 pub mod invariants;
 mod rows;
+mod summary;
 pub mod sweep;
 pub mod thresholds;
+pub mod windows;
 
 use std::collections::BTreeMap;
 
@@ -27,9 +31,10 @@ use crate::contract::business::InvariantResult;
 use crate::contract::names::{self, ALL};
 use crate::metrics::result::RunResult;
 use crate::metrics::series::SeriesRow;
-use crate::metrics::{OpStats, stats};
 use crate::scenario::Scenario;
 pub use rows::{CacheRow, ErrorRow, RunInfo, StationRow, SummaryRow};
+pub use summary::Replicas;
+use summary::{add_ci, summary_rows};
 
 /// Everything a report holds.
 #[derive(Clone, Debug)]
@@ -46,6 +51,10 @@ pub struct Report {
     pub errors: Vec<ErrorRow>,
     /// `timeseries.csv`.
     pub series: Vec<SeriesRow>,
+    /// How long each of its intervals was measured.
+    pub intervals: windows::Intervals,
+    /// The scenario's faults, for the charts.
+    pub faults: Vec<windows::FaultMark>,
     /// Every operation's name, by index: what a [`SeriesRow::op`] means
     /// (index `op_names.len()` is `ALL`).
     pub op_names: Vec<String>,
@@ -69,113 +78,6 @@ fn ms(ns: u64) -> f64 {
 
 fn ratio(a: f64, b: f64) -> f64 {
     if b > 0.0 { a / b } else { 0.0 }
-}
-
-fn summary_row(operation: &str, s: &OpStats, window_s: f64) -> SummaryRow {
-    let q = |p: f64| {
-        if s.count == 0 {
-            0.0
-        } else {
-            ms(s.latency.value_at_quantile(p))
-        }
-    };
-    SummaryRow {
-        operation: operation.to_owned(),
-        count: s.count,
-        errors: s.errors,
-        error_rate: ratio(s.errors as f64, s.count as f64),
-        throughput_per_s: ratio(s.count as f64, window_s),
-        mean_ms: s.mean_ns() / 1e6,
-        p50_ms: q(0.5),
-        p90_ms: q(0.9),
-        p95_ms: q(0.95),
-        p99_ms: q(0.99),
-        p999_ms: q(0.999),
-        max_ms: if s.count == 0 {
-            0.0
-        } else {
-            ms(s.latency.max())
-        },
-        ci95: None,
-    }
-}
-
-/// Summary rows (reachable operations, then `ALL`) of one result, and the
-/// merged `ALL` statistics.
-fn summary_rows(sc: &Scenario, result: &RunResult) -> (Vec<SummaryRow>, OpStats) {
-    let window_s = result.window_ns as f64 / 1e9;
-    let mut all = OpStats::default();
-    let mut rows = Vec::new();
-    for op in sc.reachable_ops() {
-        let s = &result.ops[op.index()];
-        all.merge(s);
-        rows.push(summary_row(sc.op_name(op), s, window_s));
-    }
-    rows.push(summary_row(ALL, &all, window_s));
-    (rows, all)
-}
-
-/// Fills the confidence-interval columns of `rows` from the same rows of
-/// each replication.
-fn add_ci(rows: &mut [SummaryRow], per_run: &[Vec<SummaryRow>]) {
-    for (i, row) in rows.iter_mut().enumerate() {
-        let metric = |f: fn(&SummaryRow) -> f64| {
-            let xs: Vec<f64> = per_run.iter().map(|r| f(&r[i])).collect();
-            stats::mean_ci95(&xs).map_or(0.0, |(_, h)| h)
-        };
-        row.ci95 = Some([
-            metric(|r| r.mean_ms),
-            metric(|r| r.p50_ms),
-            metric(|r| r.p95_ms),
-            metric(|r| r.p99_ms),
-            metric(|r| r.throughput_per_s),
-            metric(|r| r.error_rate),
-        ]);
-    }
-}
-
-/// Replications folded one by one, in replication order, into what the
-/// report needs: their exact merge and, per replication, its summary rows
-/// (for the confidence intervals). Holds one merged result however many
-/// replications there are.
-#[derive(Clone, Debug)]
-pub struct Replicas {
-    merged: RunResult,
-    per_run: Vec<Vec<SummaryRow>>,
-}
-
-impl Replicas {
-    /// The first replication of `sc`.
-    pub fn new(sc: &Scenario, first: RunResult) -> Replicas {
-        Replicas {
-            per_run: vec![summary_rows(sc, &first).0],
-            merged: first,
-        }
-    }
-
-    /// Folds in the next replication of `sc`.
-    pub fn add(&mut self, sc: &Scenario, run: RunResult) {
-        self.per_run.push(summary_rows(sc, &run).0);
-        self.merged.merge(&run);
-    }
-
-    /// Folds `run` into `into`, starting it with the first.
-    pub fn fold(into: &mut Option<Replicas>, sc: &Scenario, run: RunResult) {
-        match into {
-            Some(r) => r.add(sc, run),
-            None => *into = Some(Replicas::new(sc, run)),
-        }
-    }
-
-    /// The merge so far.
-    pub fn merged(&self) -> &RunResult {
-        &self.merged
-    }
-
-    /// Marks the merge partial: fewer replications than asked were run.
-    pub fn mark_partial(&mut self) {
-        self.merged.interrupted = true;
-    }
 }
 
 impl Report {
@@ -269,7 +171,16 @@ impl Report {
         let op_indices: Vec<usize> = ops.iter().map(|a| a.index()).collect();
         let i14 = invariants::metric_accounting(result, &summary, &errors, &op_indices);
         let invariants = invariants::table(result, i14);
-        let mut business = vec![("sessions".to_owned(), result.sessions as f64)];
+        let sessions = [
+            result.sessions,
+            result.sessions_abandoned,
+            result.customer_retries,
+        ];
+        let mut business: Vec<(String, f64)> = names::business::SESSION_ROWS
+            .iter()
+            .zip(sessions)
+            .map(|(k, v)| (k.to_string(), v as f64))
+            .collect();
         business.extend(result.business_metrics());
 
         let mut report = Report {
@@ -296,6 +207,11 @@ impl Report {
             cache,
             errors,
             series: result.series.clone(),
+            intervals: windows::Intervals::new(
+                sc.report_interval.as_secs_f64(),
+                replicas.ends_s.clone(),
+            ),
+            faults: windows::fault_marks(sc),
             op_names: sc.op_names(),
             gauges: result.gauges.clone(),
             histograms,
@@ -312,7 +228,7 @@ impl Report {
     pub fn metrics(&self) -> BTreeMap<String, f64> {
         let mut m = BTreeMap::new();
         for r in &self.summary {
-            for (col, v) in names::SUMMARY_METRICS.iter().zip(r.values()) {
+            for (col, v) in names::summary_metrics().zip(r.values()) {
                 m.insert(format!("{}.{col}", r.operation), v);
             }
         }
@@ -371,7 +287,10 @@ impl Report {
             csv::file(names::ERRORS, csv::errors(&self.errors)),
             csv::file(names::BUSINESS, csv::business(&self.business)),
             csv::file(names::INVARIANTS, csv::invariants(&self.invariants)),
-            csv::file(names::TIMESERIES, csv::series(&self.series, &self.op_names)),
+            csv::file(
+                names::TIMESERIES,
+                csv::series(&self.series, &self.op_names, &self.intervals),
+            ),
             csv::file(names::GAUGES, csv::gauges(&self.gauges)),
             atomic::ReportFile {
                 path: names::RESOLVED.into(),
@@ -449,6 +368,47 @@ mod tests {
     use super::*;
     use crate::scenario::load_str;
 
+    fn session_rows(r: &Report) -> Vec<(&str, f64)> {
+        r.business[..3]
+            .iter()
+            .map(|(k, v)| (k.as_str(), *v))
+            .collect()
+    }
+
+    #[test]
+    fn every_report_starts_business_with_sessions_abandoned_and_retried() {
+        let sc = fixture::scenario("");
+        let report = Report::build(&sc, &[fixture::empty(&sc, 10.0)], String::new(), 0.0);
+        let rows = session_rows(&report);
+        assert_eq!(
+            rows,
+            [
+                ("sessions", 0.0),
+                ("sessions_abandoned", 0.0),
+                ("customer_retries", 0.0)
+            ],
+            "written when nothing was abandoned"
+        );
+    }
+
+    #[test]
+    fn session_rows_add_up_over_replications() {
+        let sc = fixture::scenario("");
+        let mut a = fixture::empty(&sc, 10.0);
+        (a.sessions, a.sessions_abandoned, a.customer_retries) = (40, 3, 7);
+        let mut b = fixture::empty(&sc, 10.0);
+        (b.sessions, b.sessions_abandoned, b.customer_retries) = (50, 1, 0);
+        let report = Report::build(&sc, &[a, b], String::new(), 0.0);
+        assert_eq!(
+            session_rows(&report),
+            [
+                ("sessions", 90.0),
+                ("sessions_abandoned", 4.0),
+                ("customer_retries", 7.0)
+            ]
+        );
+    }
+
     #[test]
     fn metric_names_are_exactly_the_reported_metrics() {
         let text = r#"
@@ -476,9 +436,13 @@ checkout = { leave = 1.0 }
         named.sort();
         assert_eq!(reported, named);
         assert!(named.contains(&"checkout.p99_ms".to_string()));
+        assert!(named.contains(&"checkout.attempts".to_string()));
+        assert!(named.contains(&"ALL.goodput_per_s".to_string()));
         assert!(named.contains(&"stations.inventory[3].utilization".to_string()));
         assert!(named.contains(&"cache.hit_rate".to_string()));
         assert!(named.contains(&"business.orders_placed".to_string()));
+        assert!(named.contains(&"business.sessions_abandoned".to_string()));
+        assert!(named.contains(&"business.customer_retries".to_string()));
         assert!(
             !named.iter().any(|n| n.starts_with("search.")),
             "search is unreachable"

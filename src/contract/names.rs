@@ -61,7 +61,8 @@ pub fn is_report_file(name: &str) -> bool {
 /// The all-operations row of `summary.csv` and `timeseries.csv`.
 pub const ALL: &str = "ALL";
 
-/// The metric columns of `summary.csv`, after `operation`.
+/// The first metric columns of `summary.csv`, after `operation` and before
+/// the [`SUMMARY_CI`] columns.
 pub const SUMMARY_METRICS: [&str; 11] = [
     "count",
     "errors",
@@ -87,11 +88,25 @@ pub const SUMMARY_CI: [&str; 6] = [
     "error_rate_ci95",
 ];
 
+/// The metric columns of `summary.csv` added after the [`SUMMARY_CI`]
+/// columns (issue 13): `attempts` = count + retries, the calls made
+/// including client retries; `goodput_per_s` = (count − errors) / measured
+/// seconds, the successful operations per second.
+pub const SUMMARY_LATE_METRICS: [&str; 2] = ["attempts", "goodput_per_s"];
+
+/// Every metric column of `summary.csv` in header order (the CI columns
+/// left out): [`SUMMARY_METRICS`], then [`SUMMARY_LATE_METRICS`]. Metric
+/// names `OPERATION.COLUMN` are made of these.
+pub fn summary_metrics() -> impl Iterator<Item = &'static str> {
+    SUMMARY_METRICS.into_iter().chain(SUMMARY_LATE_METRICS)
+}
+
 /// Header of `summary.csv`.
 pub fn summary_header() -> Vec<&'static str> {
     std::iter::once("operation")
         .chain(SUMMARY_METRICS)
         .chain(SUMMARY_CI)
+        .chain(SUMMARY_LATE_METRICS)
         .collect()
 }
 
@@ -123,8 +138,9 @@ pub const CACHE_HEADER: [&str; 7] = [
 /// Header of `errors.csv`.
 pub const ERRORS_HEADER: [&str; 3] = ["operation", "kind", "count"];
 
-/// Header of `timeseries.csv` (`p95_ms` added after the contract's columns).
-pub const SERIES_HEADER: [&str; 9] = [
+/// Header of `timeseries.csv` (`p95_ms`, then `goodput_per_s`, added after
+/// the contract's columns).
+pub const SERIES_HEADER: [&str; 10] = [
     "t_s",
     "operation",
     "count",
@@ -134,6 +150,7 @@ pub const SERIES_HEADER: [&str; 9] = [
     "p99_ms",
     "cache_hit_rate",
     "p95_ms",
+    "goodput_per_s",
 ];
 
 /// Header of `thresholds.csv`.
@@ -162,7 +179,7 @@ pub fn metric_names<'a>(
 ) -> Vec<String> {
     let mut names = Vec::new();
     for op in operations.chain([ALL]) {
-        for col in &SUMMARY_METRICS {
+        for col in summary_metrics() {
             names.push(format!("{op}.{col}"));
         }
     }

@@ -5,6 +5,7 @@
 //! have 3 decimals, rates and ratios 6, so output is byte-stable.
 
 use super::atomic::ReportFile;
+use super::windows::Intervals;
 use super::{CacheRow, ErrorRow, StationRow, SummaryRow};
 use crate::contract::names::*;
 use crate::metrics::series::SeriesRow;
@@ -69,6 +70,7 @@ pub fn summary_fields(r: &SummaryRow) -> Vec<String> {
         Some(c) => f.extend([f3(c[0]), f3(c[1]), f3(c[2]), f3(c[3]), f3(c[4]), f6(c[5])]),
         None => f.extend(std::iter::repeat_n(String::new(), SUMMARY_CI.len())),
     }
+    f.extend([r.attempts.to_string(), f3(r.goodput_per_s)]);
     f
 }
 
@@ -127,8 +129,9 @@ pub fn errors(rows: &[ErrorRow]) -> Vec<u8> {
 }
 
 /// `timeseries.csv`; `ops` names the operations by index (index
-/// `ops.len()` is `ALL`).
-pub fn series(rows: &[SeriesRow], ops: &[String]) -> Vec<u8> {
+/// `ops.len()` is `ALL`); `goodput_per_s` divides by the interval's
+/// measured length (see [`Intervals`]).
+pub fn series(rows: &[SeriesRow], ops: &[String], intervals: &Intervals) -> Vec<u8> {
     render(
         SERIES_HEADER,
         rows.iter().map(|r| {
@@ -144,6 +147,7 @@ pub fn series(rows: &[SeriesRow], ops: &[String]) -> Vec<u8> {
                 f3(r.p99_ms),
                 r.cache_hit_rate.map(f6).unwrap_or_default(),
                 f3(r.p95_ms),
+                f3(intervals.per_s(r.count.saturating_sub(r.errors), r.t_s)),
             ]
         }),
     )
@@ -206,4 +210,71 @@ pub fn gauges(rows: &[crate::metrics::gauges::GaugeRow]) -> Vec<u8> {
         rows.iter()
             .map(|r| [f3(r.t_s), r.gauge.clone(), f6(r.value)]),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Report, fixture};
+    use super::*;
+
+    #[test]
+    fn summary_ends_with_attempts_and_goodput_after_the_ci_columns() {
+        let row = SummaryRow {
+            operation: "checkout".into(),
+            count: 10,
+            errors: 2,
+            error_rate: 0.2,
+            throughput_per_s: 1.0,
+            mean_ms: 5.0,
+            p50_ms: 4.0,
+            p90_ms: 6.0,
+            p95_ms: 7.0,
+            p99_ms: 8.0,
+            p999_ms: 9.0,
+            max_ms: 9.5,
+            ci95: None,
+            attempts: 13,
+            goodput_per_s: 0.8,
+        };
+        let text = String::from_utf8(summary(&[row])).expect("utf-8");
+        let mut lines = text.lines();
+        assert_eq!(
+            lines.next(),
+            Some(
+                "operation,count,errors,error_rate,throughput_per_s,mean_ms,p50_ms,p90_ms,\
+                 p95_ms,p99_ms,p999_ms,max_ms,mean_ms_ci95,p50_ms_ci95,p95_ms_ci95,\
+                 p99_ms_ci95,throughput_per_s_ci95,error_rate_ci95,attempts,goodput_per_s"
+            )
+        );
+        assert_eq!(
+            lines.next(),
+            Some(
+                "checkout,10,2,0.200000,1.000,5.000,4.000,6.000,7.000,8.000,9.000,9.500,,,,,,,13,0.800"
+            )
+        );
+    }
+
+    #[test]
+    fn timeseries_goodput_is_successes_per_measured_second_of_the_interval() {
+        let sc = fixture::scenario("");
+        let row = |t_s, count, errors| fixture::all_row(&sc, t_s, count, errors, 0);
+        // Two replications of 10 s intervals, ending at 25 s and 12 s.
+        let mut a = fixture::empty(&sc, 25.0);
+        a.series = vec![row(0.0, 50, 10), row(10.0, 30, 0), row(20.0, 10, 5)];
+        let mut b = fixture::empty(&sc, 12.0);
+        b.series = vec![row(0.0, 20, 0), row(10.0, 4, 2)];
+        let report = Report::build(&sc, &[a, b], String::new(), 0.0);
+        let bytes = series(&report.series, &report.op_names, &report.intervals);
+        let text = String::from_utf8(bytes).expect("utf-8");
+        let header = text.lines().next().unwrap_or_default();
+        assert!(header.ends_with(",p95_ms,goodput_per_s"), "{header}");
+        let goodput: Vec<&str> = text
+            .lines()
+            .skip(1)
+            .map(|l| l.rsplit(',').next().unwrap_or_default())
+            .collect();
+        // 60 successes in 2 × 10 s; 32 in 10 s + 2 s; 5 in the first
+        // run's last 5 s.
+        assert_eq!(goodput, ["3.000", "2.667", "1.000"]);
+    }
 }

@@ -33,6 +33,11 @@ pub struct SummaryRow {
     /// With replications: 95% CI half-widths of mean, p50, p95, p99,
     /// throughput and error rate (the [`SUMMARY_CI`](crate::contract::names::SUMMARY_CI) columns).
     pub ci95: Option<[f64; 6]>,
+    /// Calls made, client retries included: count + retries (written
+    /// after the CI columns).
+    pub attempts: u64,
+    /// Successful requests per second: (count − errors) / measured seconds.
+    pub goodput_per_s: f64,
 }
 
 /// A row of `stations.csv`.
@@ -128,8 +133,10 @@ pub struct RunInfo {
 }
 
 impl SummaryRow {
-    /// The numeric columns, in `summary.csv` order after `operation`.
-    pub fn values(&self) -> [f64; 11] {
+    /// The metric columns, in `summary.csv` order after `operation`, the
+    /// CI columns left out (named by
+    /// [`summary_metrics`](crate::contract::names::summary_metrics)).
+    pub fn values(&self) -> [f64; 13] {
         [
             self.count as f64,
             self.errors as f64,
@@ -142,6 +149,8 @@ impl SummaryRow {
             self.p99_ms,
             self.p999_ms,
             self.max_ms,
+            self.attempts as f64,
+            self.goodput_per_s,
         ]
     }
 }

@@ -4,6 +4,12 @@
 
 /// Sessions started after the warmup (every run reports it, first).
 pub const SESSIONS: &str = "sessions";
+/// Of those, sessions an impatient customer abandoned (every run reports
+/// it, second).
+pub const SESSIONS_ABANDONED: &str = "sessions_abandoned";
+/// Actions customers repeated after an error (a reload), in those sessions
+/// (every run reports it, third).
+pub const CUSTOMER_RETRIES: &str = "customer_retries";
 /// Accounts created during the run.
 pub const REGISTRATIONS: &str = "registrations";
 /// Logins during the run.
@@ -57,7 +63,11 @@ pub const IDEMPOTENT_REPLAYS: &str = "idempotent_replays";
 /// Money refunded, currency units.
 pub const REFUNDED: &str = "refunded";
 
-/// The rows every shop run reports after [`SESSIONS`], in order.
+/// The rows every run reports, first, whatever the scenario: the
+/// sessions and how customers gave up or retried in them.
+pub const SESSION_ROWS: [&str; 3] = [SESSIONS, SESSIONS_ABANDONED, CUSTOMER_RETRIES];
+
+/// The rows every shop run reports after [`SESSION_ROWS`], in order.
 pub const HEAD: [&str; 18] = [
     REGISTRATIONS,
     LOGINS,
@@ -96,11 +106,12 @@ pub fn coupon_redemptions(code: &str) -> String {
     format!("{COUPON_REDEMPTIONS}.{code}")
 }
 
-/// Every business metric a shop run can report, in order: [`SESSIONS`],
-/// [`HEAD`], [`DOORBUSTERS`] when there are some, [`COUPON_REDEMPTIONS`]
-/// and one row per scenario coupon, then [`TAIL`].
+/// Every business metric a shop run can report, in order:
+/// [`SESSION_ROWS`], [`HEAD`], [`DOORBUSTERS`] when there are some,
+/// [`COUPON_REDEMPTIONS`] and one row per scenario coupon, then [`TAIL`].
 pub fn names<'a>(doorbusters: bool, coupon_codes: impl Iterator<Item = &'a str>) -> Vec<String> {
-    let mut n: Vec<String> = std::iter::once(SESSIONS)
+    let mut n: Vec<String> = SESSION_ROWS
+        .into_iter()
         .chain(HEAD)
         .map(String::from)
         .collect();

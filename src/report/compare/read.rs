@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::contract::action::{Action, N_ACTIONS};
-use crate::contract::names::{self, CACHE_HEADER, STATIONS_HEADER, SUMMARY_METRICS};
+use crate::contract::names::{self, CACHE_HEADER, STATIONS_HEADER};
 use crate::report::hgrm;
 /// A report's metrics by name (`checkout.p99_ms`, `cache.hit_rate`,
 /// `stations.payment.utilization`, `business.revenue`) and, where the
@@ -102,7 +102,7 @@ pub fn read_metrics(dir: &Path) -> Result<Metrics, ReadError> {
         read_table(&summary_path)?.ok_or_else(|| ReadError::NotAReport(dir.to_path_buf()))?;
     for row in &summary {
         let op = row.get("operation").cloned().unwrap_or_default();
-        for col in SUMMARY_METRICS {
+        for col in names::summary_metrics() {
             if let Some(v) = row.get(col) {
                 put(&mut m, &summary_path, format!("{op}.{col}"), v, false)?;
             }

@@ -189,15 +189,24 @@ impl Line {
     }
 }
 
-/// A shaded stretch of the x axis with a label (e.g. the drain).
+/// The colour of the warmup and drain bands.
+pub const QUIET: Rgb = (100, 116, 139);
+/// The colour of a fault's band.
+pub const FAULT: Rgb = (220, 38, 38);
+
+/// A shaded stretch of the x axis with a label (the drain, a fault); one
+/// that starts where it ends marks an instant with a line.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Band {
     /// Start, x data units.
     pub from: f64,
-    /// End, x data units.
+    /// End, x data units (`from` for an instant).
     pub to: f64,
-    /// Label drawn at its top left.
+    /// Label drawn at its top left; labels that would overlap are
+    /// stacked.
     pub label: String,
+    /// Colour (the shade is a light tint of it).
+    pub color: Rgb,
 }
 
 /// A line chart.

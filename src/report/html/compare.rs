@@ -50,7 +50,7 @@ const BASE_COLOR: (u8, u8, u8) = (120, 130, 145);
 /// smaller is, `None` when it depends.
 fn higher_is_better(metric: &str) -> Option<bool> {
     let col = metric.rsplit('.').next().unwrap_or(metric);
-    const LOWER: [&str; 12] = [
+    const LOWER: [&str; 14] = [
         "error_rate",
         "errors",
         "rejected",
@@ -60,12 +60,15 @@ fn higher_is_better(metric: &str) -> Option<bool> {
         "checkouts_failed",
         "carts_abandoned",
         "cart_abandonment",
+        "sessions_abandoned",
+        "customer_retries",
         "payment_declines",
         "gateway_timeouts",
         "misses",
     ];
-    const HIGHER: [&str; 6] = [
+    const HIGHER: [&str; 7] = [
         "throughput_per_s",
+        "goodput_per_s",
         "hit_rate",
         "hits",
         "revenue",
@@ -88,6 +91,7 @@ fn key_metrics(i: &Input) -> Vec<String> {
     let mut keys: Vec<String> = [
         "count",
         "throughput_per_s",
+        "goodput_per_s",
         "error_rate",
         "p50_ms",
         "p95_ms",
@@ -113,6 +117,7 @@ fn key_metrics(i: &Input) -> Vec<String> {
     }
     for b in [
         "sessions",
+        "sessions_abandoned",
         "orders_paid",
         "revenue",
         "cart_abandonment",
@@ -408,6 +413,13 @@ mod tests {
         );
         assert_eq!(higher_is_better("cache.hit_rate"), Some(true));
         assert_eq!(higher_is_better("business.revenue"), Some(true));
+        assert_eq!(higher_is_better("business.sessions_abandoned"), Some(false));
         assert_eq!(higher_is_better("ALL.count"), None);
+        assert_eq!(higher_is_better("ALL.goodput_per_s"), Some(true));
+        assert_eq!(
+            higher_is_better("checkout.attempts"),
+            None,
+            "more calls: more load served, or more retries"
+        );
     }
 }

@@ -140,22 +140,22 @@ fn plain<const N: usize>(fields: [String; N]) -> Vec<Cell> {
 pub fn summary(r: &Report) -> String {
     let header = names::summary_header();
     let with_ci = r.summary.iter().any(|s| s.ci95.is_some());
-    let keep = if with_ci {
-        header.len()
-    } else {
-        1 + names::SUMMARY_METRICS.len()
-    };
-    let rate_col = 1 + names::SUMMARY_METRICS
+    // The columns shown: all of them, or all but the empty CI columns.
+    let keep: Vec<usize> = (0..header.len())
+        .filter(|&i| with_ci || !names::SUMMARY_CI.contains(&header[i]))
+        .collect();
+    let rate_col = keep
         .iter()
-        .position(|c| *c == "error_rate")
+        .position(|&i| header[i] == "error_rate")
         .unwrap_or(0);
     let rows: Vec<Row> = r
         .summary
         .iter()
         .map(|s| {
-            let mut cells: Vec<Cell> = csv::summary_fields(s)
-                .into_iter()
-                .take(keep)
+            let fields = csv::summary_fields(s);
+            let mut cells: Vec<Cell> = keep
+                .iter()
+                .filter_map(|&i| fields.get(i).cloned())
                 .map(Cell::from)
                 .collect();
             if s.error_rate > 0.0
@@ -172,7 +172,8 @@ pub fn summary(r: &Report) -> String {
     } else {
         "latency in ms, failed requests included; summary.csv"
     };
-    table("t-summary", "Operations", note, &header[..keep], &rows)
+    let header: Vec<&str> = keep.iter().map(|&i| header[i]).collect();
+    table("t-summary", "Operations", note, &header, &rows)
 }
 
 /// `stations.csv`.

@@ -4,9 +4,12 @@
 
 use std::collections::BTreeMap;
 
+use super::charts::{FAULT, QUIET, hex};
 use super::render;
+use super::timeline::Timeline;
+use crate::metrics::result::RunResult;
 use crate::report::Report;
-use crate::scenario::load_str;
+use crate::scenario::{Scenario, load_str};
 
 /// A small shop touching every operation, the cache, doorbusters, a coupon
 /// whose code and a description full of markup, and two thresholds (one
@@ -66,13 +69,25 @@ checkout.p99_ms = "< 5000"
 ALL.p50_ms = "< 0.000001"
 "#;
 
-fn report() -> Report {
-    let loaded = load_str("t.toml", "t", SHOP, &[], None).expect("valid scenario");
-    let sc = &loaded.scenario;
+/// The scenario of `text`, its resolved text and one run of it.
+fn run(text: &str) -> (Scenario, String, RunResult) {
+    let loaded = load_str("t.toml", "t", text, &[], None).expect("valid scenario");
     let mut runs = Vec::new();
-    crate::runner::simulate(sc, 1, None, usize::MAX, &|_, _| true, &mut |r| runs.push(r))
-        .expect("the shop builds");
-    Report::build(sc, &runs, loaded.resolved_toml.clone(), 0.0)
+    crate::runner::simulate(
+        &loaded.scenario,
+        1,
+        None,
+        usize::MAX,
+        &|_, _| true,
+        &mut |r| runs.push(r),
+    )
+    .expect("the shop builds");
+    (loaded.scenario, loaded.resolved_toml, runs.remove(0))
+}
+
+fn report() -> Report {
+    let (sc, resolved, r) = run(SHOP);
+    Report::build(&sc, &[r], resolved, 0.0)
 }
 
 fn unescape(s: &str) -> String {
@@ -152,6 +167,7 @@ fn every_chart_is_there() {
     let html = render(&r);
     for title in [
         "Arrival rate and throughput",
+        "Offered load, throughput and goodput",
         "Errors by kind",
         "Cache hit rate",
         "p99 latency by operation",
@@ -180,7 +196,7 @@ fn every_chart_is_there() {
         let card = &html[at..at + html[at..].find("</div></div>").expect("card end")];
         assert_eq!(card.matches("<svg").count(), 2, "{op}");
     }
-    assert_eq!(html.matches("<svg").count(), 8 + 2 * ops.len());
+    assert_eq!(html.matches("<svg").count(), 9 + 2 * ops.len());
     // Each operation's line in the distribution chart has its colour.
     let color = super::charts::hex(super::charts::op_color("checkout")).to_uppercase();
     assert!(html.contains(&format!("stroke=\"{color}\"")));
@@ -192,8 +208,25 @@ fn every_chart_is_there() {
 fn tables_hold_the_csv_cells() {
     let r = report();
     let html = render(&r);
+    // One run: the summary without its (empty) confidence-interval columns.
+    let header = crate::contract::names::summary_header();
+    let summary: Vec<Vec<String>> = csv_rows(&r, "summary.csv")
+        .into_iter()
+        .map(|row| {
+            row.into_iter()
+                .zip(&header)
+                .filter(|(_, h)| !h.ends_with("_ci95"))
+                .map(|(cell, _)| cell)
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        summary[0].len(),
+        14,
+        "operation, 11 metrics, attempts, goodput"
+    );
+    assert_eq!(table(&html, "t-summary"), summary);
     for (id, file, columns) in [
-        ("t-summary", "summary.csv", 12),
         ("t-stations", "stations.csv", 10),
         ("t-cache", "cache.csv", 7),
         ("t-errors", "errors.csv", 3),
@@ -263,4 +296,112 @@ fn tables_cells_parse_back() {
     let html = "<table id=\"x\"><tbody>\n<tr><td>a&amp;b</td><td class=\"n\"><a href=\"p/report.html\">p</a></td></tr>\n</tbody></table>";
     let t: BTreeMap<usize, Vec<String>> = table(html, "x").into_iter().enumerate().collect();
     assert_eq!(t[&0], vec!["a&b".to_string(), "p".to_string()]);
+}
+
+#[test]
+fn rates_over_time_are_a_replications_average() {
+    let (sc, _, r) = run(SHOP);
+    let one = Report::build(&sc, std::slice::from_ref(&r), String::new(), 0.0);
+    let two = Report::build(&sc, &[r.clone(), r], String::new(), 0.0);
+    // Two identical replications: every count doubles, no rate moves.
+    let lines = |rep: &Report| Timeline::new(rep).throughput().lines;
+    assert_eq!(lines(&two), lines(&one));
+    assert!(lines(&one)[0].points.iter().any(|p| p.1 > 0.0));
+}
+
+/// A window of payment declines and an instant cache flush.
+const FAULTS: &str = r#"
+[[faults]]
+kind = "payment_declines"
+at = "30s"
+for = "20s"
+decline_rate = 0.2
+
+[[faults]]
+kind = "cache_flush"
+at = "60s"
+"#;
+
+/// The `<figure>` titled `title`.
+fn figure_of<'a>(html: &'a str, title: &str) -> &'a str {
+    let at = html
+        .find(&format!("<h3>{title}</h3>"))
+        .unwrap_or_else(|| panic!("no figure {title}"));
+    &html[at..at + html[at..].find("</figure>").expect("figure end")]
+}
+
+/// The value of attribute `name` in SVG element `el`.
+fn attr(el: &str, name: &str) -> f64 {
+    let el = format!(" {el}");
+    let at = el.find(&format!(" {name}=\"")).expect("attribute") + name.len() + 3;
+    let v = &el[at..at + el[at..].find(['"', ',']).expect("value end")];
+    v.parse().expect("a number")
+}
+
+/// The `<TAG …>` elements of `svg` drawn in `color`.
+fn elements<'a>(svg: &'a str, tag: &str, color: (u8, u8, u8)) -> Vec<&'a str> {
+    let color = format!("\"{}\"", hex(color).to_uppercase());
+    svg.split(&format!("<{tag} "))
+        .skip(1)
+        .map(|e| &e[..e.find('>').expect("element end")])
+        .filter(|e| e.contains(&color))
+        .collect()
+}
+
+#[test]
+fn the_load_chart_marks_each_fault_where_it_happened() {
+    let (sc, resolved, r) = run(&format!("{SHOP}{FAULTS}"));
+    let html = render(&Report::build(&sc, &[r], resolved, 0.0));
+    let fig = figure_of(&html, "Offered load, throughput and goodput");
+    // The warmup ends at 10 s and the drain starts at 90 s: pixels there.
+    let quiet = elements(fig, "rect", QUIET);
+    assert_eq!(quiet.len(), 2, "warmup and drain");
+    let (p10, p90) = (
+        attr(quiet[0], "x") + attr(quiet[0], "width"),
+        attr(quiet[1], "x"),
+    );
+    let px = |t: f64| p10 + (t - 10.0) / 80.0 * (p90 - p10);
+    let band = elements(fig, "rect", FAULT);
+    assert_eq!(band.len(), 1, "one window: {band:?}");
+    let (x, w) = (attr(band[0], "x"), attr(band[0], "width"));
+    assert!(
+        (x - px(30.0)).abs() <= 1.5,
+        "opens at 30 s: {x} vs {}",
+        px(30.0)
+    );
+    assert!((x + w - px(50.0)).abs() <= 1.5, "closes at 50 s");
+    let line = elements(fig, "polyline", FAULT);
+    assert_eq!(line.len(), 1, "the flush is a line");
+    assert!((attr(line[0], "points") - px(60.0)).abs() <= 1.5);
+    assert!(fig.contains("payment_declines 20%") && fig.contains("cache_flush"));
+}
+
+#[test]
+fn the_load_chart_plots_calls_completions_and_successes_per_second() {
+    use crate::report::fixture::{all_row, empty, scenario};
+    let sc = scenario("");
+    let mut r = empty(&sc, 15.0);
+    let all = |t_s, count, errors, retries| all_row(&sc, t_s, count, errors, retries);
+    // 10 s, then the last 5 s.
+    r.series = vec![all(0.0, 50, 10, 20), all(10.0, 30, 0, 0)];
+    let report = Report::build(&sc, &[r], String::new(), 0.0);
+    let chart = Timeline::new(&report).load();
+    let lines: Vec<(&str, Vec<(f64, f64)>)> = chart
+        .lines
+        .iter()
+        .map(|l| {
+            (
+                l.name.split(':').next().unwrap_or_default(),
+                l.points.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            ("throughput", vec![(0.0, 5.0), (10.0, 6.0)]),
+            ("goodput", vec![(0.0, 4.0), (10.0, 6.0)]),
+            ("offered", vec![(0.0, 7.0), (10.0, 6.0)]),
+        ]
+    );
 }

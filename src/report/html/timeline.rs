@@ -3,15 +3,21 @@
 //!
 //! Each interval is plotted at its start (`t_s`, as in the CSVs), in
 //! minutes (seconds for runs of 20 minutes or less, hours past 10 hours).
-//! Per-second rates divide an interval's count by its length; the last
-//! interval may be short (it ends with the last event), and is divided by
-//! its real length. An operation that completed nothing in an interval
-//! has no row there and its line has a gap. The drain (after `duration`,
-//! when arrivals have stopped) is shaded.
+//! Per-second rates divide an interval's count by its measured length
+//! (`report::windows`): the last interval may be short (it ends with the
+//! last event), and is divided by its real length. With replications,
+//! `timeseries.csv` counts are sums over them and divide by the summed
+//! lengths, `gauges.csv` values are means and divide by the mean length,
+//! so either is one replication's average rate, as in `summary.csv`. An
+//! operation that completed nothing in an interval has no row there and
+//! its line has a gap. The drain (after `duration`, when arrivals have
+//! stopped) is shaded.
 
 use std::collections::BTreeMap;
 
-use super::charts::{Axis, Band, Chart, HALF, Line, Points, Rgb, WIDE, nth, op_color, tint};
+use super::charts::{
+    Axis, Band, Chart, FAULT, HALF, Line, Points, QUIET, Rgb, WIDE, nth, op_color, tint,
+};
 use crate::contract::action::Action;
 use crate::contract::names::ALL;
 use crate::metrics::series::SeriesRow;
@@ -41,16 +47,12 @@ impl<'a> Timeline<'a> {
             .map(|r| r.t_s)
             .collect();
         let end = report.run.sim_end_s;
-        let mut widths = BTreeMap::new();
-        for (i, t) in starts.iter().enumerate() {
-            let next = starts.get(i + 1).copied().unwrap_or(end);
-            let w = if next > *t {
-                next - t
-            } else {
-                report.run.report_interval_s
-            };
-            widths.insert(key(*t), w);
-        }
+        // The mean length over the replications.
+        let runs = report.intervals.runs().max(1) as f64;
+        let widths = starts
+            .iter()
+            .map(|t| (key(*t), report.intervals.seconds(*t) / runs))
+            .collect();
         let (unit_s, unit) = if end > 36_000.0 {
             (3600.0, "h")
         } else if end > 1200.0 {
@@ -70,7 +72,7 @@ impl<'a> Timeline<'a> {
         t_s / self.unit_s
     }
 
-    /// Seconds in the interval starting at `t_s`.
+    /// Seconds in the interval starting at `t_s`, a replication's mean.
     fn width(&self, t_s: f64) -> f64 {
         self.widths
             .get(&key(t_s))
@@ -87,6 +89,7 @@ impl<'a> Timeline<'a> {
                 from: 0.0,
                 to: self.x(run.warmup_s),
                 label: "warmup".into(),
+                color: QUIET,
             });
         }
         if run.sim_end_s > run.duration_s && run.duration_s > run.warmup_s {
@@ -94,6 +97,7 @@ impl<'a> Timeline<'a> {
                 from: self.x(run.duration_s),
                 to: self.x(run.sim_end_s),
                 label: "drain".into(),
+                color: QUIET,
             });
         }
         c
@@ -159,12 +163,18 @@ impl<'a> Timeline<'a> {
             .collect()
     }
 
+    /// `f` of every interval's `ALL` row per measured second.
+    fn all_per_s(&self, f: fn(&SeriesRow) -> u64) -> Points {
+        let all = self.op_rows(self.report.op_names.len());
+        self.over_intervals(|t| {
+            all.get(&key(t))
+                .map(|r| self.report.intervals.per_s(f(r), t))
+        })
+    }
+
     /// Sessions started and requests completed and failed, per second.
     pub fn throughput(&self) -> Chart {
-        let all = self.op_rows(self.report.op_names.len());
-        let per_s = |f: fn(&SeriesRow) -> u64| {
-            self.over_intervals(|t| all.get(&key(t)).map(|r| f(r) as f64 / self.width(t)))
-        };
+        let per_s = |f| self.all_per_s(f);
         let mut c = self.chart(WIDE, Axis::linear("per second").from_zero());
         c = c.line(Line::new(
             "requests completed /s",
@@ -183,6 +193,44 @@ impl<'a> Timeline<'a> {
             (220, 38, 38),
             per_s(|r| r.errors),
         ))
+    }
+
+    /// All operations per second: calls made (offered load, client
+    /// retries included), requests completed (throughput) and requests
+    /// that succeeded (goodput), with the scenario's faults marked.
+    pub fn load(&self) -> Chart {
+        let per_s = |f| self.all_per_s(f);
+        // Offered load last and dashed: without retries it lies on the
+        // throughput line and stays visible.
+        let mut c = self
+            .chart(WIDE, Axis::linear("per second").from_zero())
+            .line(Line::new(
+                "throughput: completed /s",
+                (55, 65, 81),
+                per_s(|r| r.count),
+            ))
+            .line(Line::new(
+                "goodput: succeeded /s",
+                (22, 163, 74),
+                per_s(|r| r.count.saturating_sub(r.errors)),
+            ))
+            .line(
+                Line::new(
+                    "offered: calls /s, retries included",
+                    nth(0),
+                    per_s(|r| r.count + r.retries),
+                )
+                .dashed(),
+            );
+        for f in &self.report.faults {
+            c = c.band(Band {
+                from: self.x(f.at_s),
+                to: self.x(f.until_s.unwrap_or(f.at_s)),
+                label: f.label.clone(),
+                color: FAULT,
+            });
+        }
+        c
     }
 
     /// One latency percentile of every customer operation (admin ones

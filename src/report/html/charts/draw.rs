@@ -76,22 +76,50 @@ impl Chart {
             .draw()
             .map_err(err)?;
 
+        // Labels already drawn: (left, right) in pixels, per row.
+        let mut rows: Vec<Vec<(i32, i32)>> = Vec::new();
+        let band_char_px = f64::from(FONT_SIZE - 3) / 1.24 * 0.6;
         for b in &self.bands {
             let (Some(x0), Some(x1)) = (xp.to(b.from), xp.to(b.to)) else {
                 continue;
             };
-            let (x0, x1) = (x0.max(xp.lo), x1.min(xp.hi));
-            if x1 <= x0 {
-                continue;
+            let (cr, cg, cb) = b.color;
+            if b.from == b.to {
+                // An instant: a line, if it is on the chart.
+                if x0 < xp.lo || x0 > xp.hi {
+                    continue;
+                }
+                chart
+                    .draw_series(std::iter::once(PathElement::new(
+                        vec![(x0, yp.lo), (x0, yp.hi)],
+                        RGBAColor(cr, cg, cb, 0.7).stroke_width(1),
+                    )))
+                    .map_err(err)?;
+            } else {
+                let (x0, x1) = (x0.max(xp.lo), x1.min(xp.hi));
+                if x1 <= x0 {
+                    continue;
+                }
+                chart
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [(x0, yp.lo), (x1, yp.hi)],
+                        RGBAColor(cr, cg, cb, 0.08).filled(),
+                    )))
+                    .map_err(err)?;
             }
-            chart
-                .draw_series(std::iter::once(Rectangle::new(
-                    [(x0, yp.lo), (x1, yp.hi)],
-                    RGBAColor(100, 116, 139, 0.08).filled(),
-                )))
-                .map_err(err)?;
+            let x0 = x0.max(xp.lo);
+            let left = chart.backend_coord(&(x0, yp.hi)).0 + 4;
+            let right = left + (b.label.chars().count() as f64 * band_char_px).ceil() as i32;
+            let row = rows
+                .iter()
+                .position(|row| row.iter().all(|&(l, r)| right < l || r < left))
+                .unwrap_or(rows.len());
+            if row == rows.len() {
+                rows.push(Vec::new());
+            }
+            rows[row].push((left, right));
             let label = EmptyElement::at((x0, yp.hi))
-                + Text::new(b.label.clone(), (4, 4), band_font.clone());
+                + Text::new(b.label.clone(), (4, 4 + 15 * row as i32), band_font.clone());
             chart.draw_series(std::iter::once(label)).map_err(err)?;
         }
         for (line, segs) in &segments {
