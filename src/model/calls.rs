@@ -194,6 +194,7 @@ impl<B: Business> Model<B> {
         let k = a.spawn(place, token, Body::Call(station));
         self.visit(a, k, station, env);
         if more {
+            a.timers += 1;
             env.command(Command::Timer {
                 place,
                 after,
