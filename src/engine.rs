@@ -191,6 +191,7 @@ impl<B: Business> Engine<B> {
                         .sampler()
                         .unwrap_or(Sampler::Constant(0.0)),
                     spec.kind == StationKind::Pool,
+                    spec.policy,
                 )
             })
             .collect();
