@@ -99,8 +99,9 @@ pub struct Station {
     pub pool: bool,
     /// Take the newest waiting request (LIFO), not the oldest.
     pub lifo: bool,
-    /// Shed a request that waited this long when a worker takes it.
-    pub max_wait: Option<SimDuration>,
+    /// Shed a request that waited this long when a worker takes it
+    /// (`u64::MAX` ns: never).
+    pub max_wait: SimDuration,
     /// Probability that a service fails at its end.
     pub fail_rate: f64,
     /// Active faults.
@@ -135,7 +136,7 @@ impl Station {
             service,
             pool,
             lifo: policy.discipline == Discipline::Lifo,
-            max_wait: policy.max_wait,
+            max_wait: policy.max_wait.unwrap_or(SimDuration(u64::MAX)),
             fail_rate: policy.fail_rate,
             health: Health::default(),
             last: SimTime::ZERO,
