@@ -194,7 +194,7 @@ fn tables_hold_the_csv_cells() {
     let html = render(&r);
     for (id, file, columns) in [
         ("t-summary", "summary.csv", 12),
-        ("t-stations", "stations.csv", 10),
+        ("t-stations", "stations.csv", 12),
         ("t-cache", "cache.csv", 7),
         ("t-errors", "errors.csv", 3),
         ("t-thresholds", "thresholds.csv", 4),
