@@ -5,10 +5,12 @@
 //! slab (`Vec` indexed by `u32`, slots reused, and each slot's call arena
 //! with it). The [`Model`] decides what every agent does and says it as
 //! [`Command`]s; the engine only decides how to wait: at a station a call
-//! is served at once if a worker is free, else waits in FIFO order (or is
-//! rejected when the queue is full, or gives up after the station's
-//! timeout); a pool grants a permit the same way and keeps it until it is
-//! given back; a think time or a hedge's delay is an event in the queue.
+//! is served at once if a worker is free, else waits in the station's
+//! queue, FIFO or LIFO (or is rejected when the queue is full, gives up
+//! after the station's timeout, or is shed when a worker takes it after
+//! `max_wait`); a service may fail at its end (`fail_rate`); a pool
+//! grants a permit the same way and keeps it until it is given back; a
+//! think time or a hedge's delay is an event in the queue.
 //! Each arrival stream of the model schedules its next arrival when one
 //! fires.
 //!
@@ -40,6 +42,7 @@ use crate::model::arrivals::{Arrivals, closed_starts, fault_windows};
 use crate::model::{Agent, CatalogCache, Command, Env, Model, Place, Progress, Who};
 use crate::scenario::Scenario;
 use crate::scenario::model::StationKind;
+use stations::Took;
 
 /// Check the stop flag and report progress every this many events.
 const PROGRESS_EVERY: u64 = 1 << 16;
@@ -55,12 +58,19 @@ enum Event {
     /// The agent in slot `agent` takes its next action.
     Act { agent: u32 },
     /// The call at `place` of `agent` finished service at `station` (or a
-    /// pool granted it a permit).
+    /// pool granted it a permit), `failed` or not; `took` is the service
+    /// time of a measured call (0 otherwise), counted as wasted if its
+    /// caller has gone.
     Done {
         agent: u32,
         place: Place,
         station: u16,
+        failed: bool,
+        took: Took,
     },
+    /// The call at `place` of `agent` was shed: a worker reached it after
+    /// its station's `max_wait`.
+    Shed { agent: u32, place: Place },
     /// The call at `place` of `agent`, waiting with `token`, gives up.
     GiveUp {
         agent: u32,
@@ -191,6 +201,7 @@ impl<B: Business> Engine<B> {
                         .sampler()
                         .unwrap_or(Sampler::Constant(0.0)),
                     spec.kind == StationKind::Pool,
+                    spec.policy,
                 )
             })
             .collect();
@@ -269,7 +280,10 @@ impl<B: Business> Engine<B> {
                     agent,
                     place,
                     station,
-                } => self.on_done(agent, place, station),
+                    failed,
+                    took,
+                } => self.on_done(agent, place, station, failed, took),
+                Event::Shed { agent, place } => self.on_shed(agent, place),
                 Event::GiveUp {
                     agent,
                     place,

@@ -151,6 +151,8 @@ impl Report {
                     },
                     mean_queue_len: ratio(s.queue_area as f64, window_ns),
                     max_queue_len: s.max_queue,
+                    arrivals: s.arrivals,
+                    wasted_ms: s.wasted_ns as f64 / 1e6,
                 }
             })
             .collect();

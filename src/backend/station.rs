@@ -1,4 +1,4 @@
-//! A station: `workers` servers in front of one FIFO queue, and what faults
+//! A station: `workers` servers in front of one queue, and what faults
 //! do to it.
 //!
 //! The station only keeps state and statistics; the virtual clock decides
@@ -6,7 +6,12 @@
 //! under faults, shared by both clocks: the model says what a fault does
 //! ([`Degrade`]), `Health::apply` keeps the count. Abandoned queue entries (a request
 //! that timed out) stay in the queue and are skipped when reached, so
-//! giving up is O(1); `live` counts the entries still waiting.
+//! giving up is O(1); `live` counts the entries still waiting. A free
+//! worker takes the oldest waiting entry (FIFO, the front) or the newest
+//! (LIFO, the back); a LIFO queue drops its abandoned entries once they
+//! outnumber the live ones, since under overload its oldest entries may
+//! never be reached. [`StationPolicy`] holds the station's own feedback
+//! policies: the [`Discipline`], shedding after `max_wait`, `fail_rate`.
 
 use std::collections::VecDeque;
 
@@ -28,13 +33,59 @@ pub struct Queued {
     pub since: SimTime,
 }
 
+/// The order in which a free worker takes waiting requests.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Discipline {
+    /// The oldest first (the default).
+    #[default]
+    Fifo,
+    /// The newest first: under overload, fresh requests whose callers
+    /// still wait are served, and the old ones wait on (or give up).
+    Lifo,
+}
+
+impl Discipline {
+    /// Scenario names, in documentation order.
+    pub const NAMES: [&'static str; 2] = ["fifo", "lifo"];
+
+    /// The discipline called `name` in a scenario.
+    pub fn from_name(name: &str) -> Option<Discipline> {
+        match name {
+            "fifo" => Some(Discipline::Fifo),
+            "lifo" => Some(Discipline::Lifo),
+            _ => None,
+        }
+    }
+
+    /// The scenario name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Discipline::Fifo => "fifo",
+            Discipline::Lifo => "lifo",
+        }
+    }
+}
+
+/// A station's own feedback policies (issue 13), the same on both clocks.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct StationPolicy {
+    /// Which waiting request a free worker takes.
+    pub discipline: Discipline,
+    /// A request that has waited this long when a worker takes it is
+    /// dropped unserved (error `shed`); `None`: never.
+    pub max_wait: Option<SimDuration>,
+    /// Probability that a service fails (error `failed`) at its end; 0:
+    /// never, and no random draw is made.
+    pub fail_rate: f64,
+}
+
 /// A station's state during a run.
 pub struct Station {
     /// Servers.
     pub workers: u32,
     /// Servers busy now.
     pub busy: u32,
-    /// FIFO queue, abandoned entries included.
+    /// Waiting requests in arrival order, abandoned entries included.
     pub queue: VecDeque<Queued>,
     /// Entries in `queue` still waiting.
     pub live: u32,
@@ -46,6 +97,13 @@ pub struct Station {
     pub service: Sampler,
     /// A pool: a worker is a permit, held until given back, not a service.
     pub pool: bool,
+    /// Take the newest waiting request (LIFO), not the oldest.
+    pub lifo: bool,
+    /// Shed a request that waited this long when a worker takes it
+    /// (`u64::MAX` ns: never).
+    pub max_wait: SimDuration,
+    /// Probability that a service fails at its end.
+    pub fail_rate: f64,
     /// Active faults.
     pub health: Health,
     /// Time of the last integral update.
@@ -58,13 +116,15 @@ impl Station {
     /// A station of `workers` servers; `queue_limit` waiting requests at
     /// most (`u32::MAX`: unbounded); a request waiting longer than
     /// `timeout` gives up; service times (ns) drawn from `service`, or, for
-    /// a `pool`, permits held until given back.
+    /// a `pool`, permits held until given back; waiting requests taken,
+    /// shed and failed as `policy` says.
     pub fn new(
         workers: u32,
         queue_limit: u32,
         timeout: Option<SimDuration>,
         service: Sampler,
         pool: bool,
+        policy: StationPolicy,
     ) -> Station {
         Station {
             workers,
@@ -75,6 +135,9 @@ impl Station {
             timeout,
             service,
             pool,
+            lifo: policy.discipline == Discipline::Lifo,
+            max_wait: policy.max_wait.unwrap_or(SimDuration(u64::MAX)),
+            fail_rate: policy.fail_rate,
             health: Health::default(),
             last: SimTime::ZERO,
             stats: StationStats::default(),

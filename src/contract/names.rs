@@ -110,8 +110,9 @@ pub fn summary_header() -> Vec<&'static str> {
         .collect()
 }
 
-/// Header of `stations.csv`.
-pub const STATIONS_HEADER: [&str; 10] = [
+/// Header of `stations.csv` (`arrivals` and `wasted_ms` added after the
+/// contract's columns).
+pub const STATIONS_HEADER: [&str; 12] = [
     "station",
     "workers",
     "served",
@@ -122,6 +123,8 @@ pub const STATIONS_HEADER: [&str; 10] = [
     "p99_wait_ms",
     "mean_queue_len",
     "max_queue_len",
+    "arrivals",
+    "wasted_ms",
 ];
 
 /// Header of `cache.csv`.

@@ -1,5 +1,6 @@
-//! How the virtual clock waits at a station: FIFO queues, workers, pool
-//! permits, give-up tokens, cancellation, and what faults do to a station.
+//! How the virtual clock waits at a station: queues (FIFO or LIFO),
+//! workers, pool permits, give-up tokens, cancellation, shedding, failed
+//! services, and what faults do to a station.
 //!
 //! A call that waits gets a unique token, kept in its agent's cookie for
 //! its place; giving up or being cancelled is O(1): the entry stays in the
@@ -9,6 +10,17 @@
 //! grants a permit like a worker starting a service, with a zero-time end
 //! of service that tells the model; the permit stays busy until the model
 //! gives it back.
+//!
+//! A free worker takes the oldest live entry (FIFO) or the newest (LIFO).
+//! If that entry has waited `max_wait` or longer, it is shed instead: it
+//! leaves the queue unserved, the worker takes the next one, and an event
+//! at the same instant tells the model (its commands run on their own
+//! turn, never inside another agent's). A service fails with the
+//! station's `fail_rate`, drawn from the agent's stream right after the
+//! service time (no draw when the rate is 0), and the failure is told at
+//! the end of the service. Every call reaching the station counts in
+//! `arrivals`; at the end of a measured service, its time counts in
+//! `wasted_ns` when the caller has gone ([`Agent::gone`](crate::model::Agent::gone)).
 
 use super::{Engine, Event, Here, here};
 use crate::backend::station::{Degrade, Queued};
@@ -26,6 +38,9 @@ impl<B: Business> Engine<B> {
         let measured = now >= warmup;
         let st = &mut self.stations[s as usize];
         st.integrate(now, warmup);
+        if measured {
+            st.stats.arrivals += 1;
+        }
         if st.health.fail_fast > 0 {
             self.fail(id, place, ErrorKind::Unavailable);
         } else if st.can_serve() {
@@ -49,6 +64,13 @@ impl<B: Business> Engine<B> {
             if measured {
                 st.stats.max_queue = st.stats.max_queue.max(st.live);
             }
+            if st.lifo && st.queue.len() > 2 * st.live as usize + 64 {
+                // Under overload a LIFO queue may never reach its oldest
+                // entries: drop the abandoned ones before they pile up.
+                let slots = &self.slots;
+                st.queue
+                    .retain(|q| slots[q.agent as usize].token(Place(q.place)) == q.token);
+            }
             let timeout = st.timeout;
             *self.slots[id as usize].cookie(place) = crate::model::Cookie { token, station: s };
             if let Some(t) = timeout {
@@ -69,20 +91,24 @@ impl<B: Business> Engine<B> {
     #[inline]
     fn start_service(&mut self, id: u32, place: Place, s: u16, since: SimTime) {
         let warmup = self.model.warmup();
+        let measured = since >= warmup;
         let st = &mut self.stations[s as usize];
-        if since >= warmup {
+        if measured {
             st.stats.served += 1;
         }
         st.record_wait(since, self.now, warmup);
-        let service = if st.pool {
-            0
+        let (service, failed) = if st.pool {
+            (0, false)
         } else {
             let a = &mut self.slots[id as usize];
             let mut service = st.service.sample_nanos(&mut a.rng);
             if st.health.slowdown != 1.0 {
-                service = (service as f64 * st.health.slowdown) as u64;
+                service = slowed(service, st.health.slowdown);
             }
-            service
+            // Drawn only when the station can fail, so that a scenario
+            // without `fail_rate` keeps its random sequence.
+            let failed = st.fail_rate > 0.0 && fails(st.fail_rate, &mut a.rng);
+            (service, failed)
         };
         self.queue.schedule(
             self.now + SimDuration::from_nanos(service),
@@ -90,20 +116,40 @@ impl<B: Business> Engine<B> {
                 agent: id,
                 place,
                 station: s,
+                failed,
+                took: Took::from_nanos(if measured { service } else { 0 }),
             },
         );
     }
 
-    /// Hands free workers of `s` to waiting calls, skipping abandoned
-    /// entries.
+    /// Hands free workers of `s` to waiting calls (the oldest, or for LIFO
+    /// the newest), skipping abandoned entries and shedding those that
+    /// waited `max_wait`.
     fn serve_waiting(&mut self, s: u16) {
+        if self.stations[s as usize].lifo {
+            self.serve_from::<true>(s);
+        } else {
+            self.serve_from::<false>(s);
+        }
+    }
+
+    /// [`serve_waiting`](Self::serve_waiting) from the back of the queue
+    /// (`LIFO`) or its front; one copy each, so a FIFO station's loop
+    /// tests no discipline.
+    #[inline]
+    fn serve_from<const LIFO: bool>(&mut self, s: u16) {
         loop {
             let st = &mut self.stations[s as usize];
             if !st.can_serve() {
                 return;
             }
             let next = loop {
-                match st.queue.pop_front() {
+                let q = if LIFO {
+                    st.queue.pop_back()
+                } else {
+                    st.queue.pop_front()
+                };
+                match q {
                     Some(q) if self.slots[q.agent as usize].token(Place(q.place)) == q.token => {
                         break Some(q);
                     }
@@ -113,16 +159,28 @@ impl<B: Business> Engine<B> {
             };
             let Some(q) = next else { return };
             st.live -= 1;
-            st.busy += 1;
             self.slots[q.agent as usize].cookie(Place(q.place)).token = 0;
+            // `since` is never after now.
+            if self.now.0.wrapping_sub(q.since.0) >= st.max_wait.0 {
+                self.queue.schedule(
+                    self.now,
+                    Event::Shed {
+                        agent: q.agent,
+                        place: Place(q.place),
+                    },
+                );
+                continue;
+            }
+            st.busy += 1;
             self.start_service(q.agent, Place(q.place), s, q.since);
         }
     }
 
     /// The call at `place` of `id` finished service at `s` (or got a
-    /// pool's permit, which it keeps): the worker takes the next call, the
-    /// agent goes on.
-    pub(super) fn on_done(&mut self, id: u32, place: Place, s: u16) {
+    /// pool's permit, which it keeps), `failed` or not: the worker takes
+    /// the next call, the agent goes on. A measured service (`took`) whose
+    /// caller has gone was wasted.
+    pub(super) fn on_done(&mut self, id: u32, place: Place, s: u16, failed: bool, took: Took) {
         let st = &mut self.stations[s as usize];
         if !st.pool {
             st.integrate(self.now, self.model.warmup());
@@ -130,7 +188,20 @@ impl<B: Business> Engine<B> {
             self.serve_waiting(s);
         }
         let a = &mut self.slots[id as usize];
-        self.model.served(a, place, here!(self));
+        if a.gone(place) {
+            self.stations[s as usize].stats.wasted_ns += u128::from(took.nanos());
+        }
+        if failed {
+            self.fail(id, place, ErrorKind::Failed);
+        } else {
+            self.model.served(a, place, here!(self));
+        }
+        self.run_commands(id);
+    }
+
+    /// The call at `place` of `id` was shed.
+    pub(super) fn on_shed(&mut self, id: u32, place: Place) {
+        self.fail(id, place, ErrorKind::Shed);
         self.run_commands(id);
     }
 
@@ -194,5 +265,47 @@ impl<B: Business> Engine<B> {
                 self.serve_waiting(i as u16);
             }
         }
+    }
+}
+
+/// Whether a service at a station of `fail_rate` fails: one draw from the
+/// agent's stream. Kept out of line: the common station never fails.
+#[inline(never)]
+fn fails(fail_rate: f64, rng: &mut crate::kernel::rng::SimRng) -> bool {
+    use rand::RngExt;
+    rng.random::<f64>() < fail_rate
+}
+
+/// A service time stretched by an active slowdown. Kept out of line: the
+/// common station is not slowed, and a branch to a call stays a branch.
+#[cold]
+#[inline(never)]
+fn slowed(service: u64, slowdown: f64) -> u64 {
+    (service as f64 * slowdown) as u64
+}
+
+/// A service time carried in an event, in 48 bits of nanoseconds (78
+/// hours; a longer one saturates), 2-byte aligned, so that an [`Event`]
+/// stays 16 bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C, packed(2))]
+pub(super) struct Took {
+    lo: u32,
+    hi: u16,
+}
+
+impl Took {
+    #[inline]
+    pub(super) fn from_nanos(ns: u64) -> Took {
+        let ns = ns.min((1 << 48) - 1);
+        Took {
+            lo: ns as u32,
+            hi: (ns >> 32) as u16,
+        }
+    }
+
+    #[inline]
+    pub(super) fn nanos(self) -> u64 {
+        u64::from(self.lo) | u64::from(self.hi) << 32
     }
 }

@@ -2,6 +2,8 @@
 //! operations complete: queueing order, give-up tokens, outages, the drain
 //! and same-instant ordering, on scenarios whose every instant is known.
 
+mod policies;
+
 use std::cell::{Cell, RefCell};
 
 use super::Engine;

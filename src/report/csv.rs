@@ -80,7 +80,7 @@ pub fn summary(rows: &[SummaryRow]) -> Vec<u8> {
 }
 
 /// The fields of a `stations.csv` row, as written.
-pub fn station_fields(r: &StationRow) -> [String; 10] {
+pub fn station_fields(r: &StationRow) -> [String; 12] {
     [
         r.station.clone(),
         r.workers.to_string(),
@@ -92,6 +92,8 @@ pub fn station_fields(r: &StationRow) -> [String; 10] {
         f3(r.p99_wait_ms),
         f6(r.mean_queue_len),
         r.max_queue_len.to_string(),
+        r.arrivals.to_string(),
+        f3(r.wasted_ms),
     ]
 }
 

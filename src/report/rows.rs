@@ -63,6 +63,11 @@ pub struct StationRow {
     pub mean_queue_len: f64,
     /// Most waiting at once.
     pub max_queue_len: u32,
+    /// Every call that reached the station: served, rejected, timed out,
+    /// shed, failed fast by an outage, retries included.
+    pub arrivals: u64,
+    /// Service time spent on calls whose caller had gone when it ended.
+    pub wasted_ms: f64,
 }
 
 /// A row of `cache.csv`.
@@ -157,7 +162,7 @@ impl SummaryRow {
 
 impl StationRow {
     /// The numeric columns, in `stations.csv` order after `station`.
-    pub fn values(&self) -> [f64; 9] {
+    pub fn values(&self) -> [f64; 11] {
         [
             self.workers as f64,
             self.served as f64,
@@ -168,6 +173,8 @@ impl StationRow {
             self.p99_wait_ms,
             self.mean_queue_len,
             self.max_queue_len as f64,
+            self.arrivals as f64,
+            self.wasted_ms,
         ]
     }
 }

@@ -363,6 +363,17 @@ pub struct StationFile {
     pub queue_limit: Option<i64>,
     /// A request waiting longer than this gives up (an error).
     pub timeout: Option<String>,
+    /// `"fifo"` (default) or `"lifo"`: which waiting request a free worker
+    /// takes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discipline: Option<String>,
+    /// A request that has waited this long when a worker takes it is shed
+    /// (absent: never).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_wait: Option<String>,
+    /// Probability that a service fails at its end (default 0).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fail_rate: Option<f64>,
 }
 
 /// A route: a list of steps in the route language (docs/scenario.md). Each

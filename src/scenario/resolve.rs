@@ -250,6 +250,9 @@ pub fn to_file(s: &Scenario) -> ScenarioFile {
                     service_time: (!pool).then(|| dist_file(&st.service_time, true)),
                     queue_limit: st.queue_limit.map(|q| q as i64),
                     timeout: st.timeout.map(dur),
+                    discipline: Some(st.policy.discipline.name().to_owned()),
+                    max_wait: st.policy.max_wait.map(dur),
+                    fail_rate: (!pool).then_some(st.policy.fail_rate),
                 },
             )
         })

@@ -2,6 +2,7 @@
 //! how they are shown.
 
 use super::*;
+use crate::kernel::time::SimDuration;
 
 #[test]
 fn a_structural_error_does_not_hide_the_other_problems() {
@@ -175,5 +176,76 @@ fn every_problem_prints_on_its_own_line() {
             &"--set cache.capacity=0: `capacity` must be at least 1 and at most 100000000, found 0"
         ),
         "{text}"
+    );
+}
+
+#[test]
+fn station_policies_resolve_to_themselves_with_their_defaults_filled_in() {
+    let text = format!(
+        "{OK}[stations.search]\ndiscipline = \"lifo\"\nmax_wait = \"250ms\"\nfail_rate = 0.05\n\
+         [stations.payment]\nfail_rate = -0.0\n"
+    );
+    let first = load_str("t.toml", "t", &text, &[], None).expect("valid");
+    let again = load_str("r.toml", "t", &first.resolved_toml, &[], None).expect("reloads");
+    assert_eq!(first.resolved_toml, again.resolved_toml);
+    assert_eq!(first.scenario.stations, again.scenario.stations);
+    let policy = |name: &str| {
+        let st = first.scenario.stations.iter().find(|s| s.name == name);
+        st.expect("station").policy
+    };
+    let search = policy("search");
+    assert_eq!(search.discipline, crate::backend::station::Discipline::Lifo);
+    assert_eq!(search.max_wait, Some(SimDuration::from_millis(250)));
+    assert_eq!(search.fail_rate, 0.05);
+    assert_eq!(
+        policy("cache"),
+        Default::default(),
+        "FIFO, never shed or fail"
+    );
+    let r = &first.resolved_toml;
+    assert!(
+        r.contains("discipline = \"lifo\"\nmax_wait = \"250ms\"\nfail_rate = 0.05"),
+        "{r}"
+    );
+    assert!(
+        r.contains("[stations.cache]") && r.contains("discipline = \"fifo\""),
+        "defaults filled in: {r}"
+    );
+    assert!(!r.contains("-0.0"), "{r}");
+}
+
+#[test]
+fn bad_station_policies_are_refused_naming_the_valid_choices() {
+    assert_eq!(
+        problems(
+            OK,
+            &[
+                "stations.search.discipline=random",
+                "stations.search.max_wait=0s",
+                "stations.payment.fail_rate=2.0",
+            ]
+        ),
+        [
+            "--set stations.search.discipline=random: unknown discipline \"random\": expected \"fifo\" or \"lifo\"",
+            "--set stations.search.max_wait=0s: `max_wait` must be greater than zero (leave it out to serve a request however long it waited)",
+            "--set stations.payment.fail_rate=2.0: `fail_rate` must be a probability between 0 and 1, found 2",
+        ]
+    );
+}
+
+#[test]
+fn a_pool_takes_a_discipline_but_neither_max_wait_nor_fail_rate() {
+    let pool = "[routes.checkout]\nhold = \"db\"\n[stations.db]\nkind = \"pool\"\nsize = 2\n";
+    let lifo = format!("{OK}{pool}discipline = \"lifo\"\n");
+    assert_eq!(problems(&lifo, &[]), Vec::<String>::new());
+    let p = problems(
+        &format!("{OK}{pool}"),
+        &["stations.db.max_wait=1s", "stations.db.fail_rate=0.5"],
+    );
+    assert_eq!(p.len(), 2, "{p:?}");
+    assert!(
+        p.iter()
+            .all(|p| p.contains("a pool serves nothing, so it takes no `")),
+        "{p:?}"
     );
 }

@@ -22,6 +22,7 @@ use crate::kernel::popularity::Popularity;
 use crate::kernel::time::{NANOS_PER_S, SimDuration};
 
 mod backend;
+mod faults;
 mod head;
 mod load;
 mod routes;
@@ -29,6 +30,7 @@ mod shop_setup;
 mod thresholds;
 
 use backend::*;
+use faults::*;
 use head::*;
 use load::*;
 use routes::*;

@@ -8,10 +8,15 @@
 //! permit is dropped (it leaves the semaphore's queue); one in service
 //! finishes. A pool's permit is kept until the model gives it back.
 //!
-//! Service times are drawn from the agent's stream when the call is sent
+//! Service times (and, at a station with a `fail_rate`, whether the
+//! service fails) are drawn from the agent's stream when the call is sent
 //! (several calls may wait at once), where the virtual clock draws them
 //! when service starts; for a route of one call at a time that is the same
-//! sequence of draws, as long as no call is refused.
+//! sequence of draws, as long as no call is refused or shed.
+//!
+//! Every call reaching a station counts in its `arrivals`; when a measured
+//! service's answer arrives and the model says its caller has gone
+//! ([`Agent::gone`]), the measured service time counts in `wasted_ns`.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -33,11 +38,13 @@ use crate::model::{Agent, Command, Place, Who};
 /// What woke an agent up.
 enum Wake {
     /// A station answered the call at `place`; a pool's grant says which
-    /// pool and when.
+    /// pool and when; a measured service, at which station and how long
+    /// it took (model ns).
     Answer {
         place: Place,
         result: Result<(), ErrorKind>,
         granted: Option<(u16, Instant)>,
+        took: Option<(u16, u64)>,
     },
     /// The cancelled call at `place` left its queue.
     Dropped(Place),
@@ -90,19 +97,33 @@ where
                                 place,
                                 result: Ok(()),
                                 granted: None,
+                                took: None,
                             }
                         }));
                         continue;
                     }
-                    let service = if st.pool {
-                        0.0
+                    let (service, fails) = if st.pool {
+                        (0.0, false)
                     } else {
-                        st.service.sample(&mut a.rng)
+                        let service = st.service.sample(&mut a.rng);
+                        // Drawn only when the station can fail, as on the
+                        // virtual clock.
+                        let fails = st.fail_rate > 0.0 && {
+                            use rand::RngExt;
+                            a.rng.random::<f64>() < st.fail_rate
+                        };
+                        (service, fails)
                     };
                     let cancel = Arc::new(Notify::new());
                     cancels.retain(|(p, _)| *p != place);
                     cancels.push((place, cancel.clone()));
-                    pending.push(Box::pin(visit(w, place, station, service, cancel)));
+                    let call = Call {
+                        place,
+                        station,
+                        service,
+                        fails,
+                    };
+                    pending.push(Box::pin(visit(w, call, cancel)));
                 }
                 Command::Cancel { place } => {
                     if let Some((_, n)) = cancels.iter().find(|(p, _)| *p == place) {
@@ -115,7 +136,7 @@ where
                         record_held(w, pool, since);
                     }
                     if !w.stress {
-                        w.stations[pool as usize].permits.add_permits(1);
+                        w.stations[pool as usize].give_back();
                     }
                 }
                 Command::Timer {
@@ -161,8 +182,16 @@ where
                 place,
                 result,
                 granted,
+                took,
             } => {
                 cancels.retain(|(p, _)| *p != place);
+                if let Some((s, ns)) = took
+                    && a.gone(place)
+                {
+                    w.recorders.with(w.model.scenario(), |r| {
+                        r.stations[s as usize].wasted_ns += u128::from(ns);
+                    });
+                }
                 match result {
                     Ok(()) => {
                         if let Some((pool, at)) = granted {
@@ -223,29 +252,47 @@ where
     run(w, a, Start::Session(intended)).await;
 }
 
-/// A call at station `s`: wait for a permit (unless cancelled first),
-/// then serve `service` model ns (a pool keeps the permit instead).
-async fn visit<B: Business>(
-    w: &World<B>,
+/// A call the model sent to a station, as drawn when it was sent.
+struct Call {
     place: Place,
-    s: u16,
+    station: u16,
+    /// Service time, model ns (0 for a pool).
     service: f64,
-    cancel: Arc<Notify>,
-) -> Wake {
+    /// The service fails at its end (the station's `fail_rate`).
+    fails: bool,
+}
+
+/// A call at its station: wait for a permit (unless cancelled first, shed
+/// or refused), then serve its service time and answer, failed or not (a
+/// pool keeps the permit instead).
+async fn visit<B: Business>(w: &World<B>, call: Call, cancel: Arc<Notify>) -> Wake {
+    let Call {
+        place,
+        station: s,
+        service,
+        fails,
+    } = call;
     let st = &w.stations[s as usize];
     let measured = w.now() >= w.model.warmup();
-    let outcome = tokio::select! {
-        biased;
-        r = st.acquire(w.scale) => r,
-        () = cancel.notified() => return Wake::Dropped(place),
-    };
     let record = |f: &dyn Fn(&mut StationStats)| {
         w.recorders.with(w.model.scenario(), |r| {
             r.events += 1;
             if measured {
-                f(&mut r.stations[s as usize]);
+                let stats = &mut r.stations[s as usize];
+                stats.arrivals += 1;
+                f(stats);
             }
         })
+    };
+    let outcome = tokio::select! {
+        biased;
+        r = st.acquire(w.scale) => r,
+        () = cancel.notified() => {
+            if measured {
+                w.recorders.with(w.model.scenario(), |r| r.stations[s as usize].arrivals += 1);
+            }
+            return Wake::Dropped(place);
+        }
     };
     let wait_ns = |d: std::time::Duration| w.model_ns(d);
     let (permit, waited) = match outcome {
@@ -259,12 +306,17 @@ async fn visit<B: Business>(
                     record_wait(stats, waited);
                 }
                 ErrorKind::Rejected => stats.rejected += 1,
+                // Its wait is queue time (Little's law), but not a wait
+                // of `mean_wait_ms`, which covers served and timed-out
+                // requests, as on the virtual clock.
+                ErrorKind::Shed => stats.queue_area += waited as u128,
                 _ => {}
             });
             return Wake::Answer {
                 place,
                 result: Err(kind),
                 granted: None,
+                took: None,
             };
         }
     };
@@ -279,6 +331,7 @@ async fn visit<B: Business>(
             place,
             result: Ok(()),
             granted: Some((s, Instant::now())),
+            took: None,
         };
     }
     let started = Instant::now();
@@ -295,8 +348,13 @@ async fn visit<B: Business>(
     });
     Wake::Answer {
         place,
-        result: Ok(()),
+        result: if fails {
+            Err(ErrorKind::Failed)
+        } else {
+            Ok(())
+        },
         granted: None,
+        took: measured.then_some((s, served)),
     }
 }
 

@@ -1,13 +1,20 @@
-//! A station on the wall clock: `workers` permits of a tokio semaphore.
+//! A station on the wall clock: `workers` permits of a tokio semaphore, or
+//! for a LIFO station of its own stack ([`lifo`]).
 //!
 //! A call takes a permit at once if one is free; otherwise it waits (FIFO,
-//! tokio's semaphore is fair), is rejected when `queue_limit` calls already
-//! wait, or gives up after `timeout`; a cancelled call that still waits
-//! leaves the queue (its waiting future is dropped). Holding the permit, it
-//! sleeps its service time scaled to the wall clock; a pool's permit is
-//! kept until the model gives it back. An outage that hangs takes every
-//! permit away until it ends, so calls queue and time out exactly as on a
-//! dead backend; one that fails fast makes arrivals fail at once.
+//! tokio's semaphore is fair; or LIFO, the newest waiter first), is
+//! rejected when `queue_limit` calls already wait, or gives up after
+//! `timeout`; a cancelled call that still waits leaves the queue (its
+//! waiting future is dropped). A call that gets its permit after waiting
+//! `max_wait` or longer is shed: it gives the permit straight back (to the
+//! next waiter) unserved. Holding the permit, it sleeps its service time
+//! scaled to the wall clock, and fails at the end if its `fail_rate` draw
+//! said so; a pool's permit is kept until the model gives it back. An
+//! outage that hangs takes every permit away until it ends, so calls queue
+//! and time out exactly as on a dead backend; one that fails fast makes
+//! arrivals fail at once.
+
+mod lifo;
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
@@ -15,8 +22,10 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{Semaphore, SemaphorePermit};
 
+use lifo::LifoPermits;
+
 use super::{lock, wall};
-use crate::backend::station::{Degrade, Health};
+use crate::backend::station::{Degrade, Discipline, Health};
 use crate::contract::ErrorKind;
 use crate::kernel::dist::Sampler;
 use crate::kernel::time::SimDuration;
@@ -24,8 +33,10 @@ use crate::scenario::model::{StationKind, StationSpec};
 
 /// One station's shared state.
 pub struct WallStation {
-    /// Free permits.
-    pub permits: Semaphore,
+    /// Free permits (FIFO).
+    permits: Semaphore,
+    /// A LIFO station's permits, used instead of `permits`.
+    lifo: Option<LifoPermits>,
     /// Configured workers (a pool's size).
     pub workers: u32,
     /// A pool: permits held around a route, not served.
@@ -36,10 +47,54 @@ pub struct WallStation {
     pub max_queued: AtomicU32,
     queue_limit: u32,
     timeout: Option<SimDuration>,
+    /// A call that waited this long is shed.
+    max_wait: Option<SimDuration>,
+    /// Probability that a service fails.
+    pub fail_rate: f64,
     /// Service times, model ns.
     pub service: Sampler,
     /// Active faults (an outage that hangs also holds every permit).
     health: Mutex<Health>,
+}
+
+/// A permit of a station, given back when dropped unless forgotten.
+pub enum Permit<'a> {
+    /// Of a FIFO station.
+    Fifo(SemaphorePermit<'a>),
+    /// Of a LIFO station.
+    Lifo(&'a LifoPermits),
+}
+
+impl Permit<'_> {
+    /// Keeps the permit taken (a pool's, until
+    /// [`WallStation::give_back`]).
+    pub fn forget(self) {
+        std::mem::forget(self);
+    }
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        if let Permit::Lifo(p) = self {
+            p.give_back();
+        }
+    }
+}
+
+/// Every permit of a station, held by an outage that hangs until dropped.
+pub enum Hold<'a> {
+    /// A FIFO station's permits, all taken.
+    Fifo(SemaphorePermit<'a>),
+    /// A LIFO station, granting nothing meanwhile.
+    Lifo(&'a LifoPermits),
+}
+
+impl Drop for Hold<'_> {
+    fn drop(&mut self) {
+        if let Hold::Lifo(p) = self {
+            p.unhang();
+        }
+    }
 }
 
 /// Why a call was refused, and how long it waited first.
@@ -63,14 +118,18 @@ impl Drop for Waiting<'_> {
 impl WallStation {
     /// A station as configured.
     pub fn new(spec: &StationSpec) -> Self {
+        let lifo = spec.policy.discipline == Discipline::Lifo;
         WallStation {
-            permits: Semaphore::new(spec.workers as usize),
+            permits: Semaphore::new(if lifo { 0 } else { spec.workers as usize }),
+            lifo: lifo.then(|| LifoPermits::new(spec.workers)),
             workers: spec.workers,
             pool: spec.kind == StationKind::Pool,
             queued: AtomicU32::new(0),
             max_queued: AtomicU32::new(0),
             queue_limit: spec.queue_limit.unwrap_or(u32::MAX),
             timeout: spec.timeout,
+            max_wait: spec.policy.max_wait,
+            fail_rate: spec.policy.fail_rate,
             // Validation compiled every distribution once already.
             service: spec
                 .service_time
@@ -90,9 +149,50 @@ impl WallStation {
         lock(&self.health).slowdown
     }
 
+    /// A pool's permit, kept since its grant, comes back.
+    pub fn give_back(&self) {
+        match &self.lifo {
+            None => self.permits.add_permits(1),
+            Some(p) => p.give_back(),
+        }
+    }
+
+    /// Takes every permit away, until the hold is dropped (an outage
+    /// that hangs).
+    pub async fn hold_all(&self) -> Option<Hold<'_>> {
+        match &self.lifo {
+            None => self
+                .permits
+                .acquire_many(self.workers)
+                .await
+                .ok()
+                .map(Hold::Fifo),
+            Some(p) => {
+                p.hang();
+                Some(Hold::Lifo(p))
+            }
+        }
+    }
+
+    /// A free permit, without waiting.
+    fn try_take(&self) -> Option<Permit<'_>> {
+        match &self.lifo {
+            None => self.permits.try_acquire().ok().map(Permit::Fifo),
+            Some(p) => p.try_take().then(|| Permit::Lifo(p)),
+        }
+    }
+
+    /// Waits for a permit in the station's order.
+    async fn take(&self) -> Option<Permit<'_>> {
+        match &self.lifo {
+            None => self.permits.acquire().await.ok().map(Permit::Fifo),
+            Some(p) => p.take().await.then(|| Permit::Lifo(p)),
+        }
+    }
+
     /// Waits for a permit: `scale` wall seconds per model second. Returns
     /// it with the time waited.
-    pub async fn acquire(&self, scale: f64) -> Result<(SemaphorePermit<'_>, Duration), Refused> {
+    pub async fn acquire(&self, scale: f64) -> Result<(Permit<'_>, Duration), Refused> {
         if lock(&self.health).fail_fast > 0 {
             return Err(Refused {
                 kind: ErrorKind::Unavailable,
@@ -100,7 +200,7 @@ impl WallStation {
             });
         }
         let arrived = Instant::now();
-        if let Ok(p) = self.permits.try_acquire() {
+        if let Some(p) = self.try_take() {
             return Ok((p, Duration::ZERO));
         }
         let waiting = self.queued.fetch_add(1, Relaxed) + 1;
@@ -112,20 +212,32 @@ impl WallStation {
             });
         }
         self.max_queued.fetch_max(waiting, Relaxed);
-        let acquire = self.permits.acquire();
+        let acquire = self.take();
         let got = match self.timeout {
             Some(t) => tokio::time::timeout(wall(t.as_nanos() as f64, scale), acquire)
                 .await
                 .ok(),
             None => Some(acquire.await),
         };
+        let waited = arrived.elapsed();
         match got {
-            Some(Ok(p)) => Ok((p, arrived.elapsed())),
-            // Timed out, or the semaphore closed (never: it lives as long
-            // as the run).
+            Some(Some(p)) => match self.max_wait {
+                Some(m) if waited >= wall(m.as_nanos() as f64, scale) => {
+                    // Shed: the permit goes straight back, to the next
+                    // waiter.
+                    drop(p);
+                    Err(Refused {
+                        kind: ErrorKind::Shed,
+                        wait: waited,
+                    })
+                }
+                _ => Ok((p, waited)),
+            },
+            // Timed out, or the permits are gone (never: they live as
+            // long as the run).
             _ => Err(Refused {
                 kind: ErrorKind::Timeout,
-                wait: arrived.elapsed(),
+                wait: waited,
             }),
         }
     }

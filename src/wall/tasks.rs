@@ -175,7 +175,7 @@ async fn fault<B: Business>(w: Arc<World<B>>, win: FaultWindow) {
         for st in &w.stations[instances] {
             st.degrade(d, true);
             if matches!(d, Degrade::Outage { hang: true })
-                && let Ok(p) = st.permits.acquire_many(st.workers).await
+                && let Some(p) = st.hold_all().await
             {
                 held.push(p);
             }

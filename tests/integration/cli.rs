@@ -76,7 +76,7 @@ fn run_writes_the_whole_report_contract() {
         ),
         (
             "stations.csv",
-            "station,workers,served,rejected,timed_out,utilization,mean_wait_ms,p99_wait_ms,mean_queue_len,max_queue_len",
+            "station,workers,served,rejected,timed_out,utilization,mean_wait_ms,p99_wait_ms,mean_queue_len,max_queue_len,arrivals,wasted_ms",
         ),
         (
             "cache.csv",

@@ -3,6 +3,15 @@
 use std::fs;
 use std::path::PathBuf;
 
+use ecsim::contract::ErrorKind;
+use ecsim::contract::action::Op;
+use ecsim::engine::Engine;
+use ecsim::metrics::StationStats;
+use ecsim::metrics::result::RunResult;
+use ecsim::model::ModelOnly;
+use ecsim::scenario::{Scenario, load_str};
+use ecsim::wall::{self, WallOptions};
+
 use crate::util::*;
 
 fn bundled(name: &str) -> PathBuf {
@@ -209,4 +218,160 @@ fn wall_clock_options_are_checked() {
             String::from_utf8_lossy(&o.stderr)
         );
     }
+}
+
+/// Three stations, one policy each, and a route that leaves calls
+/// orphaned, at 50 sessions a second of one request.
+const POLICIES: &str = r#"
+[scenario]
+duration = "60s"
+seed = 7
+[load]
+type = "open"
+rate = 50.0
+[behavior]
+start = { l = 0.24, s = 0.3, f = 0.26, o = 0.2 }
+[behavior.transitions]
+l = { leave = 1.0 }
+s = { leave = 1.0 }
+f = { leave = 1.0 }
+o = { leave = 1.0 }
+[operations.l]
+route = ["lifo_st"]
+[operations.s]
+route = ["shed_st"]
+[operations.f]
+route = ["fail_st"]
+[operations.o]
+route = [{ parallel = [["fast"], ["slow"]], wait = "any" }]
+[stations.lifo_st]
+workers = 1
+service_time = { dist = "exponential", mean = "100ms" }
+discipline = "lifo"
+timeout = "1s"
+[stations.shed_st]
+workers = 1
+service_time = { dist = "constant", value = "100ms" }
+max_wait = "200ms"
+[stations.fail_st]
+workers = 100
+service_time = { dist = "constant", value = "10ms" }
+fail_rate = 0.3
+[stations.fast]
+workers = 100
+service_time = { dist = "constant", value = "10ms" }
+[stations.slow]
+workers = 100
+service_time = { dist = "constant", value = "100ms" }
+"#;
+
+fn policies(text: &str) -> Scenario {
+    match load_str("t.toml", "t", text, &[], None) {
+        Ok(l) => l.scenario,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn errors_of(sc: &Scenario, r: &RunResult, op: &str, kind: ErrorKind) -> u64 {
+    let i = (0..sc.op_count())
+        .find(|&i| sc.op_name(Op(i as u16)) == op)
+        .unwrap_or_else(|| panic!("no operation {op}"));
+    r.ops[i].errors_by_kind[kind.index()]
+}
+
+fn stats<'a>(r: &'a RunResult, name: &str) -> &'a StationStats {
+    &r.stations
+        .iter()
+        .find(|s| s.name == name)
+        .unwrap_or_else(|| panic!("no station {name}"))
+        .stats
+}
+
+fn mean_wait_s(s: &StationStats) -> f64 {
+    s.wait_sum_ns as f64 / s.waited() as f64 / 1e9
+}
+
+#[test]
+fn station_policies_work_on_the_wall_clock_as_on_the_virtual_one() {
+    let _cpu = Scratch::alone();
+    let sc = policies(POLICIES);
+    let opts = WallOptions {
+        time_scale: 0.05,
+        threads: 2,
+        stress: None,
+        stall: None,
+        bug: None,
+        panic: false,
+        max_in_flight: ecsim::model::MAX_IN_FLIGHT,
+    };
+    let w = match wall::run_with(&sc, ModelOnly, &opts, &|_, _| true) {
+        Ok((r, _, _)) => r,
+        Err(e) => panic!("{e}"),
+    };
+    let v = Engine::new(&sc, ModelOnly).run(&mut |_| true);
+    let fifo = policies(&POLICIES.replace("\"lifo\"", "\"fifo\""));
+    let v_fifo = Engine::new(&fifo, ModelOnly).run(&mut |_| true);
+
+    // fail_rate: the same draws from the same streams, so the very same
+    // failures; and 30% of the calls within 4 binomial deviations.
+    let failed = errors_of(&sc, &w, "f", ErrorKind::Failed);
+    assert_eq!(failed, errors_of(&sc, &v, "f", ErrorKind::Failed));
+    let n = stats(&w, "fail_st").served as f64;
+    let sd = (n * 0.3 * 0.7).sqrt();
+    assert!(
+        (failed as f64 - 0.3 * n).abs() < 4.0 * sd,
+        "{failed} of {n}"
+    );
+
+    // max_wait: requests are shed, about as many as on the virtual clock,
+    // and no request served had waited 200 ms (the histogram rounds up
+    // by 1%).
+    let shed = errors_of(&sc, &w, "s", ErrorKind::Shed) as f64;
+    let v_shed = errors_of(&sc, &v, "s", ErrorKind::Shed) as f64;
+    assert!(
+        shed > 100.0 && (shed / v_shed - 1.0).abs() < 0.2,
+        "{shed} vs {v_shed}"
+    );
+    let longest = stats(&w, "shed_st").wait.max();
+    assert!(
+        longest < 202_000_000,
+        "a served request waited {longest} ns"
+    );
+
+    // LIFO: under overload with a 1 s timeout, the served requests are the
+    // fresh ones, so the waits are far shorter than FIFO's.
+    let (lifo_w, lifo_v) = (
+        mean_wait_s(stats(&w, "lifo_st")),
+        mean_wait_s(stats(&v, "lifo_st")),
+    );
+    let fifo_v = mean_wait_s(stats(&v_fifo, "lifo_st"));
+    assert!(
+        fifo_v > 1.5 * lifo_v,
+        "FIFO {fifo_v:.3} s, LIFO {lifo_v:.3} s"
+    );
+    assert!(
+        (lifo_w / lifo_v - 1.0).abs() < 0.2,
+        "LIFO: wall {lifo_w:.3} s, virtual {lifo_v:.3} s"
+    );
+
+    // arrivals: every call, served or not.
+    let st = |name: &str| stats(&w, name);
+    assert_eq!(
+        st("lifo_st").arrivals,
+        st("lifo_st").served + st("lifo_st").timed_out
+    );
+    assert_eq!(st("shed_st").arrivals, st("shed_st").served + shed as u64);
+    assert_eq!(st("fail_st").arrivals, st("fail_st").served);
+    assert_eq!(w.left_in_queues, 0);
+
+    // The slow branch of `o` runs on for nobody: its service is wasted,
+    // as measured (a little more than the virtual clock's 100 ms each).
+    let slow = st("slow");
+    let (wasted, each) = (slow.wasted_ns as f64, 100e6 * slow.served as f64);
+    assert!(
+        wasted > 0.999 * each && wasted < 1.1 * each,
+        "{wasted} ns for {each} ns"
+    );
+    assert_eq!(stats(&v, "slow").wasted_ns as f64, each);
+    assert_eq!(st("fast").wasted_ns, 0);
 }

@@ -8,6 +8,7 @@
 //! (`validate/backend.rs`) checked every one.
 
 use crate::backend::cache::Policy;
+use crate::backend::station::StationPolicy;
 use crate::contract::fault::FaultKind;
 use crate::kernel::dist::Dist;
 use crate::kernel::time::SimDuration;
@@ -38,7 +39,7 @@ pub enum StationKind {
     Pool,
 }
 
-/// One station instance: a pool of workers in front of a FIFO queue.
+/// One station instance: a pool of workers in front of a queue.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StationSpec {
     /// Report name: the group's name, with `[shard]` for shards.
@@ -55,6 +56,9 @@ pub struct StationSpec {
     pub queue_limit: Option<u32>,
     /// A request waiting longer gives up; `None` waits for ever.
     pub timeout: Option<SimDuration>,
+    /// Queue discipline, shedding and failures (defaults: FIFO, never
+    /// shed, never fail; a pool has only a discipline).
+    pub policy: StationPolicy,
 }
 
 /// A configured station: one entry, or a sharded group of entries.

@@ -1,7 +1,8 @@
-//! The backend: `[cache]`, `[stations.*]`, `[routes.*]` (compiled into
-//! each action's route) and `[[faults]]`.
+//! The backend: `[cache]`, `[stations.*]` and `[routes.*]` (compiled into
+//! each action's route); `[[faults]]` are in `faults.rs`.
 
 use super::*;
+use crate::backend::station::{Discipline, StationPolicy};
 
 pub(super) fn cache(c: &mut Checker, f: Option<&CacheFile>) -> Option<CacheSpec> {
     let d = CacheFile::default();
@@ -164,6 +165,7 @@ pub(super) fn stations(
             },
             None => Some(None),
         };
+        let policy = station_policy(c, &path, &f, pool);
         let (
             Some(kind),
             Some(workers),
@@ -171,7 +173,16 @@ pub(super) fn stations(
             Some(service_time),
             Some(queue_limit),
             Some(timeout),
-        ) = (kind, workers, shards, service_time, queue_limit, timeout)
+            Some(policy),
+        ) = (
+            kind,
+            workers,
+            shards,
+            service_time,
+            queue_limit,
+            timeout,
+            policy,
+        )
         else {
             continue;
         };
@@ -195,6 +206,7 @@ pub(super) fn stations(
                 service_time: service_time.clone(),
                 queue_limit,
                 timeout,
+                policy,
             });
         }
     }
@@ -209,6 +221,76 @@ pub(super) fn stations(
         );
     }
     (stations, groups)
+}
+
+/// A station's `discipline`, `max_wait` and `fail_rate`; a pool serves
+/// nothing, so it takes only a discipline.
+fn station_policy(
+    c: &mut Checker,
+    path: &str,
+    f: &StationFile,
+    pool: bool,
+) -> Option<StationPolicy> {
+    let discipline = match f.discipline.as_deref() {
+        None => Some(Discipline::Fifo),
+        Some(d) => {
+            let v = Discipline::from_name(d);
+            if v.is_none() {
+                c.issue(
+                    format!("{path}.discipline"),
+                    format!(
+                        "unknown discipline \"{d}\": expected \"{}\"",
+                        Discipline::NAMES.join("\" or \"")
+                    ),
+                );
+            }
+            v
+        }
+    };
+    if pool {
+        for (key, present) in [
+            ("max_wait", f.max_wait.is_some()),
+            ("fail_rate", f.fail_rate.is_some()),
+        ] {
+            if present {
+                c.issue(format!("{path}.{key}"), format!("a pool serves nothing, so it takes no `{key}`: set it on a station of the route the pool is held around"));
+            }
+        }
+    }
+    let max_wait = match f.max_wait.as_deref() {
+        // Reported above; the pool itself stands, so routes holding it
+        // are checked as usual.
+        Some(_) if pool => Some(None),
+        Some(t) => match c.duration(&format!("{path}.max_wait"), t) {
+            Some(SimDuration::ZERO) => {
+                c.issue(
+                    format!("{path}.max_wait"),
+                    "must be greater than zero (leave it out to serve a request however long it waited)",
+                );
+                None
+            }
+            other => other.map(Some),
+        },
+        None => Some(None),
+    };
+    let fail_rate = match f.fail_rate {
+        Some(_) if pool => Some(0.0),
+        // `-0.0` is 0: the resolved scenario says `0.0`.
+        Some(r) if (0.0..=1.0).contains(&r) => Some(r + 0.0),
+        Some(r) => {
+            c.issue(
+                format!("{path}.fail_rate"),
+                format!("must be a probability between 0 and 1, found {r}"),
+            );
+            None
+        }
+        None => Some(0.0),
+    };
+    Some(StationPolicy {
+        discipline: discipline?,
+        max_wait: max_wait?,
+        fail_rate: fail_rate?,
+    })
 }
 
 pub(super) fn route_edits(
@@ -323,171 +405,4 @@ pub(super) fn build_routes(
         t.routes[N_ACTIONS + i] = steps;
     }
     (t.routes, t.policies)
-}
-
-pub(super) const FAULT_KINDS: &str = "slow, outage, cache_flush, payment_declines";
-
-pub(super) fn faults(
-    c: &mut Checker,
-    files: &[FaultFile],
-    groups: &[StationGroup],
-    duration: Option<SimDuration>,
-) -> Vec<Fault> {
-    let mut out = Vec::new();
-    for (i, f) in files.iter().enumerate() {
-        let p = format!("faults.{i}");
-        let at = match &f.at {
-            Some(t) => c.duration(&format!("{p}.at"), t),
-            None => {
-                c.issue(&p, "a fault needs `at`, e.g. at = \"45m\"");
-                None
-            }
-        };
-        if let (Some(at), Some(d)) = (at, duration)
-            && at >= d
-        {
-            c.issue(
-                format!("{p}.at"),
-                format!("fault at {at} starts after the run's duration {d}"),
-            );
-        }
-        let lasts = match &f.lasts {
-            Some(t) => c.duration(&format!("{p}.for"), t).filter(|d| {
-                let ok = *d > SimDuration::ZERO;
-                if !ok {
-                    c.issue(format!("{p}.for"), "`for` must be greater than zero");
-                }
-                ok
-            }),
-            None => None,
-        };
-        let group = |c: &mut Checker| -> Option<u16> {
-            let Some(name) = &f.station else {
-                c.issue(&p, "this fault needs `station`");
-                return None;
-            };
-            let g = groups
-                .iter()
-                .position(|g| &g.name == name)
-                .map(|g| g as u16);
-            if g.is_none() {
-                c.issue(
-                    format!("{p}.station"),
-                    format!(
-                        "unknown station \"{name}\": expected one of {}",
-                        groups
-                            .iter()
-                            .map(|g| g.name.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                );
-            }
-            g
-        };
-        let stray = |c: &mut Checker, key: &str, present: bool, kind: &str| {
-            if present {
-                let a = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
-                    "an"
-                } else {
-                    "a"
-                };
-                c.issue(
-                    format!("{p}.{key}"),
-                    format!("{a} `{kind}` fault does not take `{key}`"),
-                );
-            }
-        };
-        let kind = match f.kind.as_deref() {
-            Some("slow") => {
-                stray(c, "mode", f.mode.is_some(), "slow");
-                stray(c, "decline_rate", f.decline_rate.is_some(), "slow");
-                let g = group(c);
-                let factor = match f.factor {
-                    Some(x) => c.at_most(&format!("{p}.factor"), x, false, MAX_SLOWDOWN, "times"),
-                    None => {
-                        c.issue(&p, "a `slow` fault needs `factor`, e.g. factor = 5.0");
-                        None
-                    }
-                };
-                g.zip(factor)
-                    .map(|(group, factor)| FaultKind::Slow { group, factor })
-            }
-            Some("outage") => {
-                stray(c, "factor", f.factor.is_some(), "outage");
-                stray(c, "decline_rate", f.decline_rate.is_some(), "outage");
-                let g = group(c);
-                let hang = match f.mode.as_deref() {
-                    None | Some("fail_fast") => Some(false),
-                    Some("hang") => Some(true),
-                    Some(m) => {
-                        c.issue(
-                            format!("{p}.mode"),
-                            format!(
-                                "unknown outage mode \"{m}\": expected \"fail_fast\" or \"hang\""
-                            ),
-                        );
-                        None
-                    }
-                };
-                g.zip(hang)
-                    .map(|(group, hang)| FaultKind::Outage { group, hang })
-            }
-            Some("cache_flush") => {
-                for (key, present) in [
-                    ("station", f.station.is_some()),
-                    ("factor", f.factor.is_some()),
-                    ("mode", f.mode.is_some()),
-                    ("decline_rate", f.decline_rate.is_some()),
-                    ("for", f.lasts.is_some()),
-                ] {
-                    stray(c, key, present, "cache_flush");
-                }
-                Some(FaultKind::CacheFlush)
-            }
-            Some("payment_declines") => {
-                for (key, present) in [
-                    ("station", f.station.is_some()),
-                    ("factor", f.factor.is_some()),
-                    ("mode", f.mode.is_some()),
-                ] {
-                    stray(c, key, present, "payment_declines");
-                }
-                match f.decline_rate {
-                    Some(r) if (0.0..=1.0).contains(&r) => {
-                        Some(FaultKind::PaymentDeclines { rate: r })
-                    }
-                    Some(r) => {
-                        c.issue(
-                            format!("{p}.decline_rate"),
-                            format!("`decline_rate` must be between 0 and 1, found {r}"),
-                        );
-                        None
-                    }
-                    None => {
-                        c.issue(&p, "a `payment_declines` fault needs `decline_rate`, e.g. decline_rate = 0.4");
-                        None
-                    }
-                }
-            }
-            Some(other) => {
-                c.issue(
-                    format!("{p}.kind"),
-                    format!("unknown fault kind \"{other}\": expected one of {FAULT_KINDS}"),
-                );
-                None
-            }
-            None => {
-                c.issue(&p, format!("a fault needs `kind`: one of {FAULT_KINDS}"));
-                None
-            }
-        };
-        if kind.as_ref().is_some_and(|k| *k != FaultKind::CacheFlush) && f.lasts.is_none() {
-            c.issue(&p, "this fault needs `for`, e.g. for = \"10m\"");
-        }
-        if let (Some(at), Some(kind)) = (at, kind) {
-            out.push(Fault { at, lasts, kind });
-        }
-    }
-    out
 }

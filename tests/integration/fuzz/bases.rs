@@ -160,10 +160,13 @@ card = { station = "svc_b" }
 workers = 2
 service_time = { dist = "lognormal", median = "2ms", sigma = 0.5 }
 queue_limit = 100
+discipline = "lifo"
+max_wait = "20ms"
 [stations.svc_b]
 workers = 1
 service_time = { dist = "constant", value = "1ms" }
 timeout = "50ms"
+fail_rate = 0.1
 [stations.shards_a]
 shards = 4
 workers = 1
