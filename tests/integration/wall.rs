@@ -373,5 +373,12 @@ fn station_policies_work_on_the_wall_clock_as_on_the_virtual_one() {
         "{wasted} ns for {each} ns"
     );
     assert_eq!(stats(&v, "slow").wasted_ns as f64, each);
-    assert_eq!(st("fast").wasted_ns, 0);
+    // The fast branch wins, so its service is wasted only when a busy
+    // machine delays it past the slow one's (0.5 ms against 5 ms wall).
+    assert_eq!(stats(&v, "fast").wasted_ns, 0);
+    assert!(
+        st("fast").wasted_ns < slow.wasted_ns / 20,
+        "fast {} ns wasted",
+        st("fast").wasted_ns
+    );
 }
