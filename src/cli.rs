@@ -4,6 +4,7 @@
 
 pub mod compare;
 mod error;
+mod merge;
 pub mod progress;
 pub mod run;
 pub mod signals;
@@ -77,6 +78,15 @@ pub enum Command {
         When both reports have replications, a change within the 95% confidence intervals\n\
         is reported as within noise and never counts as a regression.")]
     Compare(CompareArgs),
+    /// Merge the shard directories of `run --shard` into one report,
+    /// byte for byte the one a single machine would have written.
+    #[command(after_help = "Examples:\n  \
+        ecsim run scenarios/black_friday.toml --replications 20 --shard 0/4 --out shards/0\n  \
+        ecsim run scenarios/black_friday.toml --replications 20 --shard auto/4 --out shards/$JOB_COMPLETION_INDEX\n  \
+        ecsim merge shards/* --out reports/black_friday\n\n\
+        Refuses (exit 2, writing nothing) shards of different scenarios or ecsim versions, a shard\n\
+        given twice, missing shards (named) and corrupt files. See docs/scale-out.md.")]
+    Merge(MergeArgs),
     /// Check a scenario and print what would run; writes nothing.
     #[command(
         after_help = "Example:\n  ecsim validate scenarios/black_friday.toml --set cache.capacity=5000"
@@ -107,6 +117,30 @@ pub struct RunArgs {
     /// Where and how to run.
     #[command(flatten)]
     pub opts: RunOpts,
+    /// Run only shard I of N: replications r with r mod N = I, written to
+    /// --out as a shard directory for `ecsim merge`. `auto/N` takes I from
+    /// JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or SLURM_ARRAY_TASK_ID
+    /// minus SLURM_ARRAY_TASK_MIN (Slurm job array).
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+}
+
+/// Arguments of `ecsim merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Shard directories written by `ecsim run --shard`, in any order.
+    #[arg(required = true, value_name = "SHARD_DIR")]
+    pub shards: Vec<PathBuf>,
+    /// Report directory [default: reports/<scenario name>/].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Merge the shards given even if some are missing; the report says
+    /// it is partial.
+    #[arg(long)]
+    pub allow_partial: bool,
+    /// No summary on stdout; errors still go to stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// Options shared by `run` and `sweep`.
@@ -332,6 +366,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Error> {
         Command::Validate(args) => validate::validate(&args),
         Command::Compare(args) => compare::compare(&args),
         Command::Sweep(args) => sweep::sweep(&args),
+        Command::Merge(args) => merge::merge(&args),
     }
 }
 

@@ -7,6 +7,7 @@
 //! histogram so means are not subject to bucket rounding. Everything here
 //! excludes the warmup: a request counts if it started at or after it.
 
+pub mod codec;
 pub mod gauges;
 pub mod result;
 pub mod series;
@@ -41,9 +42,10 @@ pub fn histogram(sigfig: u8) -> Histogram<u64> {
 }
 
 /// Per-operation statistics.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct OpStats {
     /// Latency of every completed request, ok or not, in ns.
+    #[serde(with = "codec")]
     pub latency: Histogram<u64>,
     /// Completed requests.
     pub count: u64,
@@ -122,7 +124,7 @@ impl OpStats {
 }
 
 /// Per-station statistics over the measured window.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct StationStats {
     /// Requests that started service.
     pub served: u64,
@@ -131,6 +133,7 @@ pub struct StationStats {
     /// Requests that gave up waiting.
     pub timed_out: u64,
     /// Queueing delay of each request that started service or gave up, ns.
+    #[serde(with = "codec")]
     pub wait: Histogram<u64>,
     /// Exact sum of those waits, ns.
     pub wait_sum_ns: u128,

@@ -16,6 +16,7 @@ pub mod hgrm;
 pub mod html;
 pub mod invariants;
 mod rows;
+pub mod shard;
 mod summary;
 pub mod sweep;
 pub mod thresholds;

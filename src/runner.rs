@@ -119,8 +119,32 @@ pub fn parallel_fold<T: Send>(
     }
 }
 
-/// Runs `replications` worlds of `sc` on up to `threads` threads and
-/// hands each result to `fold` in replication order as it finishes (so
+/// Which replications a run makes: replication `r` of `0..R` belongs to
+/// shard `r mod count` (`--shard index/count`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// This shard, `0..count`.
+    pub index: u32,
+    /// Shards in all.
+    pub count: u32,
+}
+
+impl Shard {
+    /// Every replication: one machine.
+    pub const WHOLE: Shard = Shard { index: 0, count: 1 };
+
+    /// The replications of `0..total` this shard makes, in order (none
+    /// when there are more shards than replications and this is a spare).
+    pub fn replications(&self, total: u32) -> Vec<u32> {
+        (0..total.max(1))
+            .filter(|r| r % self.count.max(1) == self.index)
+            .collect()
+    }
+}
+
+/// Runs the replications of `shard` (of `replications` worlds of `sc`) on
+/// up to `threads` threads and hands each result, with its replication
+/// number, to `fold` in replication order as it finishes (so
 /// memory holds a few results, not all of them). `make` builds each
 /// world's business layer from its scenario (seed set); `control(i,
 /// progress)` is called from replication `i`'s thread and stops it when it
@@ -128,14 +152,16 @@ pub fn parallel_fold<T: Send>(
 /// many replications were folded: fewer than asked when the run was
 /// stopped (by `control`, or because one world diverged, which stops the
 /// others). The first setup error, in replication order, wins.
+#[allow(clippy::too_many_arguments)]
 pub fn run_replications<B, E, F>(
     sc: &Scenario,
     replications: u32,
+    shard: Shard,
     threads: usize,
     make: F,
     max_in_flight: usize,
     control: &(dyn Fn(u32, &Progress) -> bool + Sync),
-    fold: &mut (dyn FnMut(RunResult) + Send),
+    fold: &mut (dyn FnMut(u32, RunResult) + Send),
 ) -> Result<u32, E>
 where
     B: Business,
@@ -153,13 +179,15 @@ where
     let go_on = |i: u32, p: &Progress| !halt.load(Ordering::Relaxed) && control(i, p);
     let mut error = None;
     let mut folded = 0;
+    let which = shard.replications(replications);
     parallel_fold(
-        replications.max(1) as usize,
+        which.len(),
         threads,
-        |i| {
+        |k| {
+            let i = which[k] as usize;
             // Once the run is asked to stop, replications not yet begun
             // are not begun (the first always is: it reports the stop).
-            if i > 0 && !go_on(i as u32, &before) {
+            if k > 0 && !go_on(i as u32, &before) {
                 return Ok(None);
             }
             let mut world = sc.clone();
@@ -173,11 +201,11 @@ where
             }
             Ok(Some(run))
         },
-        |_, r: Result<Option<RunResult>, E>| match r {
+        |k, r: Result<Option<RunResult>, E>| match r {
             Err(e) if error.is_none() => error = Some(e),
             Ok(Some(run)) if error.is_none() => {
                 folded += 1;
-                fold(run);
+                fold(which[k], run);
             }
             _ => {}
         },
@@ -200,6 +228,29 @@ pub fn simulate(
     control: &(dyn Fn(u32, &Progress) -> bool + Sync),
     fold: &mut (dyn FnMut(RunResult) + Send),
 ) -> Result<u32, SetupError> {
+    let mut fold = |_, run| fold(run);
+    simulate_shard(
+        sc,
+        Shard::WHOLE,
+        threads,
+        bug,
+        max_in_flight,
+        control,
+        &mut fold,
+    )
+}
+
+/// [`simulate`] for the replications of `shard` only; `fold` also gets
+/// each replication's number.
+pub fn simulate_shard(
+    sc: &Scenario,
+    shard: Shard,
+    threads: usize,
+    bug: Option<InjectedBug>,
+    max_in_flight: usize,
+    control: &(dyn Fn(u32, &Progress) -> bool + Sync),
+    fold: &mut (dyn FnMut(u32, RunResult) + Send),
+) -> Result<u32, SetupError> {
     let make = |world: &Scenario| {
         let mut config = shop_config(world);
         config.inject_bug = bug;
@@ -208,6 +259,7 @@ pub fn simulate(
     run_replications(
         sc,
         sc.replications,
+        shard,
         threads,
         make,
         max_in_flight,

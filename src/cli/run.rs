@@ -30,6 +30,15 @@ pub fn run(args: &RunArgs) -> Result<(), Error> {
         .unwrap_or_else(|| PathBuf::from("reports").join(&sc.name));
 
     let plan = Plan::new(&args.opts, sc).map_err(Error::Usage)?;
+    if let Some(spec) = &args.shard {
+        let shard = super::merge::parse_shard(spec).map_err(Error::Usage)?;
+        if plan.clock != Clock::Virtual {
+            return Err(Error::Usage(
+                "--shard needs the virtual clock: a wall run is one real run".into(),
+            ));
+        }
+        return super::merge::run_shard(args, &plan, &loaded, shard);
+    }
     let reporter = Reporter::new(plan.progress_span(sc), sc.replications, args.opts.quiet);
     let outcome = plan.execute(sc, args.opts.threads.get(), &|i, p| reporter.tick(i, p));
     reporter.finish();
@@ -45,34 +54,45 @@ pub fn run(args: &RunArgs) -> Result<(), Error> {
         reporter.elapsed_s(),
     );
     report.set_wall(wall);
-
-    report::atomic::write_report(&out, &report.files()).map_err(Error::Report)?;
-    if !args.opts.quiet {
-        print_stdout(&report::console::render(
-            &report,
-            &out.display().to_string(),
-        ));
-    }
-    if !report.violations().is_empty() {
-        return Err(violations(
+    conclude(&report, &out, args.opts.quiet, interrupted, || {
+        violations(
             &report,
             &sa.scenario.display().to_string(),
             sc.seed,
             &sets,
             &args.opts,
-        ));
+        )
+    })
+}
+
+/// Writes `report` to `out`, prints its summary unless `quiet`, and maps
+/// what it says to the exit code (`on_violations` builds the invariant
+/// error, which says how to replay the run).
+pub(super) fn conclude(
+    report: &Report,
+    out: &std::path::Path,
+    quiet: bool,
+    interrupted: bool,
+    on_violations: impl FnOnce() -> Error,
+) -> Result<(), Error> {
+    report::atomic::write_report(out, &report.files()).map_err(Error::Report)?;
+    if !quiet {
+        print_stdout(&report::console::render(report, &out.display().to_string()));
+    }
+    if !report.violations().is_empty() {
+        return Err(on_violations());
     }
     if let Some(message) = &report.run.diverged {
         return Err(Error::Diverged {
             message: message.clone(),
             what: "report",
-            dir: out,
+            dir: out.to_path_buf(),
         });
     }
     if interrupted {
         return Err(Error::Interrupted {
             what: "report",
-            dir: out,
+            dir: out.to_path_buf(),
             code: super::signals::exit_code(),
         });
     }
@@ -157,13 +177,13 @@ fn readable(x: f64) -> String {
 
 /// How a scenario will run, from the run options, checked up front.
 pub struct Plan {
-    clock: Clock,
+    pub(super) clock: Clock,
     wall: WallOptions,
-    bug: Option<crate::shop::InjectedBug>,
+    pub(super) bug: Option<crate::shop::InjectedBug>,
     /// Test only: a worker thread panics.
     panic: bool,
     /// The memory guard.
-    max_in_flight: usize,
+    pub(super) max_in_flight: usize,
 }
 
 impl Plan {

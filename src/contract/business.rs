@@ -60,7 +60,7 @@ pub fn shard_of(sku: u32, shards: u16) -> u16 {
 
 /// Business facts of a run, for `business.csv`: metrics in a fixed order,
 /// and the invariant checks (`invariants.csv`).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BusinessOutcome {
     /// Rows of `business.csv`.
     pub metrics: Vec<BusinessMetric>,
@@ -69,7 +69,7 @@ pub struct BusinessOutcome {
 }
 
 /// One row of `business.csv`, and how replications combine it.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BusinessMetric {
     /// Metric name.
     pub name: String,
@@ -113,7 +113,7 @@ impl BusinessMetric {
 }
 
 /// How a business metric of several replications combines.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Combine {
     /// Counts and money: add.
     Sum,
@@ -122,7 +122,7 @@ pub enum Combine {
 }
 
 /// One checked invariant.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InvariantResult {
     /// `I1` … `I14`.
     pub id: String,

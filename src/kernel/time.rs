@@ -14,7 +14,19 @@ pub const NANOS_PER_MS: u64 = 1_000_000;
 pub const NANOS_PER_S: u64 = 1_000_000_000;
 
 /// An instant of virtual time: nanoseconds since the run started.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub struct SimTime(pub u64);
 
 /// A span of virtual time in nanoseconds.

@@ -14,7 +14,7 @@ use crate::contract::{ErrorKind, N_ERROR_KINDS};
 use crate::kernel::time::SimTime;
 
 /// One row of `gauges.csv`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GaugeRow {
     /// Interval start, seconds.
     pub t_s: f64,

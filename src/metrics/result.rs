@@ -33,7 +33,7 @@ pub struct WallFacts {
 }
 
 /// A station's name, configuration and statistics after the run.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct StationResult {
     /// Report name.
     pub name: String,
@@ -44,7 +44,7 @@ pub struct StationResult {
 }
 
 /// Everything a run produced.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct RunResult {
     /// Per operation (by action index).
     pub ops: Vec<OpStats>,

@@ -12,7 +12,7 @@ use super::{WAIT_SIGFIG, histogram};
 use crate::kernel::time::{SimDuration, SimTime};
 
 /// One row of `timeseries.csv`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SeriesRow {
     /// Interval start, seconds of virtual time.
     pub t_s: f64,

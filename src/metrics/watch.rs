@@ -27,7 +27,7 @@ pub const UNSTABLE_QUEUE: u64 = 1000;
 pub const UNSTABLE_PER_WORKER: u64 = 100;
 
 /// A station group whose queue grew without stopping.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Unstable {
     /// The `[stations.NAME]` name.
     pub station: String,

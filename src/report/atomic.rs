@@ -10,8 +10,8 @@
 //! the same directory puts it back first, then goes on.
 //!
 //! A report directory is refused (nothing written, nothing deleted) unless
-//! it is absent, empty, or a previous ecsim report or sweep (it holds
-//! `run.json` or `sweep.csv`), so that `--out .` in a source tree never
+//! it is absent, empty, or a previous ecsim report, sweep or shard (it
+//! holds `run.json`, `sweep.csv` or `shard.json`), so that `--out .` in a source tree never
 //! deletes a user's own files.
 //!
 //! Output paths are checked first: a symbolic link is refused (ecsim never
@@ -119,11 +119,13 @@ pub fn write_report(dir: &Path, files: &[ReportFile]) -> Result<(), WriteError> 
     if dir.is_dir() {
         let mut entries = fs::read_dir(dir).map_err(err(dir))?;
         let empty = entries.next().is_none();
-        let ours = dir.join(names::RUN_JSON).is_file() || dir.join(names::SWEEP_CSV).is_file();
+        let ours = [names::RUN_JSON, names::SWEEP_CSV, super::shard::MANIFEST]
+            .iter()
+            .any(|f| dir.join(f).is_file());
         if !empty && !ours {
             return Err(refused(
                 dir,
-                "it holds files and is not an ecsim report (no run.json or sweep.csv), so replacing it could delete your own; give an empty or new directory".to_owned(),
+                "it holds files and is not an ecsim report (no run.json, sweep.csv or shard.json), so replacing it could delete your own; give an empty or new directory".to_owned(),
             ));
         }
     }

@@ -8,6 +8,7 @@ mod fuzz;
 mod hostile;
 mod html;
 mod scenario_errors;
+mod shards;
 mod shop_e2e;
 mod storm;
 mod theory;

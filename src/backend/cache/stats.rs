@@ -6,7 +6,7 @@
 //! cache gives what happened in between.
 
 /// Counters of everything the cache did.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CacheStats {
     /// Lookups (`get` calls).
     pub lookups: u64,
