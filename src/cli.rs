@@ -273,6 +273,11 @@ pub struct SweepArgs {
     /// Where and how to run.
     #[command(flatten)]
     pub opts: RunOpts,
+    /// Run only shard I of N of the (point, replication) pairs, numbered
+    /// point-major, as a shard directory for `ecsim merge` (see `run
+    /// --shard`).
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
 }
 
 /// All available cores (1 if unknown).

@@ -136,13 +136,20 @@ impl Shard {
     /// The replications of `0..total` this shard makes, in order (none
     /// when there are more shards than replications and this is a spare).
     pub fn replications(&self, total: u32) -> Vec<u32> {
+        self.units(0, total)
+    }
+
+    /// The replications `r` of `0..total` whose unit `first + r` is this
+    /// shard's (a sweep numbers its (point, replication) pairs point-major:
+    /// point `p`'s first unit is `p × total`).
+    pub fn units(&self, first: u32, total: u32) -> Vec<u32> {
         (0..total.max(1))
-            .filter(|r| r % self.count.max(1) == self.index)
+            .filter(|r| (first + r) % self.count.max(1) == self.index)
             .collect()
     }
 }
 
-/// Runs the replications of `shard` (of `replications` worlds of `sc`) on
+/// Runs the replications `which` (of `replications` worlds of `sc`) on
 /// up to `threads` threads and hands each result, with its replication
 /// number, to `fold` in replication order as it finishes (so
 /// memory holds a few results, not all of them). `make` builds each
@@ -156,7 +163,7 @@ impl Shard {
 pub fn run_replications<B, E, F>(
     sc: &Scenario,
     replications: u32,
-    shard: Shard,
+    which: &[u32],
     threads: usize,
     make: F,
     max_in_flight: usize,
@@ -179,7 +186,7 @@ where
     let go_on = |i: u32, p: &Progress| !halt.load(Ordering::Relaxed) && control(i, p);
     let mut error = None;
     let mut folded = 0;
-    let which = shard.replications(replications);
+    debug_assert!(which.iter().all(|&r| r < replications.max(1)));
     parallel_fold(
         which.len(),
         threads,
@@ -229,22 +236,15 @@ pub fn simulate(
     fold: &mut (dyn FnMut(RunResult) + Send),
 ) -> Result<u32, SetupError> {
     let mut fold = |_, run| fold(run);
-    simulate_shard(
-        sc,
-        Shard::WHOLE,
-        threads,
-        bug,
-        max_in_flight,
-        control,
-        &mut fold,
-    )
+    let all = Shard::WHOLE.replications(sc.replications);
+    simulate_some(sc, &all, threads, bug, max_in_flight, control, &mut fold)
 }
 
-/// [`simulate`] for the replications of `shard` only; `fold` also gets
-/// each replication's number.
-pub fn simulate_shard(
+/// [`simulate`] for the replications `which` only (in order); `fold` also
+/// gets each replication's number.
+pub fn simulate_some(
     sc: &Scenario,
-    shard: Shard,
+    which: &[u32],
     threads: usize,
     bug: Option<InjectedBug>,
     max_in_flight: usize,
@@ -259,7 +259,7 @@ pub fn simulate_shard(
     run_replications(
         sc,
         sc.replications,
-        shard,
+        which,
         threads,
         make,
         max_in_flight,

@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use super::progress::Reporter;
 use super::run::{Plan, conclude};
 use super::{Error, MergeArgs, RunArgs};
-use crate::report::shard::{MergeError, ShardWriter, Shards};
+use crate::report::shard::{MergeError, ShardWriter, Shards, SweepSpec};
 use crate::report::{self, Replicas, Report};
-use crate::runner::{Shard, simulate_shard};
+use crate::runner::{Shard, simulate_some};
 use crate::scenario::{self, Loaded};
 
 /// Parses `I/N` or `auto/N` (I from the scheduler's environment).
@@ -70,64 +70,103 @@ pub(super) fn run_shard(
     loaded: &Loaded,
     shard: Shard,
 ) -> Result<(), Error> {
-    let sc = &loaded.scenario;
     let out = args.opts.out.clone().unwrap_or_else(|| {
-        PathBuf::from("reports").join(format!("{}-shard-{}", sc.name, shard.index))
+        PathBuf::from("reports").join(format!("{}-shard-{}", loaded.scenario.name, shard.index))
     });
-    let held = shard.replications(sc.replications).len() as u32;
-    let reporter = Reporter::new(plan.progress_span(sc), held, args.opts.quiet);
-    let mut writer = ShardWriter::new(
-        &loaded.resolved_toml,
-        shard.index,
-        shard.count,
-        sc.replications.max(1),
-    );
-    let (mut interrupted, mut diverged) = (false, None);
-    let outcome = simulate_shard(
-        sc,
-        shard,
-        args.opts.threads.get(),
-        plan.bug,
-        plan.max_in_flight,
-        &|i, p| reporter.tick(i, p),
-        &mut |r, run| {
-            interrupted |= run.interrupted;
-            if diverged.is_none() {
-                diverged.clone_from(&run.diverged);
+    let run = ShardRun {
+        plan,
+        threads: args.opts.threads.get(),
+        quiet: args.opts.quiet,
+        scenario: &args.scenario.scenario,
+    };
+    run.write(&out, &[loaded], None, shard)
+}
+
+/// How to run the units of a shard.
+pub(super) struct ShardRun<'a> {
+    pub(super) plan: &'a Plan,
+    pub(super) threads: usize,
+    pub(super) quiet: bool,
+    /// The scenario file, for messages.
+    pub(super) scenario: &'a std::path::Path,
+}
+
+impl ShardRun<'_> {
+    /// Runs shard `shard`'s units of `points` (one scenario, or a sweep's
+    /// points with its grid) and writes the shard directory `out`.
+    pub(super) fn write(
+        &self,
+        out: &std::path::Path,
+        points: &[&Loaded],
+        sweep: Option<SweepSpec>,
+        shard: Shard,
+    ) -> Result<(), Error> {
+        let reps = points[0].scenario.replications.max(1);
+        let work: Vec<Vec<u32>> = (0..points.len() as u32)
+            .map(|p| shard.units(p * reps, reps))
+            .collect();
+        let units: u32 = work.iter().map(|w| w.len() as u32).sum();
+        let reporter = Reporter::new(
+            self.plan.progress_span(&points[0].scenario),
+            units,
+            self.quiet,
+        );
+        let resolved = points.iter().map(|l| l.resolved_toml.clone()).collect();
+        let mut writer = ShardWriter::new(resolved, sweep, shard.index, shard.count, reps);
+        let (mut interrupted, mut diverged, mut done) = (false, None, 0);
+        for (p, (loaded, which)) in points.iter().zip(&work).enumerate() {
+            let first = p as u32 * reps;
+            let n = simulate_some(
+                &loaded.scenario,
+                which,
+                self.threads,
+                self.plan.bug,
+                self.plan.max_in_flight,
+                &|r, progress| reporter.tick(first + r, progress),
+                &mut |r, run| {
+                    interrupted |= run.interrupted;
+                    if diverged.is_none() {
+                        diverged.clone_from(&run.diverged);
+                    }
+                    writer.add(first + r, run);
+                },
+            )
+            .map_err(|source| Error::Setup {
+                scenario: self.scenario.to_path_buf(),
+                source,
+            })?;
+            done += n;
+            if interrupted || n < which.len() as u32 {
+                break;
             }
-            writer.add(r, run);
-        },
-    );
-    reporter.finish();
-    let done = outcome.map_err(|source| Error::Setup {
-        scenario: args.scenario.scenario.clone(),
-        source,
-    })?;
-    report::atomic::write_report(&out, &writer.files()).map_err(Error::Report)?;
-    if let Some(message) = diverged {
-        return Err(Error::Diverged {
-            message,
-            what: "shard",
-            dir: out,
-        });
+        }
+        reporter.finish();
+        report::atomic::write_report(out, &writer.files()).map_err(Error::Report)?;
+        if let Some(message) = diverged {
+            return Err(Error::Diverged {
+                message,
+                what: "shard",
+                dir: out.to_path_buf(),
+            });
+        }
+        if interrupted || done < units {
+            return Err(Error::Interrupted {
+                what: "shard",
+                dir: out.to_path_buf(),
+                code: super::signals::exit_code(),
+            });
+        }
+        if !self.quiet {
+            super::print_stdout(&format!(
+                "shard {}/{}: {done} of {} replications written to {}\n",
+                shard.index,
+                shard.count,
+                reps * points.len() as u32,
+                out.display()
+            ));
+        }
+        Ok(())
     }
-    if interrupted || done < held {
-        return Err(Error::Interrupted {
-            what: "shard",
-            dir: out,
-            code: super::signals::exit_code(),
-        });
-    }
-    if !args.opts.quiet {
-        super::print_stdout(&format!(
-            "shard {}/{}: {done} of {} replications written to {}\n",
-            shard.index,
-            shard.count,
-            sc.replications.max(1),
-            out.display()
-        ));
-    }
-    Ok(())
 }
 
 fn refused(e: MergeError) -> Error {
@@ -138,70 +177,94 @@ fn refused(e: MergeError) -> Error {
 pub fn merge(args: &MergeArgs) -> Result<(), Error> {
     let started = std::time::Instant::now();
     let shards = Shards::open(&args.shards).map_err(refused)?;
-    let total = shards.replications.max(1);
-    let missing: Vec<u32> = (0..total)
-        .filter(|r| !shards.held().any(|h| h == *r))
-        .collect();
+    let reps = shards.replications.max(1);
+    let units = shards.resolved.len() as u32 * reps;
+    let missing: Vec<u32> = (0..units).filter(|u| !shards.holds(*u)).collect();
     if !args.allow_partial {
         shards.complete().map_err(refused)?;
-        if let Some(r) = missing.first() {
+        if let Some(u) = missing.first() {
             return Err(refused(MergeError::Missing {
                 missing: format!(
-                    "shard {} holds {} of its replications (replication {r} is not there: was it interrupted?)",
-                    r % shards.shards,
-                    total - missing.len() as u32
+                    "shard {} lacks unit {u} (was it interrupted?)",
+                    u % shards.shards
                 ),
             }));
         }
     }
-    let sc_file = args.shards[0].join(crate::report::shard::SCENARIO);
-    let loaded = scenario::load_str(
-        &sc_file.display().to_string(),
-        "merged",
-        &shards.resolved,
-        &[],
-        None,
-    )?;
-    let sc = &loaded.scenario;
-    let mut folded = None;
-    for r in shards.held().collect::<Vec<_>>() {
-        let run = shards.read(r).map_err(refused)?;
-        Replicas::fold(&mut folded, sc, run);
+    let mut points = Vec::new();
+    for (p, text) in shards.resolved.iter().enumerate() {
+        let name = format!(
+            "{} (scenario {} of the shards)",
+            args.shards[0].display(),
+            p + 1
+        );
+        let loaded = scenario::load_str(&name, "merged", text, &[], None)?;
+        let mut folded = None;
+        let mut held = 0;
+        for u in p as u32 * reps..(p as u32 + 1) * reps {
+            if shards.holds(u) {
+                let run = shards.read(u).map_err(refused)?;
+                Replicas::fold(&mut folded, &loaded.scenario, run);
+                held += 1;
+            }
+        }
+        let Some(mut runs) = folded else {
+            return Err(refused(MergeError::Mismatch(format!(
+                "the shards given hold no replication of {}",
+                if shards.sweep.is_some() {
+                    format!("point {}", p + 1)
+                } else {
+                    "the run".into()
+                }
+            ))));
+        };
+        if held < reps {
+            runs.mark_partial();
+        }
+        let report = Report::build_folded(
+            &loaded.scenario,
+            &runs,
+            loaded.resolved_toml.clone(),
+            started.elapsed().as_secs_f64(),
+        );
+        points.push((loaded, report));
     }
-    let Some(mut runs) = folded else {
-        return Err(refused(MergeError::Mismatch(
-            "the shards given hold no replication".into(),
-        )));
+    let first = &points[0].0.scenario;
+    let invariant = |report: &Report| {
+        let lines: Vec<String> = report
+            .violations()
+            .iter()
+            .take(10)
+            .map(|(id, msg)| format!("invariant {id} violated: {msg}"))
+            .collect();
+        Error::Invariant(lines.join("\n"))
     };
-    if !missing.is_empty() {
-        runs.mark_partial();
-    }
-    let interrupted = runs.merged().interrupted;
-    let report = Report::build_folded(
-        sc,
-        &runs,
-        loaded.resolved_toml.clone(),
-        started.elapsed().as_secs_f64(),
-    );
+    let Some(spec) = &shards.sweep else {
+        let out = args
+            .out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("reports").join(&first.name));
+        let report = &points[0].1;
+        let interrupted = report.run.partial && missing.is_empty();
+        return conclude(report, &out, args.quiet, interrupted, || invariant(report));
+    };
     let out = args
         .out
         .clone()
-        .unwrap_or_else(|| PathBuf::from("reports").join(&sc.name));
-    conclude(
-        &report,
-        &out,
-        args.quiet,
-        interrupted && missing.is_empty(),
-        || {
-            let lines: Vec<String> = report
-                .violations()
-                .iter()
-                .take(10)
-                .map(|(id, msg)| format!("invariant {id} violated: {msg}"))
-                .collect();
-            Error::Invariant(lines.join("\n"))
-        },
-    )
+        .unwrap_or_else(|| PathBuf::from("reports").join(format!("{}-sweep", first.name)));
+    let done: Vec<_> = spec
+        .points
+        .iter()
+        .zip(&points)
+        .map(|(pt, (_, report))| (pt.values.clone(), pt.cost, report.clone()))
+        .collect();
+    match super::sweep::finish(&out, &spec.keys, first, &done, args.quiet, |_, r| {
+        invariant(r)
+    }) {
+        // Points merged from some of the shards are partial by request.
+        Err(Error::Interrupted { .. }) if !missing.is_empty() => Ok(()),
+        other => other,
+    }
 }
 
 #[cfg(test)]

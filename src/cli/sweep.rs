@@ -13,6 +13,7 @@ use super::{Error, SweepArgs, print_stdout};
 use crate::contract::names;
 use crate::model::SetupError;
 use crate::report::atomic::{ReportFile, write_report};
+use crate::report::shard::{SweepPoint, SweepSpec};
 use crate::report::sweep::{self, Point, SWEEP_METRICS};
 use crate::report::{Report, html};
 use crate::runner::parallel_map;
@@ -141,6 +142,35 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Error> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("reports").join(format!("{}-sweep", first.name)));
     let plan = Plan::new(&args.opts, first).map_err(Error::Usage)?;
+    if let Some(spec) = &args.shard {
+        let shard = super::merge::parse_shard(spec).map_err(Error::Usage)?;
+        if args.opts.clock != Clock::Virtual {
+            return Err(Error::Usage(
+                "--shard needs the virtual clock: a wall run is one real run".into(),
+            ));
+        }
+        let out = args.opts.out.clone().unwrap_or_else(|| {
+            PathBuf::from("reports").join(format!("{}-sweep-shard-{}", first.name, shard.index))
+        });
+        let grid = SweepSpec {
+            keys: keys.clone(),
+            points: points
+                .iter()
+                .map(|(values, _, _, cost)| SweepPoint {
+                    values: values.clone(),
+                    cost: *cost,
+                })
+                .collect(),
+        };
+        let loaded: Vec<&Loaded> = points.iter().map(|p| &p.2).collect();
+        let run = super::merge::ShardRun {
+            plan: &plan,
+            threads: args.opts.threads.get(),
+            quiet: args.opts.quiet,
+            scenario: &sa.scenario,
+        };
+        return run.write(&out, &loaded, Some(grid), shard);
+    }
     // Virtual points run side by side; wall-clock points one after the
     // other, each with every thread, so they do not disturb each other.
     let point_threads = if args.opts.clock == Clock::Virtual {
@@ -175,10 +205,41 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Error> {
             source,
         })?;
 
-    // The whole sweep is one directory, replaced as a whole.
+    let done: Vec<Done> = points
+        .iter()
+        .zip(reports)
+        .map(|((values, _, _, cost), rep)| (values.clone(), *cost, rep))
+        .collect();
+    finish(&out, &keys, first, &done, args.opts.quiet, |i, rep| {
+        let (_, sets, l, _) = &points[i];
+        violations(
+            rep,
+            &sa.scenario.display().to_string(),
+            l.scenario.seed,
+            sets,
+            &args.opts,
+        )
+    })
+}
+
+/// A point run: its `(key, value)`s, its cost, its report.
+pub(super) type Done = (Vec<(String, String)>, f64, Report);
+
+/// Writes the sweep directory (each point's report, sweep.csv,
+/// sweep.html; `first` is the first point's scenario), prints its summary
+/// unless `quiet`, and maps the outcome to the exit code (`violation(i,
+/// report)` builds the error of point `i`'s broken invariants).
+pub(super) fn finish(
+    out: &std::path::Path,
+    keys: &[String],
+    first: &Scenario,
+    done: &[Done],
+    quiet: bool,
+    violation: impl Fn(usize, &Report) -> Error,
+) -> Result<(), Error> {
     let mut rows = Vec::new();
     let mut files = Vec::new();
-    for (i, ((values, _, _, cost), rep)) in points.iter().zip(&reports).enumerate() {
+    for (i, (values, cost, rep)) in done.iter().enumerate() {
         let name = format!("point-{:03}", i + 1);
         files.extend(rep.files().into_iter().map(|f| ReportFile {
             path: format!("{name}/{}", f.path),
@@ -188,29 +249,23 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Error> {
     }
     files.push(ReportFile {
         path: names::SWEEP_CSV.into(),
-        bytes: sweep::csv(&keys, &rows),
+        bytes: sweep::csv(keys, &rows),
     });
     files.push(ReportFile {
         path: names::SWEEP_HTML.into(),
-        bytes: html::sweep::render(&first.name, &keys, &rows, &first.thresholds).into_bytes(),
+        bytes: html::sweep::render(&first.name, keys, &rows, &first.thresholds).into_bytes(),
     });
-    write_report(&out, &files).map_err(Error::Report)?;
+    write_report(out, &files).map_err(Error::Report)?;
     let best = sweep::cheapest(&rows);
-    if !args.opts.quiet {
-        print_stdout(&console(&keys, &rows, best, &out.display().to_string()));
+    if !quiet {
+        print_stdout(&console(keys, &rows, best, &out.display().to_string()));
     }
-    for ((_, sets, l, _), rep) in points.iter().zip(&reports) {
+    for (i, (_, _, rep)) in done.iter().enumerate() {
         if !rep.violations().is_empty() {
-            return Err(violations(
-                rep,
-                &sa.scenario.display().to_string(),
-                l.scenario.seed,
-                sets,
-                &args.opts,
-            ));
+            return Err(violation(i, rep));
         }
     }
-    for (row, rep) in rows.iter().zip(&reports) {
+    for (row, (_, _, rep)) in rows.iter().zip(done) {
         if let Some(why) = &rep.run.diverged {
             eprintln!(
                 "{}: {why} (stopped early; this point does not pass)",
@@ -220,13 +275,13 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Error> {
     }
     // A point that diverged stopped early by design; only an interrupt
     // makes the sweep partial.
-    if reports
+    if done
         .iter()
-        .any(|r| r.run.partial && r.run.diverged.is_none())
+        .any(|(_, _, r)| r.run.partial && r.run.diverged.is_none())
     {
         return Err(Error::Interrupted {
             what: "reports",
-            dir: out,
+            dir: out.to_path_buf(),
             code: super::signals::exit_code(),
         });
     }

@@ -1,14 +1,20 @@
-//! Shards: the replications of one run spread over machines
-//! (`ecsim run --shard I/N`), and their merge (`ecsim merge`).
+//! Shards: the replications of one run, or the (point, replication) pairs
+//! of a sweep, spread over machines (`--shard I/N`), and their merge
+//! (`ecsim merge`).
 //!
-//! A shard directory holds `shard.json` (the ecsim version, the resolved
-//! scenario's SHA-256, `I`, `N`, the replications asked for and the ones
-//! held), `scenario.resolved.toml`, and one `replications/NNNNNN.json` per
-//! replication: its whole result, every histogram in HdrHistogram's V2
-//! serialization, every counter, sum and time-series row. A merge reads the
-//! replications back in replication order, one at a time, and folds them
-//! exactly as one machine does, so the report is byte for byte the same
-//! whatever `N` was and in whatever order the shards are given.
+//! The units of work are numbered: replication `r` of a run is unit `r`;
+//! replication `r` of sweep point `p` is unit `p × R + r` (point-major).
+//! Shard `I` of `N` makes the units `u` with `u mod N = I`. A shard
+//! directory holds `shard.json` (the ecsim version, the SHA-256 of
+//! everything that defines the run, `I`, `N`, `R`, a sweep's keys, points
+//! and costs, the units held), the resolved scenario
+//! (`scenario.resolved.toml`; a sweep's points as `points/NNN.toml`), and
+//! one `replications/NNNNNN.json` per unit: its whole result, every
+//! histogram in HdrHistogram's V2 serialization, every counter, sum and
+//! time-series row. A merge reads the units back in order, one at a time,
+//! and folds them exactly as one machine does, so the report is byte for
+//! byte the same whatever `N` was and in whatever order the shards are
+//! given.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -38,10 +44,52 @@ pub struct Manifest {
     pub shard: u32,
     /// Shards in all.
     pub shards: u32,
-    /// Replications of the whole run.
+    /// Replications of the whole run (of each sweep point).
     pub replications: u32,
-    /// The replications this shard holds, in order.
+    /// A sweep's grid (none for a run).
+    pub sweep: Option<SweepSpec>,
+    /// The units this shard holds, in order.
     pub held: Vec<u32>,
+}
+
+/// A sweep's grid, as `ecsim sweep` builds it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SweepSpec {
+    /// The varied keys, in `--vary` order.
+    pub keys: Vec<String>,
+    /// Each point's values and cost, in grid order.
+    pub points: Vec<SweepPoint>,
+}
+
+/// One point of a sweep.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SweepPoint {
+    /// `(key, value)` per varied key.
+    pub values: Vec<(String, String)>,
+    /// Its cost.
+    pub cost: f64,
+}
+
+/// The file of scenario `i` of `n` in a shard directory.
+fn scenario_path(i: usize, n: usize, sweep: bool) -> String {
+    if sweep {
+        format!("points/{:03}.toml", i + 1)
+    } else {
+        debug_assert!(i == 0 && n == 1);
+        SCENARIO.to_owned()
+    }
+}
+
+/// The SHA-256 of what defines a run: its scenarios and a sweep's grid.
+fn run_hash(scenarios: &[String], sweep: &Option<SweepSpec>) -> String {
+    let mut all = String::new();
+    for s in scenarios {
+        all.push_str(s);
+        all.push('\0');
+    }
+    // Cannot fail: strings and numbers.
+    all.push_str(&serde_json::to_string(sweep).expect("serializes"));
+    sha256(&all)
 }
 
 #[derive(Serialize, Deserialize)]
@@ -65,30 +113,38 @@ fn replication_path(r: u32) -> String {
 /// Builds a shard directory's files as replications arrive.
 pub struct ShardWriter {
     manifest: Manifest,
-    resolved: String,
+    scenarios: Vec<String>,
     files: Vec<ReportFile>,
 }
 
 impl ShardWriter {
     /// Shard `shard` of `shards` of a run of `replications` replications
-    /// of the scenario `resolved`.
-    pub fn new(resolved: &str, shard: u32, shards: u32, replications: u32) -> Self {
+    /// of the resolved `scenarios` (one, or a sweep's points with its
+    /// grid).
+    pub fn new(
+        scenarios: Vec<String>,
+        sweep: Option<SweepSpec>,
+        shard: u32,
+        shards: u32,
+        replications: u32,
+    ) -> Self {
         ShardWriter {
             manifest: Manifest {
                 ecsim_version: env!("CARGO_PKG_VERSION").to_owned(),
-                scenario_sha256: sha256(resolved),
+                scenario_sha256: run_hash(&scenarios, &sweep),
                 shard,
                 shards,
                 replications,
+                sweep,
                 held: Vec::new(),
             },
-            resolved: resolved.to_owned(),
+            scenarios,
             files: Vec::new(),
         }
     }
 
-    /// Adds replication `r`'s result (serialized now: the shard holds
-    /// bytes, not results).
+    /// Adds unit `r`'s result (serialized now: the shard holds bytes, not
+    /// results).
     pub fn add(&mut self, r: u32, result: RunResult) {
         let rep = Replication {
             replication: r,
@@ -112,10 +168,13 @@ impl ShardWriter {
             path: MANIFEST.to_owned(),
             bytes: manifest,
         });
-        self.files.push(ReportFile {
-            path: SCENARIO.to_owned(),
-            bytes: self.resolved.into_bytes(),
-        });
+        let (n, sweep) = (self.scenarios.len(), self.manifest.sweep.is_some());
+        for (i, text) in self.scenarios.into_iter().enumerate() {
+            self.files.push(ReportFile {
+                path: scenario_path(i, n, sweep),
+                bytes: text.into_bytes(),
+            });
+        }
         self.files
     }
 }
@@ -153,8 +212,10 @@ fn bad(path: &Path, message: impl Into<String>) -> MergeError {
 /// order.
 #[derive(Debug)]
 pub struct Shards {
-    /// The scenario, resolved.
-    pub resolved: String,
+    /// The scenarios, resolved (one, or a sweep's points).
+    pub resolved: Vec<String>,
+    /// A sweep's grid.
+    pub sweep: Option<SweepSpec>,
     /// Replications of the whole run.
     pub replications: u32,
     /// Where each held replication is.
@@ -168,7 +229,7 @@ pub struct Shards {
 impl Shards {
     /// Reads and checks the manifests of `dirs`.
     pub fn open(dirs: &[PathBuf]) -> Result<Shards, MergeError> {
-        let mut first: Option<(Manifest, PathBuf, String)> = None;
+        let mut first: Option<(Manifest, PathBuf, Vec<String>)> = None;
         let mut seen: BTreeMap<u32, PathBuf> = BTreeMap::new();
         let mut held = BTreeMap::new();
         for dir in dirs {
@@ -176,15 +237,21 @@ impl Shards {
             let text = fs::read_to_string(&path).map_err(|e| bad(&path, format!("cannot read it: {e} (is {} a shard directory written by `ecsim run --shard`?)", dir.display())))?;
             let m: Manifest = serde_json::from_str(&text)
                 .map_err(|e| bad(&path, format!("not a shard manifest: {e}")))?;
-            let scenario = dir.join(SCENARIO);
-            let resolved = fs::read_to_string(&scenario)
-                .map_err(|e| bad(&scenario, format!("cannot read it: {e}")))?;
-            if sha256(&resolved) != m.scenario_sha256 {
+            let n = m.sweep.as_ref().map_or(1, |s| s.points.len());
+            let mut resolved = Vec::new();
+            for i in 0..n {
+                let file = dir.join(scenario_path(i, n, m.sweep.is_some()));
+                let text = fs::read_to_string(&file)
+                    .map_err(|e| bad(&file, format!("cannot read it: {e}")))?;
+                resolved.push(text);
+            }
+            if run_hash(&resolved, &m.sweep) != m.scenario_sha256 {
                 return Err(bad(
-                    &scenario,
-                    "does not match its shard's scenario_sha256: the shard is corrupt",
+                    &path,
+                    "its scenarios do not match its scenario_sha256: the shard is corrupt",
                 ));
             }
+            let units = n as u32 * m.replications.max(1);
             if let Some((f, fdir, _)) = &first {
                 if m.ecsim_version != f.ecsim_version {
                     return Err(MergeError::Mismatch(format!(
@@ -220,7 +287,7 @@ impl Shards {
                 )));
             }
             for &r in &m.held {
-                if r >= m.replications.max(1) || r % m.shards != m.shard {
+                if r >= units || r % m.shards != m.shard {
                     return Err(bad(
                         &path,
                         format!("holds replication {r}, which is not shard {}'s", m.shard),
@@ -238,6 +305,7 @@ impl Shards {
         let missing = (0..f.shards).filter(|i| !seen.contains_key(i)).collect();
         Ok(Shards {
             resolved,
+            sweep: f.sweep,
             replications: f.replications,
             held,
             shards: f.shards,
@@ -261,9 +329,9 @@ impl Shards {
         })
     }
 
-    /// Replications held, in order.
-    pub fn held(&self) -> impl Iterator<Item = u32> + '_ {
-        self.held.keys().copied()
+    /// Is unit `u` in a shard given?
+    pub fn holds(&self, u: u32) -> bool {
+        self.held.contains_key(&u)
     }
 
     /// Reads replication `r`.

@@ -26,7 +26,7 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
             }
             let name = p.strip_prefix(root).expect("inside").display().to_string();
             let mut bytes = fs::read(&p).expect("read");
-            if name == "run.json" {
+            if name.ends_with("run.json") {
                 let mut v: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
                 for k in ["elapsed_s", "events_per_s"] {
                     v.as_object_mut().expect("object").remove(k);
@@ -74,6 +74,62 @@ fn merged_shards_equal_the_single_machine_report_for_any_n_and_order() {
         dirs.reverse();
         dirs.rotate_left(1);
         let out = s.path(&format!("merged{n}"));
+        let o = merge(&dirs, &out, &[]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let merged = files(&out);
+        assert_eq!(
+            merged.keys().collect::<Vec<_>>(),
+            whole.keys().collect::<Vec<_>>()
+        );
+        for (name, bytes) in &whole {
+            assert!(merged[name] == *bytes, "N = {n}: {name} differs");
+        }
+    }
+}
+
+#[test]
+fn merged_sweep_shards_equal_the_single_machine_sweep() {
+    let s = Scratch::new();
+    let sweep = |out: &Path, extra: &[&str]| {
+        let sc = smoke();
+        let mut args = vec![
+            "sweep",
+            sc.to_str().expect("utf-8"),
+            "--vary",
+            "stations.payment.workers=16,32",
+            "--replications",
+            "3",
+            "--out",
+            out.to_str().expect("utf-8"),
+            "-q",
+        ];
+        args.extend_from_slice(extra);
+        let o = run(&args);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    let whole = s.path("whole");
+    sweep(&whole, &[]);
+    let whole = files(&whole);
+    for n in [2u32, 5, 8] {
+        let dirs: Vec<PathBuf> = (0..n)
+            .rev()
+            .map(|i| {
+                let dir = s.path(&format!("sweep-n{n}-{i}"));
+                sweep(&dir, &["--shard", &format!("{i}/{n}")]);
+                dir
+            })
+            .collect();
+        let out = s.path(&format!("sweep-merged{n}"));
         let o = merge(&dirs, &out, &[]);
         assert_eq!(
             o.status.code(),
