@@ -34,7 +34,7 @@ pub use error::Error;
         ecsim run scenarios/black_friday.toml --seed 7 --set stations.payment.workers=64 --out reports/bf64\n  \
         ecsim validate scenarios/black_friday.toml\n\n\
         Exit codes: 0 ok · 1 threshold failed · 2 usage or scenario error · 3 invariant violated · \
-        4 I/O error · 70 internal failure (a bug) · 130 / 143 interrupted by SIGINT / SIGTERM"
+        4 I/O error · 5 the model diverged · 70 internal failure (a bug) · 130 / 143 interrupted by SIGINT / SIGTERM"
 )]
 pub struct Cli {
     /// The command to run.

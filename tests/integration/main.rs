@@ -3,6 +3,7 @@
 mod architecture;
 mod call_graphs;
 mod cli;
+mod deploy;
 mod feedback;
 mod fuzz;
 mod hostile;
