@@ -120,15 +120,17 @@ fn merged_sweep_shards_equal_the_single_machine_sweep() {
     let whole = s.path("whole");
     sweep(&whole, &[]);
     let whole = files(&whole);
-    for n in [2u32, 5, 8] {
-        let dirs: Vec<PathBuf> = (0..n)
-            .rev()
+    // 2 points × 3 replications = 6 units: N = 7 leaves a shard empty.
+    for n in [1u32, 2, 3, 7] {
+        let mut dirs: Vec<PathBuf> = (0..n)
             .map(|i| {
                 let dir = s.path(&format!("sweep-n{n}-{i}"));
                 sweep(&dir, &["--shard", &format!("{i}/{n}")]);
                 dir
             })
             .collect();
+        dirs.reverse();
+        dirs.rotate_left(1);
         let out = s.path(&format!("sweep-merged{n}"));
         let o = merge(&dirs, &out, &[]);
         assert_eq!(
@@ -176,7 +178,18 @@ fn bad_sets_of_shards_are_refused_and_nothing_is_written() {
         .path();
     let bytes = fs::read(&rep).expect("read");
     fs::write(&rep, &bytes[..bytes.len() / 2]).expect("truncate");
+    let old = s.path("old");
+    copy_dir(&dirs[2], &old);
+    let manifest = fs::read_to_string(old.join("shard.json")).expect("manifest");
+    let version = format!("\"ecsim_version\": \"{}\"", env!("CARGO_PKG_VERSION"));
+    assert!(manifest.contains(&version), "{manifest}");
+    let manifest = manifest.replace(&version, "\"ecsim_version\": \"0.0.1\"");
+    fs::write(old.join("shard.json"), manifest).expect("write");
     for (given, want) in [
+        (
+            vec![dirs[0].clone(), dirs[1].clone(), old],
+            "by ecsim 0.0.1",
+        ),
         (
             vec![dirs[0].clone(), dirs[1].clone()],
             "missing shards: 1 of 3 (2)",
