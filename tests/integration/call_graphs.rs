@@ -12,7 +12,6 @@ use ecsim::metrics::OpStats;
 use ecsim::metrics::result::RunResult;
 use ecsim::model::ModelOnly;
 use ecsim::scenario::{Scenario, load_str};
-use ecsim::wall::{self, WallOptions};
 
 use crate::util::*;
 
@@ -289,19 +288,7 @@ fn every_construct_runs_on_the_wall_clock_as_on_the_virtual_one() {
         &extra,
     );
     let virtual_run = run(&sc);
-    let opts = WallOptions {
-        time_scale: 0.05,
-        threads: 2,
-        stress: None,
-        stall: None,
-        bug: None,
-        panic: false,
-        max_in_flight: ecsim::model::MAX_IN_FLIGHT,
-    };
-    let wall_run = match wall::run_with(&sc, ModelOnly, &opts, &|_, _| true) {
-        Ok((r, _, _)) => r,
-        Err(e) => panic!("{e}"),
-    };
+    let (wall_run, _) = crate::two_clocks::on_the_wall(&sc, ModelOnly, 0.05);
     for name in ["fj", "sg", "hedged", "pooled"] {
         let (v, w) = (op(&sc, &virtual_run, name), op(&sc, &wall_run, name));
         assert_eq!(v.count, w.count, "{name}: the same requests");

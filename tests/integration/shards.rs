@@ -41,6 +41,17 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     out
 }
 
+/// The merge of `n` shards has exactly the single machine's files.
+fn same_files(whole: &BTreeMap<String, Vec<u8>>, merged: &BTreeMap<String, Vec<u8>>, n: u32) {
+    assert_eq!(
+        merged.keys().collect::<Vec<_>>(),
+        whole.keys().collect::<Vec<_>>()
+    );
+    for (name, bytes) in whole {
+        assert!(merged[name] == *bytes, "N = {n}: {name} differs");
+    }
+}
+
 /// Runs the `n` shards of the smoke scenario; their directories.
 fn shards(s: &Scratch, n: u32) -> Vec<PathBuf> {
     (0..n)
@@ -81,14 +92,7 @@ fn merged_shards_equal_the_single_machine_report_for_any_n_and_order() {
             "{}",
             String::from_utf8_lossy(&o.stderr)
         );
-        let merged = files(&out);
-        assert_eq!(
-            merged.keys().collect::<Vec<_>>(),
-            whole.keys().collect::<Vec<_>>()
-        );
-        for (name, bytes) in &whole {
-            assert!(merged[name] == *bytes, "N = {n}: {name} differs");
-        }
+        same_files(&whole, &files(&out), n);
     }
 }
 
@@ -139,14 +143,7 @@ fn merged_sweep_shards_equal_the_single_machine_sweep() {
             "{}",
             String::from_utf8_lossy(&o.stderr)
         );
-        let merged = files(&out);
-        assert_eq!(
-            merged.keys().collect::<Vec<_>>(),
-            whole.keys().collect::<Vec<_>>()
-        );
-        for (name, bytes) in &whole {
-            assert!(merged[name] == *bytes, "N = {n}: {name} differs");
-        }
+        same_files(&whole, &files(&out), n);
     }
 }
 

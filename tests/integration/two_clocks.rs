@@ -32,7 +32,8 @@ fn at_scale(time_scale: f64) -> WallOptions {
     }
 }
 
-fn on_the_wall<B>(sc: &Scenario, business: B, time_scale: f64) -> (RunResult, B)
+/// Runs `sc` with `business` on the wall clock at `time_scale`.
+pub(crate) fn on_the_wall<B>(sc: &Scenario, business: B, time_scale: f64) -> (RunResult, B)
 where
     B: ecsim::contract::business::Business + Send + Sync + 'static,
     B::Session: Send,

@@ -10,7 +10,6 @@ use ecsim::metrics::StationStats;
 use ecsim::metrics::result::RunResult;
 use ecsim::model::ModelOnly;
 use ecsim::scenario::{Scenario, load_str};
-use ecsim::wall::{self, WallOptions};
 
 use crate::util::*;
 
@@ -295,19 +294,7 @@ fn mean_wait_s(s: &StationStats) -> f64 {
 fn station_policies_work_on_the_wall_clock_as_on_the_virtual_one() {
     let _cpu = Scratch::alone();
     let sc = policies(POLICIES);
-    let opts = WallOptions {
-        time_scale: 0.05,
-        threads: 2,
-        stress: None,
-        stall: None,
-        bug: None,
-        panic: false,
-        max_in_flight: ecsim::model::MAX_IN_FLIGHT,
-    };
-    let w = match wall::run_with(&sc, ModelOnly, &opts, &|_, _| true) {
-        Ok((r, _, _)) => r,
-        Err(e) => panic!("{e}"),
-    };
+    let (w, _) = crate::two_clocks::on_the_wall(&sc, ModelOnly, 0.05);
     let v = Engine::new(&sc, ModelOnly).run(&mut |_| true);
     let fifo = policies(&POLICIES.replace("\"lifo\"", "\"fifo\""));
     let v_fifo = Engine::new(&fifo, ModelOnly).run(&mut |_| true);
