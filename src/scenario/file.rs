@@ -429,6 +429,9 @@ pub struct DistFile {
     /// lognormal: sd of the logarithm.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sigma: Option<f64>,
+    /// lognormal: the 99th percentile, instead of `sigma`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p99: Option<Quantity>,
     /// gamma: coefficient of variation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cv: Option<f64>,

@@ -249,3 +249,50 @@ fn a_pool_takes_a_discipline_but_neither_max_wait_nor_fail_rate() {
         "{p:?}"
     );
 }
+
+/// A scenario whose think time is `dist`.
+fn think(dist: &str) -> Result<crate::scenario::Loaded, String> {
+    let text = format!(
+        "[scenario]\nduration = \"10s\"\n[load]\ntype = \"open\"\nrate = 1.0\nthink_time = {dist}\n\
+         [behavior]\nstart = \"home\"\n[behavior.transitions]\nhome = {{ leave = 1.0 }}\n"
+    );
+    load_str("t.toml", "t", &text, &[], None).map_err(|e| e.to_string())
+}
+
+#[test]
+fn a_lognormal_can_be_given_by_its_median_and_p99() {
+    // σ = ln(800/200)/2.3263 = 0.5959; mean = 200 · e^(σ²/2) = 238.9 ms.
+    let l = think(r#"{ dist = "lognormal", median = "200ms", p99 = "800ms" }"#).expect("valid");
+    let crate::kernel::dist::Dist::LogNormal { median, sigma } = l.scenario.think_time else {
+        panic!("{:?}", l.scenario.think_time);
+    };
+    assert_eq!(median, 200e6);
+    assert!((sigma - 0.5959).abs() < 5e-5, "sigma {sigma}");
+    let mean_ms = l.scenario.think_time.mean() / 1e6;
+    assert!((mean_ms - 238.9).abs() < 0.05, "mean {mean_ms}");
+    // Resolved as median and sigma, and reloaded to the same distribution.
+    assert!(
+        l.resolved_toml.contains("sigma = 0.595"),
+        "{}",
+        l.resolved_toml
+    );
+    let again = load_str("r.toml", "t", &l.resolved_toml, &[], None).expect("reloads");
+    assert_eq!(again.scenario.think_time, l.scenario.think_time);
+    for (dist, want) in [
+        (
+            r#"{ dist = "lognormal", median = "200ms", p99 = "100ms" }"#,
+            "`p99` must be above `median`",
+        ),
+        (
+            r#"{ dist = "lognormal", median = "200ms", p99 = "1s", sigma = 0.5 }"#,
+            "does not take `sigma`; it takes median, p99",
+        ),
+        (
+            r#"{ dist = "exponential", mean = "1s", p99 = "2s" }"#,
+            "does not take `p99`",
+        ),
+    ] {
+        let e = think(dist).expect_err(dist);
+        assert!(e.contains(want), "{dist}: {e}");
+    }
+}

@@ -223,6 +223,7 @@ impl Checker {
             "constant" => &["value"],
             "exponential" => &["mean"],
             "uniform" => &["min", "max"],
+            "lognormal" if d.p99.is_some() => &["median", "p99"],
             "lognormal" => &["median", "sigma"],
             "gamma" => &["mean", "cv"],
             other => {
@@ -241,6 +242,7 @@ impl Checker {
             ("median", d.median.is_some()),
             ("sigma", d.sigma.is_some()),
             ("cv", d.cv.is_some()),
+            ("p99", d.p99.is_some()),
         ];
         let mut ok = true;
         for (key, here) in present {
@@ -280,10 +282,21 @@ impl Checker {
                     max: max?,
                 }
             }
-            "lognormal" => Dist::LogNormal {
-                median: q("median", &d.median)?,
-                sigma: d.sigma?,
-            },
+            "lognormal" => {
+                let median = q("median", &d.median)?;
+                let sigma = match &d.p99 {
+                    None => d.sigma?,
+                    Some(p99) => {
+                        let p99 = q("p99", &Some(p99.clone()))?;
+                        if !(p99 > median) {
+                            self.issue(format!("{path}.p99"), "`p99` must be above `median`");
+                            return None;
+                        }
+                        sigma_from_p99(median, p99)
+                    }
+                };
+                Dist::LogNormal { median, sigma }
+            }
             _ => Dist::Gamma {
                 mean: q("mean", &d.mean)?,
                 cv: d.cv?,
@@ -297,6 +310,15 @@ impl Checker {
             }
         }
     }
+}
+
+/// The standard normal's 99th percentile, z₀.₉₉.
+const Z99: f64 = 2.326_347_874_040_841;
+
+/// The lognormal `sigma` whose 99th percentile is `p99` given its
+/// `median`: σ = ln(p99 / median) / z₀.₉₉ (z₀.₉₉ = 2.3263).
+pub fn sigma_from_p99(median: f64, p99: f64) -> f64 {
+    (p99 / median).ln() / Z99
 }
 
 /// Validates `file`; `default_name` names the scenario when `[scenario]`
