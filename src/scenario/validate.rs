@@ -288,7 +288,7 @@ impl Checker {
                     None => d.sigma?,
                     Some(p99) => {
                         let p99 = q("p99", &Some(p99.clone()))?;
-                        if !(p99 > median) {
+                        if p99 <= median {
                             self.issue(format!("{path}.p99"), "`p99` must be above `median`");
                             return None;
                         }
