@@ -45,6 +45,15 @@ pub enum Dist {
         /// Coefficient of variation (sd / mean), > 0.
         cv: f64,
     },
+    /// Given by points of its quantile function `(level, value)`: levels
+    /// increasing in `[0, 1]` (0 is the minimum, 1 the maximum), values
+    /// increasing and above zero. Between points the quantile is linear in
+    /// (level, ln value); before the first point and after the last one it
+    /// goes on with the first and the last segment's slope.
+    Percentiles {
+        /// At least two points, in level order.
+        points: Vec<(f64, f64)>,
+    },
 }
 
 /// Why a distribution's parameters are unusable.
@@ -75,6 +84,36 @@ pub enum Sampler {
     LogNormal(LogNormal<f64>),
     /// Gamma.
     Gamma(Gamma<f64>),
+    /// Percentiles: levels from 0 to 1 and the logarithms of their values.
+    Percentiles {
+        /// Levels, `0` first and `1` last.
+        levels: Vec<f64>,
+        /// `ln` of the value at each level.
+        logs: Vec<f64>,
+    },
+}
+
+/// A percentiles distribution's points, extended to the levels 0 and 1
+/// along the first and last segments: `(levels, ln values)`.
+fn extend(points: &[(f64, f64)]) -> (Vec<f64>, Vec<f64>) {
+    let mut levels: Vec<f64> = points.iter().map(|p| p.0).collect();
+    let mut logs: Vec<f64> = points.iter().map(|p| p.1.ln()).collect();
+    let slope = |levels: &[f64], logs: &[f64], i: usize| {
+        (logs[i + 1] - logs[i]) / (levels[i + 1] - levels[i])
+    };
+    if levels[0] > 0.0 {
+        let s = slope(&levels, &logs, 0);
+        let at0 = logs[0] - s * levels[0];
+        levels.insert(0, 0.0);
+        logs.insert(0, at0);
+    }
+    let n = levels.len();
+    if levels[n - 1] < 1.0 {
+        let s = slope(&levels, &logs, n - 2);
+        logs.push(logs[n - 1] + s * (1.0 - levels[n - 1]));
+        levels.push(1.0);
+    }
+    (levels, logs)
 }
 
 /// The widest lognormal a scenario may ask for: with sigma 5 the mean is
@@ -97,6 +136,22 @@ impl Dist {
             Dist::Exponential { mean } | Dist::Gamma { mean, .. } => mean,
             Dist::Uniform { min, max } => (min + max) / 2.0,
             Dist::LogNormal { median, sigma } => median * (sigma * sigma / 2.0).exp(),
+            Dist::Percentiles { ref points } => {
+                // ∫₀¹ Q(u) du, Q = exp(linear) on each segment: exact.
+                let (levels, logs) = extend(points);
+                levels
+                    .windows(2)
+                    .zip(logs.windows(2))
+                    .map(|(l, g)| {
+                        let (w, rise) = (l[1] - l[0], g[1] - g[0]);
+                        if rise.abs() < 1e-12 {
+                            w * g[0].exp()
+                        } else {
+                            w * (g[1].exp() - g[0].exp()) / rise
+                        }
+                    })
+                    .sum()
+            }
         }
     }
 
@@ -140,6 +195,37 @@ impl Dist {
                 })?;
                 Sampler::LogNormal(d)
             }
+            Dist::Percentiles { ref points } => {
+                check(
+                    points.len() >= 2,
+                    "dist",
+                    "needs at least two points, e.g. p50 and p99",
+                )?;
+                for (i, &(level, value)) in points.iter().enumerate() {
+                    finite(value, "p50")?;
+                    check(
+                        (0.0..=1.0).contains(&level),
+                        "dist",
+                        "has a level outside 0..1",
+                    )?;
+                    check(
+                        value > 0.0,
+                        "min",
+                        "must be greater than zero (values are interpolated in ln t)",
+                    )?;
+                    if i > 0 {
+                        let (l0, v0) = points[i - 1];
+                        check(level > l0, "dist", "has its points out of level order")?;
+                        check(
+                            value > v0,
+                            "dist",
+                            "must increase from each point to the next",
+                        )?;
+                    }
+                }
+                let (levels, logs) = extend(points);
+                Sampler::Percentiles { levels, logs }
+            }
             Dist::Gamma { mean, cv } => {
                 finite(mean, "mean")?;
                 finite(cv, "cv")?;
@@ -169,7 +255,20 @@ impl Sampler {
             Sampler::Uniform { min, width } => min + width * rng.random::<f64>(),
             Sampler::LogNormal(d) => d.sample(rng),
             Sampler::Gamma(d) => d.sample(rng),
+            Sampler::Percentiles { levels, logs } => {
+                let u: f64 = rng.random();
+                Self::quantile(levels, logs, u)
+            }
         }
+    }
+
+    /// The quantile at level `u` of a percentiles distribution.
+    fn quantile(levels: &[f64], logs: &[f64], u: f64) -> f64 {
+        let i = levels
+            .partition_point(|&l| l <= u)
+            .clamp(1, levels.len() - 1);
+        let (l0, l1, g0, g1) = (levels[i - 1], levels[i], logs[i - 1], logs[i]);
+        (g0 + (u - l0) * (g1 - g0) / (l1 - l0)).exp()
     }
 
     /// One draw rounded to a whole number of nanoseconds (for time
@@ -246,5 +345,66 @@ mod tests {
         .sampler()
         .unwrap_err();
         assert_eq!(e.param, "cv");
+    }
+
+    #[test]
+    fn percentiles_draw_their_points_and_their_exact_mean() {
+        // p50 180 ms, p90 400 ms, p99 900 ms, p999 2 s, max 5 s (in ms).
+        let points = vec![
+            (0.5, 180.0),
+            (0.9, 400.0),
+            (0.99, 900.0),
+            (0.999, 2000.0),
+            (1.0, 5000.0),
+        ];
+        let d = Dist::Percentiles {
+            points: points.clone(),
+        };
+        let s = d.sampler().expect("valid");
+        let n = 1_000_000;
+        let mut rng = from_u64(11);
+        let xs: Vec<f64> = (0..n).map(|_| s.sample(&mut rng)).collect();
+        for &(p, t) in &points[..4] {
+            // The empirical CDF at each point: within 4 binomial errors.
+            let below = xs.iter().filter(|&&x| x <= t).count() as f64 / n as f64;
+            let tol = 4.0 * (p * (1.0 - p) / n as f64).sqrt();
+            assert!(
+                (below - p).abs() < tol,
+                "F({t}) = {below}, want {p} ± {tol}"
+            );
+        }
+        assert!(xs.iter().all(|&x| x <= 5000.0 * (1.0 + 1e-9)));
+        // The mean is exact: the sample mean is within 4 standard errors.
+        let mean = xs.iter().sum::<f64>() / n as f64;
+        let sd = (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt();
+        let se = sd / (n as f64).sqrt();
+        assert!(
+            (mean - d.mean()).abs() < 4.0 * se,
+            "mean {mean} vs {} ± {se}",
+            d.mean()
+        );
+        // The quantile function is monotone in the level, and goes on past
+        // the first point along the first segment (below p50).
+        let Sampler::Percentiles { levels, logs } = &s else {
+            panic!()
+        };
+        let q: Vec<f64> = (0..=1000)
+            .map(|i| Sampler::quantile(levels, logs, i as f64 / 1000.0))
+            .collect();
+        assert!(q.windows(2).all(|w| w[0] <= w[1]));
+        let slope = (400f64.ln() - 180f64.ln()) / 0.4;
+        assert!((q[250] - (180f64.ln() - 0.25 * slope).exp()).abs() < 1e-9);
+    }
+
+    #[test]
+    fn bad_percentiles_are_refused() {
+        let one = Dist::Percentiles {
+            points: vec![(0.5, 1.0)],
+        };
+        assert!(one.sampler().is_err());
+        let down = Dist::Percentiles {
+            points: vec![(0.5, 2.0), (0.9, 1.0)],
+        };
+        assert!(down.sampler().is_err());
     }
 }

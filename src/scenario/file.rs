@@ -12,6 +12,10 @@ use std::fmt;
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+mod dist;
+
+pub use dist::DistFile;
+
 /// The whole file.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -403,38 +407,6 @@ pub struct OperationFile {
     /// What the operation does.
     #[serde(default)]
     pub route: RouteSteps,
-}
-
-/// A distribution: `{ dist = "exponential", mean = "5ms" }` and friends.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct DistFile {
-    /// `constant`, `exponential`, `uniform`, `lognormal` or `gamma`.
-    pub dist: Option<String>,
-    /// constant: the value.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<Quantity>,
-    /// exponential, gamma: the mean.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub mean: Option<Quantity>,
-    /// uniform: lower bound.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub min: Option<Quantity>,
-    /// uniform: upper bound.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub max: Option<Quantity>,
-    /// lognormal: the median.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub median: Option<Quantity>,
-    /// lognormal: sd of the logarithm.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sigma: Option<f64>,
-    /// lognormal: the 99th percentile, instead of `sigma`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub p99: Option<Quantity>,
-    /// gamma: coefficient of variation.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cv: Option<f64>,
 }
 
 /// A distribution parameter: a duration string (`"5ms"`) or a number.

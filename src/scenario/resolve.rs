@@ -30,6 +30,24 @@ pub fn dist_file(d: &Dist, time: bool) -> DistFile {
     let q = |v: f64| if time { time_q(v) } else { Quantity::Number(v) };
     let mut f = DistFile::default();
     match *d {
+        Dist::Percentiles { ref points } => {
+            f.dist = Some("percentiles".into());
+            for &(level, value) in points {
+                let key = match level {
+                    0.0 => "min",
+                    1.0 => "max",
+                    _ => DistFile::PERCENTILES
+                        .iter()
+                        .find(|p| p.1 == level)
+                        .map_or("", |p| p.0),
+                };
+                match key {
+                    "min" => f.min = Some(q(value)),
+                    "max" => f.max = Some(q(value)),
+                    key => f.set_percentile(key, q(value)),
+                }
+            }
+        }
         Dist::Constant { value } => {
             f.dist = Some("constant".into());
             f.value = Some(q(value));

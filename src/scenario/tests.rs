@@ -296,3 +296,41 @@ fn a_lognormal_can_be_given_by_its_median_and_p99() {
         assert!(e.contains(want), "{dist}: {e}");
     }
 }
+
+#[test]
+fn percentiles_resolve_to_themselves_and_bad_points_are_named() {
+    let l = think(r#"{ dist = "percentiles", p50 = "180ms", p90 = "400ms", p99 = "900ms", p999 = "2s", max = "5s" }"#)
+        .expect("valid");
+    let crate::kernel::dist::Dist::Percentiles { points } = &l.scenario.think_time else {
+        panic!("{:?}", l.scenario.think_time);
+    };
+    assert_eq!(points.len(), 5);
+    assert_eq!(points[3], (0.999, 2e9));
+    let again = load_str("r.toml", "t", &l.resolved_toml, &[], None).expect("reloads");
+    assert_eq!(again.scenario.think_time, l.scenario.think_time);
+    for (dist, want) in [
+        (
+            r#"{ dist = "percentiles", p50 = "1s" }"#,
+            "needs at least two points",
+        ),
+        (
+            r#"{ dist = "percentiles", p50 = "1s", p90 = "500ms" }"#,
+            "`p90` must be above `p50`",
+        ),
+        (
+            r#"{ dist = "percentiles", p50 = "1s", p90 = "2s", mean = "1s" }"#,
+            "does not take `mean`",
+        ),
+        (
+            r#"{ dist = "percentiles", p50 = "1s", p95x = "2s" }"#,
+            "p95x",
+        ),
+        (
+            r#"{ dist = "exponential", mean = "1s", p90 = "2s" }"#,
+            "does not take `p90`",
+        ),
+    ] {
+        let e = think(dist).expect_err(dist);
+        assert!(e.contains(want), "{dist}: {e}");
+    }
+}

@@ -22,6 +22,7 @@ use crate::kernel::popularity::Popularity;
 use crate::kernel::time::{NANOS_PER_S, SimDuration};
 
 mod backend;
+mod dist;
 mod faults;
 mod head;
 mod load;
@@ -105,7 +106,7 @@ pub const MAX_RATE_PER_S: f64 = 1e6;
 /// The largest slowdown `factor` of a `slow` fault.
 pub const MAX_SLOWDOWN: f64 = 1e4;
 
-const DIST_NAMES: &str = "constant, exponential, uniform, lognormal, gamma";
+const DIST_NAMES: &str = "constant, exponential, uniform, lognormal, gamma, percentiles";
 
 /// Collects issues while building the model.
 struct Checker {
@@ -211,114 +212,6 @@ impl Checker {
             }
         }
     }
-
-    /// A distribution in `unit`; reports unknown names, missing and stray
-    /// parameters, and out-of-range values.
-    fn dist(&mut self, path: &str, d: &DistFile, unit: Unit) -> Option<Dist> {
-        let Some(name) = d.dist.as_deref() else {
-            self.issue(path, format!("missing `dist`: one of {DIST_NAMES}"));
-            return None;
-        };
-        let expected: &[&str] = match name {
-            "constant" => &["value"],
-            "exponential" => &["mean"],
-            "uniform" => &["min", "max"],
-            "lognormal" if d.p99.is_some() => &["median", "p99"],
-            "lognormal" => &["median", "sigma"],
-            "gamma" => &["mean", "cv"],
-            other => {
-                self.issue(
-                    format!("{path}.dist"),
-                    format!("unknown distribution \"{other}\": expected one of {DIST_NAMES}"),
-                );
-                return None;
-            }
-        };
-        let present = [
-            ("value", d.value.is_some()),
-            ("mean", d.mean.is_some()),
-            ("min", d.min.is_some()),
-            ("max", d.max.is_some()),
-            ("median", d.median.is_some()),
-            ("sigma", d.sigma.is_some()),
-            ("cv", d.cv.is_some()),
-            ("p99", d.p99.is_some()),
-        ];
-        let mut ok = true;
-        for (key, here) in present {
-            if here && !expected.contains(&key) {
-                self.issue(
-                    format!("{path}.{key}"),
-                    format!(
-                        "`{name}` does not take `{key}`; it takes {}",
-                        expected.join(", ")
-                    ),
-                );
-                ok = false;
-            }
-            if !here && expected.contains(&key) {
-                self.issue(path, format!("`{name}` needs `{key}`"));
-                ok = false;
-            }
-        }
-        if !ok {
-            return None;
-        }
-        let mut q = |key: &str, v: &Option<Quantity>| {
-            v.as_ref()
-                .and_then(|v| self.quantity(&format!("{path}.{key}"), v, unit))
-        };
-        let dist = match name {
-            "constant" => Dist::Constant {
-                value: q("value", &d.value)?,
-            },
-            "exponential" => Dist::Exponential {
-                mean: q("mean", &d.mean)?,
-            },
-            "uniform" => {
-                let (min, max) = (q("min", &d.min), q("max", &d.max));
-                Dist::Uniform {
-                    min: min?,
-                    max: max?,
-                }
-            }
-            "lognormal" => {
-                let median = q("median", &d.median)?;
-                let sigma = match &d.p99 {
-                    None => d.sigma?,
-                    Some(p99) => {
-                        let p99 = q("p99", &Some(p99.clone()))?;
-                        if p99 <= median {
-                            self.issue(format!("{path}.p99"), "`p99` must be above `median`");
-                            return None;
-                        }
-                        sigma_from_p99(median, p99)
-                    }
-                };
-                Dist::LogNormal { median, sigma }
-            }
-            _ => Dist::Gamma {
-                mean: q("mean", &d.mean)?,
-                cv: d.cv?,
-            },
-        };
-        match dist.sampler() {
-            Ok(_) => Some(dist),
-            Err(e) => {
-                self.issue(format!("{path}.{}", e.param), e.to_string());
-                None
-            }
-        }
-    }
-}
-
-/// The standard normal's 99th percentile, z₀.₉₉.
-const Z99: f64 = 2.326_347_874_040_841;
-
-/// The lognormal `sigma` whose 99th percentile is `p99` given its
-/// `median`: σ = ln(p99 / median) / z₀.₉₉ (z₀.₉₉ = 2.3263).
-pub fn sigma_from_p99(median: f64, p99: f64) -> f64 {
-    (p99 / median).ln() / Z99
 }
 
 /// Validates `file`; `default_name` names the scenario when `[scenario]`
