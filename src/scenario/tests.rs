@@ -259,6 +259,15 @@ fn think(dist: &str) -> Result<crate::scenario::Loaded, String> {
     load_str("t.toml", "t", &text, &[], None).map_err(|e| e.to_string())
 }
 
+/// Each think-time distribution is refused with a message holding its
+/// `want`.
+fn refused(cases: &[(&str, &str)]) {
+    for (dist, want) in cases {
+        let e = think(dist).expect_err(dist);
+        assert!(e.contains(want), "{dist}: {e}");
+    }
+}
+
 #[test]
 fn a_lognormal_can_be_given_by_its_median_and_p99() {
     // σ = ln(800/200)/2.3263 = 0.5959; mean = 200 · e^(σ²/2) = 238.9 ms.
@@ -278,7 +287,7 @@ fn a_lognormal_can_be_given_by_its_median_and_p99() {
     );
     let again = load_str("r.toml", "t", &l.resolved_toml, &[], None).expect("reloads");
     assert_eq!(again.scenario.think_time, l.scenario.think_time);
-    for (dist, want) in [
+    refused(&[
         (
             r#"{ dist = "lognormal", median = "200ms", p99 = "100ms" }"#,
             "`p99` must be above `median`",
@@ -291,10 +300,7 @@ fn a_lognormal_can_be_given_by_its_median_and_p99() {
             r#"{ dist = "exponential", mean = "1s", p99 = "2s" }"#,
             "does not take `p99`",
         ),
-    ] {
-        let e = think(dist).expect_err(dist);
-        assert!(e.contains(want), "{dist}: {e}");
-    }
+    ]);
 }
 
 #[test]
@@ -308,7 +314,7 @@ fn percentiles_resolve_to_themselves_and_bad_points_are_named() {
     assert_eq!(points[3], (0.999, 2e9));
     let again = load_str("r.toml", "t", &l.resolved_toml, &[], None).expect("reloads");
     assert_eq!(again.scenario.think_time, l.scenario.think_time);
-    for (dist, want) in [
+    refused(&[
         (
             r#"{ dist = "percentiles", p50 = "1s" }"#,
             "needs at least two points",
@@ -329,8 +335,5 @@ fn percentiles_resolve_to_themselves_and_bad_points_are_named() {
             r#"{ dist = "exponential", mean = "1s", p90 = "2s" }"#,
             "does not take `p90`",
         ),
-    ] {
-        let e = think(dist).expect_err(dist);
-        assert!(e.contains(want), "{dist}: {e}");
-    }
+    ]);
 }
