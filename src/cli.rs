@@ -4,9 +4,9 @@
 
 pub mod compare;
 mod error;
-mod merge;
 pub mod progress;
 pub mod run;
+mod shard;
 pub mod signals;
 pub mod sweep;
 pub mod validate;
@@ -371,7 +371,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Error> {
         Command::Validate(args) => validate::validate(&args),
         Command::Compare(args) => compare::compare(&args),
         Command::Sweep(args) => sweep::sweep(&args),
-        Command::Merge(args) => merge::merge(&args),
+        Command::Merge(args) => shard::merge(&args),
     }
 }
 

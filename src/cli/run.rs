@@ -31,13 +31,13 @@ pub fn run(args: &RunArgs) -> Result<(), Error> {
 
     let plan = Plan::new(&args.opts, sc).map_err(Error::Usage)?;
     if let Some(spec) = &args.shard {
-        let shard = super::merge::parse_shard(spec).map_err(Error::Usage)?;
+        let shard = super::shard::parse_shard(spec).map_err(Error::Usage)?;
         if plan.clock != Clock::Virtual {
             return Err(Error::Usage(
                 "--shard needs the virtual clock: a wall run is one real run".into(),
             ));
         }
-        return super::merge::run_shard(args, &plan, &loaded, shard);
+        return super::shard::run_shard(args, &plan, &loaded, shard);
     }
     let reporter = Reporter::new(plan.progress_span(sc), sc.replications, args.opts.quiet);
     let outcome = plan.execute(sc, args.opts.threads.get(), &|i, p| reporter.tick(i, p));

@@ -143,7 +143,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Error> {
         .unwrap_or_else(|| PathBuf::from("reports").join(format!("{}-sweep", first.name)));
     let plan = Plan::new(&args.opts, first).map_err(Error::Usage)?;
     if let Some(spec) = &args.shard {
-        let shard = super::merge::parse_shard(spec).map_err(Error::Usage)?;
+        let shard = super::shard::parse_shard(spec).map_err(Error::Usage)?;
         if args.opts.clock != Clock::Virtual {
             return Err(Error::Usage(
                 "--shard needs the virtual clock: a wall run is one real run".into(),
@@ -163,7 +163,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Error> {
                 .collect(),
         };
         let loaded: Vec<&Loaded> = points.iter().map(|p| &p.2).collect();
-        let run = super::merge::ShardRun {
+        let run = super::shard::ShardRun {
             plan: &plan,
             threads: args.opts.threads.get(),
             quiet: args.opts.quiet,

@@ -16,6 +16,14 @@ use crate::call_graphs::{op, run, scenario, station};
 const DEAD: &str =
     "[[faults]]\nkind = \"outage\"\nstation = \"dead\"\nat = \"0s\"\nfor = \"100000s\"\n";
 
+/// Station `dead` (1 ms services) in a fail-fast outage for the whole run.
+fn dead() -> String {
+    format!(
+        "{}{DEAD}",
+        station("dead", 1, r#"{ dist = "constant", value = "1ms" }"#)
+    )
+}
+
 fn arrivals(r: &RunResult, name: &str) -> u64 {
     r.stations
         .iter()
@@ -64,10 +72,7 @@ fn independent_failures_amplify_as_the_geometric_sum() {
 #[test]
 fn three_layers_of_four_attempts_send_64_calls_to_a_dead_station() {
     let route = r#"[{ route = [{ route = [{ visit = "dead", retry = { attempts = 4 } }], retry = { attempts = 4 } }], retry = { attempts = 4 } }]"#;
-    let stations = format!(
-        "{}{DEAD}",
-        station("dead", 1, r#"{ dist = "constant", value = "1ms" }"#)
-    );
+    let stations = dead();
     let sc = api("100s", 1.0, route, &stations);
     let r = run(&sc);
     let s = op(&sc, &r, "api");
@@ -82,10 +87,7 @@ fn the_retry_budget_bounds_retries_over_the_whole_run() {
     // Against a dead station every retry the budget allows is sent: the
     // bound 0.1 × first attempts + 10 × T is reached, never passed.
     let route = r#"[{ visit = "dead", retry = { attempts = 10, budget = { ratio = 0.1, min_per_s = 10 } } }]"#;
-    let stations = format!(
-        "{}{DEAD}",
-        station("dead", 1, r#"{ dist = "constant", value = "1ms" }"#)
-    );
+    let stations = dead();
     let sc = api("600s", 50.0, route, &stations);
     let r = run(&sc);
     let s = op(&sc, &r, "api");
@@ -105,10 +107,7 @@ fn backoff_run(jitter: &str, duration: &str) -> (Scenario, RunResult) {
     let route = format!(
         r#"[{{ visit = "dead", retry = {{ attempts = 5, backoff = {{ base = "50ms", multiplier = 2.0, max = "300ms", jitter = "{jitter}" }} }} }}]"#
     );
-    let stations = format!(
-        "{}{DEAD}",
-        station("dead", 1, r#"{ dist = "constant", value = "1ms" }"#)
-    );
+    let stations = dead();
     let sc = api(duration, 1.0, &route, &stations);
     let r = run(&sc);
     (sc, r)

@@ -73,15 +73,20 @@ impl Scratch {
             "-q",
         ];
         args.extend_from_slice(extra);
-        let o = run(&args);
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "ecsim {args:?} failed:\n{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        ok(&args);
         dir
     }
+}
+
+/// Runs `ecsim ARGS…` and asserts exit 0.
+pub fn ok(args: &[&str]) {
+    let o = run(args);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "ecsim {args:?} failed:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 /// Reads a CSV report file into rows.

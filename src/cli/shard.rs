@@ -1,6 +1,6 @@
-//! `ecsim run --shard I/N` (one shard of a run's replications, written as
-//! a shard directory) and `ecsim merge` (the shards back into the report
-//! one machine would have written). Formats and checks: `report/shard.rs`.
+//! `--shard I/N` on `run` and `sweep` (a share of the replications, or of
+//! a sweep's units, written as a shard directory) and `ecsim merge` (the
+//! shards back into the report one machine would have written). Formats and checks: `report/shard.rs`.
 
 use std::path::PathBuf;
 
