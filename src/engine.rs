@@ -28,7 +28,7 @@ mod ticks;
 
 use crate::backend::station::Station;
 use crate::contract::ErrorKind;
-use crate::contract::action::Action;
+use crate::contract::action::{Action, Op};
 use crate::contract::business::Business;
 use crate::kernel::dist::Sampler;
 use crate::kernel::queue::EventQueue;
@@ -268,7 +268,7 @@ impl<B: Business> Engine<B> {
                 Event::AdminArrival { stream } => self.on_admin_arrival(stream as usize),
                 Event::UserStart { user } => {
                     self.arrivals_pending -= 1;
-                    self.start_session(Who::Closed(user));
+                    self.start_session(Who::Closed(user), None);
                 }
                 Event::Act { agent } => {
                     let now = self.now;
@@ -385,7 +385,8 @@ impl<B: Business> Engine<B> {
         // The arrival stays counted while its session starts: a session
         // that ends at once (a step failing fast) must not end the run
         // before the next arrival is scheduled.
-        self.start_session(Who::Open);
+        let first = self.arrivals.open.as_ref().and_then(|s| s.first());
+        self.start_session(Who::Open, first);
         let now = self.now;
         if let Some(at) = self.arrivals.open.as_mut().and_then(|s| s.next(now)) {
             self.schedule_arrival(at, Event::Arrival);
@@ -421,7 +422,7 @@ impl<B: Business> Engine<B> {
         (self.slots.len() - 1) as u32
     }
 
-    fn start_session(&mut self, who: Who) {
+    fn start_session(&mut self, who: Who, first: Option<Op>) {
         let now = self.now;
         let id = match self.free.pop() {
             Some(id) => {
@@ -436,7 +437,7 @@ impl<B: Business> Engine<B> {
         };
         self.active += 1;
         let a = &mut self.slots[id as usize];
-        self.model.first(a, now, here!(self));
+        self.model.first(a, now, first, here!(self));
         self.run_commands(id);
     }
 

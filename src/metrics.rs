@@ -9,6 +9,7 @@
 
 pub mod codec;
 pub mod gauges;
+pub mod hgrm;
 pub mod result;
 pub mod series;
 pub mod stats;

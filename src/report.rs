@@ -65,6 +65,9 @@ pub struct Report {
     pub histograms: Vec<(String, Histogram<u64>)>,
     /// `scenario.resolved.toml`.
     pub resolved_toml: String,
+    /// `data/NAME`: the data files the scenario read, which the resolved
+    /// scenario refers to.
+    pub data: Vec<crate::scenario::model::DataFile>,
     /// `business.csv`: `(metric, value)` in the business layer's order.
     pub business: Vec<(String, f64)>,
     /// `invariants.csv`: every invariant checked, in number order.
@@ -219,6 +222,7 @@ impl Report {
             gauges: result.gauges.clone(),
             histograms,
             resolved_toml,
+            data: sc.data.clone(),
             business,
             invariants,
             thresholds: Vec::new(),
@@ -313,6 +317,12 @@ impl Report {
                 names::THRESHOLDS,
                 csv::thresholds(&self.thresholds),
             ));
+        }
+        for d in &self.data {
+            files.push(atomic::ReportFile {
+                path: format!("{}/{}", names::DATA_DIR, d.name),
+                bytes: d.bytes.to_vec(),
+            });
         }
         for (name, h) in &self.histograms {
             files.push(atomic::ReportFile {

@@ -85,7 +85,8 @@ pub fn load(path: &Path, sets: &[String], seed: Option<u64>) -> Result<Loaded, S
         || "scenario".to_owned(),
         |s| s.to_string_lossy().into_owned(),
     );
-    load_str(&file, &stem, &text, sets, seed)
+    let base = path.parent().unwrap_or(Path::new(""));
+    load_str_in(base, &file, &stem, &text, sets, seed)
 }
 
 /// At most this many structural problems are listed before giving up.
@@ -120,8 +121,22 @@ fn read_bounded(path: &Path) -> Result<String, String> {
 }
 
 /// [`load`] from text already in memory; `file` names it in messages and
-/// `stem` is the default scenario name.
+/// `stem` is the default scenario name. Data files are read relative to
+/// the current directory.
 pub fn load_str(
+    file: &str,
+    stem: &str,
+    text: &str,
+    sets: &[String],
+    seed: Option<u64>,
+) -> Result<Loaded, ScenarioError> {
+    load_str_in(Path::new(""), file, stem, text, sets, seed)
+}
+
+/// [`load_str`] with data files read relative to `base` (the directory of
+/// the scenario file, or of the report holding its `data/` copies).
+pub fn load_str_in(
+    base: &Path,
     file: &str,
     stem: &str,
     text: &str,
@@ -222,7 +237,7 @@ pub fn load_str(
             }
         }
     };
-    let validated = raw.map(|raw| validate::validate(&raw, stem));
+    let validated = raw.map(|raw| validate::validate(&raw, stem, base));
     match validated {
         Some(Ok(scenario)) if structural.is_empty() => {
             let resolved_toml = resolve::to_toml(&scenario);

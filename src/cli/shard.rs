@@ -113,6 +113,7 @@ impl ShardRun<'_> {
         );
         let resolved = points.iter().map(|l| l.resolved_toml.clone()).collect();
         let mut writer = ShardWriter::new(resolved, sweep, shard.index, shard.count, reps);
+        writer.add_data(points.iter().flat_map(|l| &l.scenario.data));
         let (mut interrupted, mut diverged, mut done) = (false, None, 0);
         for (p, (loaded, which)) in points.iter().zip(&work).enumerate() {
             let first = p as u32 * reps;
@@ -198,7 +199,8 @@ pub fn merge(args: &MergeArgs) -> Result<(), Error> {
             args.shards[0].display(),
             p + 1
         );
-        let loaded = scenario::load_str(&name, "merged", text, &[], None)?;
+        // Data files are read from the first shard's `data/`.
+        let loaded = scenario::load_str_in(&args.shards[0], &name, "merged", text, &[], None)?;
         let mut folded = None;
         let mut held = 0;
         for u in p as u32 * reps..(p as u32 + 1) * reps {

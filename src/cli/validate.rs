@@ -3,9 +3,15 @@
 use super::{Error, ScenarioArgs, print_stdout};
 use crate::scenario;
 
-/// Validates the scenario; prints the resolved scenario on success.
+/// Validates the scenario; prints the resolved scenario on success, then
+/// what validation derived from it as `#` comments (so the output stays
+/// valid TOML).
 pub fn validate(args: &ScenarioArgs) -> Result<(), Error> {
     let loaded = scenario::load(&args.scenario, &args.sets, args.seed)?;
-    print_stdout(&loaded.resolved_toml);
+    let mut out = loaded.resolved_toml.clone();
+    for note in &loaded.scenario.notes {
+        out.push_str(&format!("# {note}\n"));
+    }
+    print_stdout(&out);
     Ok(())
 }

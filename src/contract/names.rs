@@ -32,6 +32,9 @@ pub const RUN_JSON: &str = "run.json";
 pub const HTML: &str = "report.html";
 /// The directory of per-operation `.hgrm` files.
 pub const HISTOGRAMS: &str = "histograms/";
+/// The directory of a report's copies of the data files its scenario
+/// read (empirical distributions, a replayed trace).
+pub const DATA_DIR: &str = "data";
 /// A sweep's table of points.
 pub const SWEEP_CSV: &str = "sweep.csv";
 /// A sweep's page.
@@ -55,7 +58,11 @@ pub fn histogram(operation: &str) -> String {
 /// Is `name` (relative to a report directory) a file ecsim writes there?
 /// Used to clear files of an earlier run that this run does not produce.
 pub fn is_report_file(name: &str) -> bool {
-    REPORT_FILES.contains(&name) || (name.starts_with(HISTOGRAMS) && name.ends_with(HGRM))
+    REPORT_FILES.contains(&name)
+        || (name.starts_with(HISTOGRAMS) && name.ends_with(HGRM))
+        || name
+            .strip_prefix(DATA_DIR)
+            .is_some_and(|rest| rest.starts_with('/'))
 }
 
 /// The all-operations row of `summary.csv` and `timeseries.csv`.

@@ -9,49 +9,89 @@
 //! time-ordered merge ([`Arrivals::merged`]), so both number admin
 //! operations in the same order.
 
-use crate::contract::action::Action;
+use std::sync::Arc;
+
+use crate::contract::action::{Action, Op};
 use crate::kernel::load::RateProfile;
 use crate::kernel::rng::{SimRng, StreamKind, stream};
 use crate::kernel::time::{SimDuration, SimTime};
-use crate::scenario::model::{Load, Scenario};
+use crate::scenario::model::{Load, Scenario, Trace};
 
-/// A Poisson stream: its rate profile, random stream and the exact
-/// (unrounded) time of its last arrival.
+/// A stream of arrivals: Poisson (its rate profile, random stream and the
+/// exact, unrounded time of its last arrival) or a replayed trace (the
+/// index of its next arrival).
 pub struct Stream {
-    profile: RateProfile,
-    rng: SimRng,
-    last: f64,
+    source: Source,
     end: SimTime,
+}
+
+enum Source {
+    Poisson {
+        profile: RateProfile,
+        rng: SimRng,
+        last: f64,
+    },
+    Trace {
+        trace: Arc<Trace>,
+        speed: f64,
+        next: usize,
+    },
 }
 
 impl Stream {
     fn new(profile: RateProfile, rng: SimRng, end: SimTime) -> Self {
         Stream {
-            profile,
-            rng,
-            last: 0.0,
+            source: Source::Poisson {
+                profile,
+                rng,
+                last: 0.0,
+            },
             end,
         }
     }
 
     /// The next arrival, drawn when the previous one fires at `now`; `None`
-    /// once arrivals stop (the scenario's duration).
+    /// once arrivals stop (the scenario's duration, or the trace's end).
     pub fn next(&mut self, now: SimTime) -> Option<SimTime> {
-        let t = self
-            .profile
-            .next_after(self.last, self.end.as_nanos() as f64, &mut self.rng)?;
-        self.last = t;
-        // Arrival instants are exact reals; rounding to the ns can only tie
-        // with, never precede, the current time.
-        Some(SimTime((t.round() as u64).max(now.as_nanos())))
+        match &mut self.source {
+            Source::Poisson { profile, rng, last } => {
+                let t = profile.next_after(*last, self.end.as_nanos() as f64, rng)?;
+                *last = t;
+                // Arrival instants are exact reals; rounding to the ns can
+                // only tie with, never precede, the current time.
+                Some(SimTime((t.round() as u64).max(now.as_nanos())))
+            }
+            Source::Trace { trace, speed, next } => {
+                if *next >= trace.times.len() {
+                    return None;
+                }
+                let t = SimTime(trace.at(*next, *speed));
+                (t < self.end).then(|| {
+                    *next += 1;
+                    t
+                })
+            }
+        }
+    }
+
+    /// The first action the trace gives the arrival [`Stream::next`]
+    /// returned last (`None`: `[behavior] start` chooses).
+    pub fn first(&self) -> Option<Op> {
+        match &self.source {
+            Source::Trace { trace, next, .. } => trace
+                .firsts
+                .as_ref()
+                .and_then(|f| f.get(next.checked_sub(1)?).copied()),
+            Source::Poisson { .. } => None,
+        }
     }
 }
 
 /// What arrives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Arrival {
-    /// An open-model session.
-    Session,
+    /// An open-model session; a replayed trace may give its first action.
+    Session(Option<Op>),
     /// An admin operation.
     Admin(Action),
 }
@@ -75,6 +115,14 @@ impl Arrivals {
                 stream(sc.seed, StreamKind::Arrivals, 0),
                 end,
             )),
+            Load::Replay { trace, speed } => Some(Stream {
+                source: Source::Trace {
+                    trace: trace.clone(),
+                    speed: *speed,
+                    next: 0,
+                },
+                end,
+            }),
             Load::Closed { .. } => None,
         };
         let admin = Action::ADMIN
@@ -98,7 +146,7 @@ impl Arrivals {
     pub fn merged(self) -> Merged {
         let mut streams: Vec<(Arrival, Stream)> = Vec::new();
         if let Some(s) = self.open {
-            streams.push((Arrival::Session, s));
+            streams.push((Arrival::Session(None), s));
         }
         streams.extend(
             self.admin
@@ -129,8 +177,13 @@ impl Iterator for Merged {
             .enumerate()
             .filter_map(|(i, h)| h.map(|t| (i, t)))
             .min_by_key(|&(i, t)| (t, i))?;
-        self.heads[i] = self.streams[i].1.next(at);
-        Some((at, self.streams[i].0))
+        let (what, stream) = &mut self.streams[i];
+        let what = match *what {
+            Arrival::Session(_) => Arrival::Session(stream.first()),
+            admin => admin,
+        };
+        self.heads[i] = stream.next(at);
+        Some((at, what))
     }
 }
 
@@ -139,7 +192,7 @@ impl Iterator for Merged {
 pub fn closed_starts(sc: &Scenario) -> impl Iterator<Item = (u32, SimTime)> + '_ {
     let (users, ramp_up) = match sc.load {
         Load::Closed { users, ramp_up } => (users, ramp_up),
-        Load::Open { .. } => (0, SimDuration::ZERO),
+        Load::Open { .. } | Load::Replay { .. } => (0, SimDuration::ZERO),
     };
     let end = SimTime::ZERO + sc.duration;
     (0..users)
@@ -211,7 +264,7 @@ price_change_rate = 3.0
         let pick = |what: Arrival| -> Vec<SimTime> {
             merged.iter().filter(|x| x.1 == what).map(|x| x.0).collect()
         };
-        assert_eq!(pick(Arrival::Session), sessions);
+        assert_eq!(pick(Arrival::Session(None)), sessions);
         for (op, s) in &mut a.admin {
             assert_eq!(pick(Arrival::Admin(*op)), alone(s), "{op}");
         }

@@ -79,9 +79,20 @@ impl<B: Business> Model<B> {
         (rng, Request::new(Op::from(Action::Home), at))
     }
 
-    /// Chooses the session's first action and begins it at `at`.
-    pub fn first<E: Env>(&self, a: &mut Agent<B::Session>, at: SimTime, env: &mut E) {
-        match choose(&self.sc.behavior.start, &mut a.rng) {
+    /// Begins the session's first action at `at`: `given` (a replayed
+    /// trace's), or one chosen by `[behavior] start`.
+    pub fn first<E: Env>(
+        &self,
+        a: &mut Agent<B::Session>,
+        at: SimTime,
+        given: Option<Op>,
+        env: &mut E,
+    ) {
+        let next = match given {
+            Some(op) => Next::Act(op),
+            None => choose(&self.sc.behavior.start, &mut a.rng),
+        };
+        match next {
             Next::Act(op) => {
                 a.req.action = op;
                 self.begin(a, at, env);

@@ -2,23 +2,15 @@
 //!
 //! The layout of HdrHistogram's `outputPercentileDistribution` with five
 //! ticks per half-distance, so files load in the HdrHistogram plotter.
-//! [`parse`] reads the rows back (for `compare --html`); [`distribution`]
-//! gives the same rows without the text round trip (for `report.html`).
+//! [`parse`] (in `metrics::hgrm`) reads the rows back (for `compare --html`
+//! and empirical distributions); [`distribution`] gives the same rows
+//! without the text round trip (for `report.html`).
 
 use std::fmt::Write;
 
 use hdrhistogram::Histogram;
 
-/// One line of the percentile distribution.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Row {
-    /// Latency at this percentile, ms.
-    pub value_ms: f64,
-    /// The quantile reached, in `[0, 1]`.
-    pub quantile: f64,
-    /// Requests at or below `value_ms`.
-    pub total: u64,
-}
+pub use crate::metrics::hgrm::{Row, parse};
 
 /// The percentile distribution of `h` (values in ns), five steps per
 /// halving of the distance to 100%: the rows of [`render`].
@@ -85,39 +77,6 @@ pub fn render(h: &Histogram<u64>) -> String {
     out
 }
 
-/// Reads the rows back from `.hgrm` text (as [`render`] writes it, or
-/// HdrHistogram's own `outputPercentileDistribution`): blank lines, the
-/// header and `#[` footer lines are skipped; every other line must start
-/// with a value, a quantile in `[0, 1]` and a count.
-pub fn parse(text: &str) -> Result<Vec<Row>, String> {
-    let mut rows = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let t = line.trim();
-        if t.is_empty() || t.starts_with('#') || t.starts_with("Value") {
-            continue;
-        }
-        let mut f = t.split_whitespace();
-        let bad = || {
-            format!(
-                "line {}: expected VALUE PERCENTILE TOTALCOUNT, got {t:?}",
-                i + 1
-            )
-        };
-        let value_ms: f64 = f.next().and_then(|v| v.parse().ok()).ok_or_else(bad)?;
-        let quantile: f64 = f.next().and_then(|v| v.parse().ok()).ok_or_else(bad)?;
-        let total: u64 = f.next().and_then(|v| v.parse().ok()).ok_or_else(bad)?;
-        if !value_ms.is_finite() || !(0.0..=1.0).contains(&quantile) {
-            return Err(bad());
-        }
-        rows.push(Row {
-            value_ms,
-            quantile,
-            total,
-        });
-    }
-    Ok(rows)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,12 +122,5 @@ mod tests {
                 .expect("empty")
                 .is_empty()
         );
-    }
-
-    #[test]
-    fn parse_rejects_garbage_with_its_line() {
-        let e = parse("       Value     Percentile\n\n   1.0 0.5 3\n  oops\n").unwrap_err();
-        assert!(e.starts_with("line 4:"), "{e}");
-        assert!(parse("1.0 1.5 3\n").is_err(), "a quantile above 1");
     }
 }

@@ -23,6 +23,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::scenario::model::DataFile;
+
 use super::atomic::ReportFile;
 use crate::metrics::result::RunResult;
 
@@ -157,6 +159,21 @@ impl ShardWriter {
             bytes,
         });
         self.manifest.held.push(r);
+    }
+
+    /// Adds the data files the scenarios read, under `data/` as in a
+    /// report, so that `merge` loads the resolved scenarios as they ran
+    /// (a name already added is kept once).
+    pub fn add_data<'a>(&mut self, data: impl IntoIterator<Item = &'a DataFile>) {
+        for d in data {
+            let path = format!("{}/{}", crate::contract::names::DATA_DIR, d.name);
+            if !self.files.iter().any(|f| f.path == path) {
+                self.files.push(ReportFile {
+                    path,
+                    bytes: d.bytes.to_vec(),
+                });
+            }
+        }
     }
 
     /// The directory's files.

@@ -143,9 +143,19 @@ pub struct ScenarioSection {
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct LoadFile {
-    /// `"open"` or `"closed"`.
+    /// `"open"`, `"closed"` or `"replay"`.
     #[serde(rename = "type")]
     pub kind: Option<String>,
+    /// Replay: the CSV trace of arrivals (`t` in seconds, or an RFC 3339
+    /// `timestamp`; an optional `action`), relative to the scenario file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// Replay: the trace file's SHA-256, checked when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// Replay: playback speed (default 1; 2 plays it twice as fast).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub speed: Option<f64>,
     /// Open: constant session arrival rate per second.
     pub rate: Option<f64>,
     /// Open: piecewise-linear rate profile.

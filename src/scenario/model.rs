@@ -16,6 +16,8 @@ use crate::contract::route::Step;
 use crate::kernel::dist::Dist;
 use crate::kernel::time::SimDuration;
 
+use std::sync::Arc;
+
 mod backend;
 mod load;
 mod shop_setup;
@@ -25,7 +27,7 @@ pub use backend::{
     CacheSpec, DEFAULT_CACHE_CAPACITY, Fault, Operation, RouteEdit, RouteNode, StationGroup,
     StationKind, StationSpec, Wait,
 };
-pub use load::{Behavior, Choice, Load, Next};
+pub use load::{Behavior, Choice, Load, Next, Trace};
 pub use shop_setup::{
     AdminSpec, Catalog, Coupon, CouponValue, Customers, DEFAULT_CATEGORIES, DEFAULT_PRODUCTS,
     DEFAULT_ZIPF_EXPONENT, Doorbusters, Method, MethodKind, Payments, Reload, ShopSpec,
@@ -34,6 +36,17 @@ pub use thresholds::{Cmp, Threshold};
 
 /// Default run seed: fixed, never random, so a run can always be replayed.
 pub const DEFAULT_SEED: u64 = 1;
+
+/// A data file read for the run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DataFile {
+    /// Its name under the report's `data/`, unique in the run.
+    pub name: String,
+    /// SHA-256 of `bytes`, lower-case hex.
+    pub sha256: String,
+    /// The file's content.
+    pub bytes: Arc<[u8]>,
+}
 
 /// A complete, validated scenario.
 #[derive(Clone, Debug)]
@@ -91,6 +104,13 @@ pub struct Scenario {
     pub faults: Vec<Fault>,
     /// Pass/fail conditions on report metrics, in metric-name order.
     pub thresholds: Vec<Threshold>,
+    /// The data files it read, in the order first read (empirical
+    /// distributions, a replayed trace).
+    pub data: Vec<DataFile>,
+    /// What validation derived that the resolved file does not show, one
+    /// line each (`ecsim validate` prints them as comments): the mean
+    /// implied by each distribution given by percentiles, a p99 or data.
+    pub notes: Vec<String>,
 }
 
 impl Scenario {

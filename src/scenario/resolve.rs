@@ -179,6 +179,18 @@ pub fn to_file(s: &Scenario) -> ScenarioFile {
             think_time: Some(dist_file(&s.think_time, true)),
             ..Default::default()
         },
+        Load::Replay { trace, speed } => LoadFile {
+            kind: Some("replay".into()),
+            file: Some(format!(
+                "{}/{}",
+                crate::contract::names::DATA_DIR,
+                trace.name
+            )),
+            sha256: Some(trace.sha256.clone()),
+            speed: Some(*speed),
+            think_time: Some(dist_file(&s.think_time, true)),
+            ..Default::default()
+        },
         Load::Closed { users, ramp_up } => LoadFile {
             kind: Some("closed".into()),
             users: Some(*users as i64),

@@ -22,10 +22,12 @@ use crate::kernel::popularity::Popularity;
 use crate::kernel::time::{NANOS_PER_S, SimDuration};
 
 mod backend;
+mod data;
 mod dist;
 mod faults;
 mod head;
 mod load;
+mod replay;
 mod routes;
 mod shop_setup;
 mod thresholds;
@@ -106,11 +108,17 @@ pub const MAX_RATE_PER_S: f64 = 1e6;
 /// The largest slowdown `factor` of a `slow` fault.
 pub const MAX_SLOWDOWN: f64 = 1e4;
 
-const DIST_NAMES: &str = "constant, exponential, uniform, lognormal, gamma, percentiles";
+const DIST_NAMES: &str = "constant, exponential, uniform, lognormal, gamma, percentiles, empirical";
 
 /// Collects issues while building the model.
 struct Checker {
     issues: Vec<Issue>,
+    /// The directory data file paths are relative to.
+    base: std::path::PathBuf,
+    /// The data files read so far.
+    data: Vec<DataFile>,
+    /// What validation derived that the resolved file does not show.
+    notes: Vec<String>,
 }
 
 impl Checker {
@@ -215,13 +223,28 @@ impl Checker {
 }
 
 /// Validates `file`; `default_name` names the scenario when `[scenario]`
-/// gives no name. Returns every issue found, or the scenario.
-pub fn validate(file: &ScenarioFile, default_name: &str) -> Result<Scenario, Vec<Issue>> {
-    let mut c = Checker { issues: Vec::new() };
+/// gives no name, and data files are read relative to `base`. Returns
+/// every issue found, or the scenario.
+pub fn validate(
+    file: &ScenarioFile,
+    default_name: &str,
+    base: &std::path::Path,
+) -> Result<Scenario, Vec<Issue>> {
+    let mut c = Checker {
+        issues: Vec::new(),
+        base: base.to_owned(),
+        data: Vec::new(),
+        notes: Vec::new(),
+    };
     let head = scenario_section(&mut c, file.scenario.as_ref(), default_name);
-    let (load, think_time) = load(&mut c, file.load.as_ref());
     let op_names = operation_names(&mut c, &file.operations);
-    let behavior = behavior(&mut c, file.behavior.as_ref(), &op_names);
+    let (load, think_time) = load(&mut c, file.load.as_ref(), &op_names);
+    let behavior = behavior(
+        &mut c,
+        file.behavior.as_ref(),
+        &op_names,
+        &replay::trace_starts(load.as_ref()),
+    );
     let catalog = catalog(&mut c, file.catalog.as_ref());
     let cache = cache(&mut c, file.cache.as_ref());
     let (stations, groups) = stations(&mut c, &file.stations);
@@ -290,6 +313,8 @@ pub fn validate(file: &ScenarioFile, default_name: &str) -> Result<Scenario, Vec
         admin,
         faults,
         thresholds: Vec::new(),
+        data: std::mem::take(&mut c.data),
+        notes: std::mem::take(&mut c.notes),
     };
     scenario.thresholds = thresholds(&mut c, &file.thresholds, &scenario.metric_names());
     if c.issues.is_empty() {

@@ -31,6 +31,7 @@ use tokio::sync::Notify;
 use super::station::sleep_until;
 use super::{Here, World, wall};
 use crate::contract::ErrorKind;
+use crate::contract::action::Op;
 use crate::contract::business::Business;
 use crate::metrics::StationStats;
 use crate::model::{Agent, Command, Place, Who};
@@ -58,8 +59,9 @@ type Pending<'w> = FuturesUnordered<Pin<Box<dyn Future<Output = Wake> + Send + '
 
 /// How an agent starts.
 pub(super) enum Start {
-    /// A session's first action, intended at this instant.
-    Session(Instant),
+    /// A session intended at this instant; its first action when a
+    /// replayed trace gives it.
+    Session(Instant, Option<Op>),
     /// An admin operation, intended at this instant.
     Admin(Instant),
 }
@@ -73,9 +75,10 @@ where
 {
     let mut commands = Vec::new();
     match start {
-        Start::Session(at) => {
+        Start::Session(at, first) => {
             let at = w.model_at(at);
-            w.model.first(&mut a, at, &mut Here(w, &mut commands));
+            w.model
+                .first(&mut a, at, first, &mut Here(w, &mut commands));
         }
         Start::Admin(at) => {
             let at = w.model_at(at);
@@ -229,13 +232,13 @@ where
     B::Session: Send,
 {
     Box::pin(async move {
-        session(&w, Who::Closed(user), Instant::now()).await;
+        session(&w, Who::Closed(user), Instant::now(), None).await;
         w.finished();
     })
 }
 
 /// One session of `who` arriving at `intended`, until its agent is done.
-pub(super) async fn session<B>(w: &Arc<World<B>>, who: Who, intended: Instant)
+pub(super) async fn session<B>(w: &Arc<World<B>>, who: Who, intended: Instant, first: Option<Op>)
 where
     B: Business + Send + Sync + 'static,
     B::Session: Send,
@@ -249,7 +252,7 @@ where
     }
     let at = w.model_at(intended);
     let a = w.model.session(who, at, &mut Here(w, &mut Vec::new()));
-    run(w, a, Start::Session(intended)).await;
+    run(w, a, Start::Session(intended, first)).await;
 }
 
 /// A call the model sent to a station, as drawn when it was sent.

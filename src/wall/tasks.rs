@@ -104,7 +104,7 @@ where
         w.spawned();
         let w2 = w.clone();
         tokio::spawn(async move {
-            session(&w2, Who::Closed(user), w2.instant(at)).await;
+            session(&w2, Who::Closed(user), w2.instant(at), None).await;
             w2.finished();
         });
     }
@@ -145,9 +145,9 @@ where
         w.spawned();
         let w2 = w.clone();
         match arrival {
-            Arrival::Session => {
+            Arrival::Session(first) => {
                 tokio::spawn(async move {
-                    session(&w2, Who::Open, intended).await;
+                    session(&w2, Who::Open, intended, first).await;
                     w2.finished();
                 });
             }
@@ -224,7 +224,7 @@ where
         let w2 = w.clone();
         tokio::spawn(async move {
             while more(&w2) && !w2.stop.load(Relaxed) {
-                session(&w2, Who::Open, Instant::now()).await;
+                session(&w2, Who::Open, Instant::now(), None).await;
             }
             w2.finished();
         });

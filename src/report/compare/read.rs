@@ -185,7 +185,10 @@ pub fn read_distributions(dir: &Path) -> Result<Vec<(String, Vec<hgrm::Row>)>, R
             message,
         };
         let text = std::fs::read_to_string(&path).map_err(|e| bad(e.to_string()))?;
-        out.push((name.to_owned(), hgrm::parse(&text).map_err(bad)?));
+        out.push((
+            name.to_owned(),
+            hgrm::parse(&text).map_err(|e| bad(e.to_string()))?,
+        ));
     }
     let rank = |n: &str| match Action::from_name(n) {
         Some(a) => a.index(),

@@ -13,8 +13,8 @@ macro_rules! dist_file {
         #[derive(Clone, Debug, Default, Deserialize, Serialize)]
         #[serde(deny_unknown_fields)]
         pub struct DistFile {
-            /// `constant`, `exponential`, `uniform`, `lognormal`, `gamma`
-            /// or `percentiles`.
+            /// `constant`, `exponential`, `uniform`, `lognormal`, `gamma`,
+            /// `percentiles` or `empirical`.
             pub dist: Option<String>,
             /// constant: the value.
             #[serde(skip_serializing_if = "Option::is_none")]
@@ -37,6 +37,20 @@ macro_rules! dist_file {
             /// gamma: coefficient of variation.
             #[serde(skip_serializing_if = "Option::is_none")]
             pub cv: Option<f64>,
+            /// empirical: the data file (`.hgrm` or `.csv`), relative to
+            /// the scenario file.
+            #[serde(skip_serializing_if = "Option::is_none")]
+            pub file: Option<String>,
+            /// empirical: the `.csv` column holding the samples.
+            #[serde(skip_serializing_if = "Option::is_none")]
+            pub column: Option<String>,
+            /// empirical: the unit of the file's numbers (`ns`, `us`, `ms`
+            /// or `s`; default `ms`).
+            #[serde(skip_serializing_if = "Option::is_none")]
+            pub unit: Option<String>,
+            /// empirical: the file's SHA-256, checked when given.
+            #[serde(skip_serializing_if = "Option::is_none")]
+            pub sha256: Option<String>,
             $(
                 /// percentiles: a point (lognormal: `p99` instead of `sigma`).
                 #[serde(skip_serializing_if = "Option::is_none")]

@@ -5,6 +5,8 @@
 //! and every action a session can reach has its transitions and a path to
 //! leaving.
 
+use std::sync::Arc;
+
 use crate::contract::action::Op;
 use crate::kernel::time::SimDuration;
 
@@ -18,6 +20,13 @@ pub enum Load {
         /// True when written as a single `rate` (kept for the resolved file).
         constant: bool,
     },
+    /// One session at each instant of a trace (`type = "replay"`).
+    Replay {
+        /// The trace.
+        trace: Arc<Trace>,
+        /// Playback speed: arrival `i` lands at `trace.times[i] / speed`.
+        speed: f64,
+    },
     /// A fixed population, each starting a new session when one ends.
     Closed {
         /// Number of users.
@@ -25,6 +34,26 @@ pub enum Load {
         /// Users start evenly spread over this span (default zero).
         ramp_up: SimDuration,
     },
+}
+
+/// A trace of session arrivals, read from a data file.
+#[derive(Debug, PartialEq)]
+pub struct Trace {
+    /// The name of the file's copy under a report's `data/`.
+    pub name: String,
+    /// SHA-256 of the file, lower-case hex.
+    pub sha256: String,
+    /// Arrival instants from the start, ns, non-decreasing.
+    pub times: Vec<u64>,
+    /// Each arrival's first action, when the file has an `action` column.
+    pub firsts: Option<Vec<Op>>,
+}
+
+impl Trace {
+    /// Arrival `i`'s instant played at `speed`, ns.
+    pub fn at(&self, i: usize, speed: f64) -> u64 {
+        (self.times[i] as f64 / speed).round() as u64
+    }
 }
 
 /// The next step of a session: an action or leaving.

@@ -1,6 +1,7 @@
 //! Distributions written back in the scenario grammar.
 
 use super::dur;
+use crate::contract::names::DATA_DIR;
 use crate::kernel::dist::Dist;
 use crate::kernel::time::SimDuration;
 use crate::scenario::file::{DistFile, Quantity};
@@ -15,6 +16,13 @@ pub fn dist_file(d: &Dist, time: bool) -> DistFile {
     let q = |v: f64| if time { time_q(v) } else { Quantity::Number(v) };
     let mut f = DistFile::default();
     match *d {
+        Dist::Empirical(ref e) => {
+            f.dist = Some("empirical".into());
+            f.file = Some(format!("{DATA_DIR}/{}", e.source.name));
+            f.column = e.source.column.clone();
+            f.unit = e.source.unit.clone();
+            f.sha256 = Some(e.source.sha256.clone());
+        }
         Dist::Percentiles { ref points } => {
             f.dist = Some("percentiles".into());
             for &(level, value) in points {

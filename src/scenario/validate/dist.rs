@@ -4,6 +4,7 @@
 //! `percentiles` (points of the quantile function).
 
 use super::*;
+use crate::kernel::dist::Table;
 
 /// The standard normal's 99th percentile, z₀.₉₉.
 const Z99: f64 = 2.326_347_874_040_841;
@@ -18,10 +19,58 @@ impl Checker {
     /// A distribution in `unit`; reports unknown names, missing and stray
     /// parameters, and out-of-range values.
     pub(super) fn dist(&mut self, path: &str, d: &DistFile, unit: Unit) -> Option<Dist> {
+        let dist = self.any_dist(path, d, unit)?;
+        let given = match &dist {
+            Dist::Percentiles { .. } => Some("percentiles".to_owned()),
+            Dist::LogNormal { sigma, .. } if d.p99.is_some() => Some(format!(
+                "lognormal (sigma {sigma:.4} from its median and p99)"
+            )),
+            Dist::Empirical(e) => Some(format!(
+                "empirical ({}, {})",
+                e.source.name,
+                match &e.table {
+                    Table::Samples(xs) => format!("{} samples", xs.len()),
+                    Table::Quantiles { levels, .. } =>
+                        format!("{} histogram rows", levels.len() - 1),
+                }
+            )),
+            _ => None,
+        };
+        if let Some(given) = given {
+            let mean = dist.mean();
+            let mean = match unit {
+                Unit::Time => format!("{:.4} ms", mean / 1e6),
+                Unit::Number => format!("{mean:.4}"),
+            };
+            self.notes
+                .push(format!("{path}: {given} implies a mean of {mean}"));
+        }
+        Some(dist)
+    }
+
+    fn any_dist(&mut self, path: &str, d: &DistFile, unit: Unit) -> Option<Dist> {
         let Some(name) = d.dist.as_deref() else {
             self.issue(path, format!("missing `dist`: one of {DIST_NAMES}"));
             return None;
         };
+        let data_keys = [
+            ("file", d.file.is_some()),
+            ("column", d.column.is_some()),
+            ("unit", d.unit.is_some()),
+            ("sha256", d.sha256.is_some()),
+        ];
+        if name == "empirical" {
+            return self
+                .only_data_keys(path, d)
+                .then(|| self.empirical(path, d, unit))?;
+        }
+        if let Some((key, _)) = data_keys.iter().find(|k| k.1) {
+            self.issue(
+                format!("{path}.{key}"),
+                format!("`{name}` does not take `{key}`; data files are for dist = \"empirical\""),
+            );
+            return None;
+        }
         if name == "percentiles" {
             return self.percentiles(path, d, unit);
         }
@@ -117,6 +166,37 @@ impl Checker {
                 None
             }
         }
+    }
+
+    /// False (with an issue per stray key) when an `empirical` distribution
+    /// has keys other than its data file's.
+    fn only_data_keys(&mut self, path: &str, d: &DistFile) -> bool {
+        let mut stray: Vec<&str> = [
+            ("value", d.value.is_some()),
+            ("mean", d.mean.is_some()),
+            ("min", d.min.is_some()),
+            ("max", d.max.is_some()),
+            ("median", d.median.is_some()),
+            ("sigma", d.sigma.is_some()),
+            ("cv", d.cv.is_some()),
+        ]
+        .iter()
+        .filter(|k| k.1)
+        .map(|k| k.0)
+        .collect();
+        stray.extend(
+            DistFile::PERCENTILES
+                .iter()
+                .filter(|p| d.percentile(p.0).is_some())
+                .map(|p| p.0),
+        );
+        for key in &stray {
+            self.issue(
+                format!("{path}.{key}"),
+                format!("`empirical` does not take `{key}`; it takes file, column, unit, sha256"),
+            );
+        }
+        stray.is_empty()
     }
 
     /// `{ dist = "percentiles", p50 = "180ms", p99 = "900ms", ... }`.

@@ -3,9 +3,13 @@
 
 use super::*;
 
-pub(super) fn load(c: &mut Checker, l: Option<&LoadFile>) -> (Option<Load>, Option<Dist>) {
+pub(super) fn load(
+    c: &mut Checker,
+    l: Option<&LoadFile>,
+    custom: &[String],
+) -> (Option<Load>, Option<Dist>) {
     let Some(l) = l else {
-        c.issue("load", "missing [load] table: set type = \"open\" with `rate` or `stages`, or type = \"closed\" with `users`");
+        c.issue("load", "missing [load] table: set type = \"open\" with `rate` or `stages`, type = \"closed\" with `users`, or type = \"replay\" with `file`");
         return (None, None);
     };
     let think = match &l.think_time {
@@ -15,22 +19,42 @@ pub(super) fn load(c: &mut Checker, l: Option<&LoadFile>) -> (Option<Load>, Opti
     let load = match l.kind.as_deref() {
         Some("open") => open_load(c, l),
         Some("closed") => closed_load(c, l),
+        Some("replay") => super::replay::replay_load(c, l, &SessionOps { custom }),
         Some(other) => {
             c.issue(
                 "load.type",
-                format!("unknown load type \"{other}\": expected \"open\" or \"closed\""),
+                format!(
+                    "unknown load type \"{other}\": expected \"open\", \"closed\" or \"replay\""
+                ),
             );
             None
         }
         None => {
-            c.issue("load", "missing `type`: \"open\" or \"closed\"");
+            c.issue("load", "missing `type`: \"open\", \"closed\" or \"replay\"");
             None
         }
     };
     (load, think)
 }
 
+/// Replay's keys in another load type.
+fn no_replay_keys(c: &mut Checker, l: &LoadFile, kind: &str) {
+    for (key, here) in [
+        ("file", l.file.is_some()),
+        ("speed", l.speed.is_some()),
+        ("sha256", l.sha256.is_some()),
+    ] {
+        if here {
+            c.issue(
+                format!("load.{key}"),
+                format!("`{key}` belongs to type = \"replay\", not \"{kind}\""),
+            );
+        }
+    }
+}
+
 pub(super) fn open_load(c: &mut Checker, l: &LoadFile) -> Option<Load> {
+    no_replay_keys(c, l, "open");
     if l.users.is_some() {
         c.issue(
             "load.users",
@@ -126,6 +150,7 @@ pub(super) fn open_load(c: &mut Checker, l: &LoadFile) -> Option<Load> {
 }
 
 pub(super) fn closed_load(c: &mut Checker, l: &LoadFile) -> Option<Load> {
+    no_replay_keys(c, l, "closed");
     if l.rate.is_some() || l.stages.is_some() {
         c.issue(
             if l.rate.is_some() {
@@ -155,18 +180,18 @@ pub(super) fn closed_load(c: &mut Checker, l: &LoadFile) -> Option<Load> {
 
 /// The operations a session can take: the customer actions, then the
 /// scenario's own (`custom`, in name order).
-pub(super) struct SessionOps<'a> {
+pub struct SessionOps<'a> {
     pub(super) custom: &'a [String],
 }
 
 impl SessionOps<'_> {
-    fn find(&self, name: &str) -> Option<Op> {
+    pub(super) fn find(&self, name: &str) -> Option<Op> {
         Action::customer_from_name(name)
             .map(Op::from)
             .or_else(|| self.custom.iter().position(|c| c == name).map(Op::custom))
     }
 
-    fn names(&self) -> String {
+    pub(super) fn names(&self) -> String {
         std::iter::once(Action::names())
             .chain(self.custom.iter().cloned())
             .collect::<Vec<_>>()
@@ -258,6 +283,7 @@ pub(super) fn behavior(
     c: &mut Checker,
     b: Option<&BehaviorFile>,
     custom: &[String],
+    also_starts: &[Op],
 ) -> Option<Behavior> {
     let ops = SessionOps { custom };
     let Some(b) = b else {
@@ -317,6 +343,7 @@ pub(super) fn behavior(
             Next::Act(a) => Some(a),
             Next::Leave => None,
         })
+        .chain(also_starts.iter().copied())
         .collect();
     while let Some(a) = stack.pop() {
         if std::mem::replace(&mut reachable[a.index()], true) {
