@@ -169,7 +169,7 @@ fn every_problem_prints_on_its_own_line() {
     assert!(lines.len() >= 3, "{text}");
     assert_eq!(
         lines[0],
-        "t.toml:1:1: missing [load] table: set type = \"open\" with `rate` or `stages`, or type = \"closed\" with `users`"
+        "t.toml:1:1: missing [load] table: set type = \"open\" with `rate` or `stages`, type = \"closed\" with `users`, or type = \"replay\" with `file`"
     );
     assert!(
         lines.contains(
