@@ -513,4 +513,42 @@ mod tests {
         };
         assert!(down.sampler().is_err());
     }
+
+    #[test]
+    fn an_empirical_histogram_draws_linearly_between_its_rows() {
+        // Rows (0, 1), (0.5, 3), (1, 4): half the draws uniform on [1, 3],
+        // half on [3, 4]; the mean is 0.5·2 + 0.5·3.5 = 2.75.
+        let e = Empirical {
+            source: DataRef {
+                name: "x.hgrm".into(),
+                sha256: String::new(),
+                unit: None,
+                column: None,
+            },
+            table: Table::Quantiles {
+                levels: vec![0.0, 0.5, 1.0],
+                values: vec![1.0, 3.0, 4.0],
+            },
+        };
+        assert_eq!(e.table.quantile(0.25), 2.0);
+        assert_eq!(e.table.quantile(0.75), 3.5);
+        let d = Dist::Empirical(Arc::new(e));
+        assert_eq!(d.mean(), 2.75);
+        let (mean, sd) = moments(&d, 200_000);
+        assert!((mean - 2.75).abs() < 4.0 * sd / 447.0, "{mean}");
+        let samples = Table::Samples(vec![1.0, 2.0, 6.0]);
+        assert_eq!(samples.mean(), 3.0);
+        assert_eq!(samples.quantile(0.999), 6.0);
+        assert_eq!(samples.quantile(0.0), 1.0);
+        let empty = Dist::Empirical(Arc::new(Empirical {
+            source: DataRef {
+                name: "y.csv".into(),
+                sha256: String::new(),
+                unit: None,
+                column: None,
+            },
+            table: Table::Samples(Vec::new()),
+        }));
+        assert_eq!(empty.sampler().map(|_| ()).unwrap_err().param, "file");
+    }
 }
