@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Whole-process timings and peak memory for the issue "Speed" targets,
+# medians of RUNS runs (default 3), on a quiet machine:
+#   benches/measure.sh            # all targets
+#   RUNS=5 benches/measure.sh mm8 # one of: bf mm8 closed flat
+# Builds the release binary and the bare loop first. Prints one line per
+# run and a median per target; nothing is timed inside the tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${RUNS:-3}
+what=${1:-all}
+cargo build --release --quiet
+cargo bench --bench bare_mmc --no-run --quiet 2>/dev/null
+bare=$(ls -t target/release/deps/bare_mmc-* | grep -v '\.d$' | head -1)
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+# time_it LABEL CMD...: appends "seconds kib" to $out/LABEL
+time_it() {
+  local label=$1; shift
+  /usr/bin/time -f '%e %M' -o "$out/t" "$@" > /dev/null
+  cat "$out/t" >> "$out/$label"
+  echo "$label: $(cat "$out/t") (s, KiB peak)"
+}
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+report() {
+  local label=$1
+  echo "== $label: median $(cut -d' ' -f1 "$out/$label" | median) s, peak $(( $(cut -d' ' -f2 "$out/$label" | median) / 1024 )) MiB"
+}
+
+if [[ $what == all || $what == bf ]]; then
+  for _ in $(seq "$runs"); do
+    time_it bf target/release/ecsim run scenarios/black_friday.toml --quiet --out "$out/bf"
+  done
+  report bf
+fi
+if [[ $what == all || $what == mm8 ]]; then
+  for n in 1000000 5000000; do
+    ms=$(( n * 1000 / 720 ))
+    for _ in $(seq "$runs"); do
+      time_it "ecsim_mm8_$n" target/release/ecsim run benches/mm8.toml --quiet --out "$out/mm8" --set "scenario.duration=\"${ms}ms\""
+      time_it "bare_mm8_$n" "$bare" 8 0.9 "$n"
+    done
+    report "ecsim_mm8_$n"
+    report "bare_mm8_$n"
+    e=$(cut -d' ' -f1 "$out/ecsim_mm8_$n" | median)
+    b=$(cut -d' ' -f1 "$out/bare_mm8_$n" | median)
+    echo "== ratio ecsim/bare at $n customers: $(echo "scale=2; $e / $b" | bc)"
+  done
+fi
+if [[ $what == all || $what == closed ]]; then
+  for _ in $(seq "$runs"); do
+    time_it closed target/release/ecsim run benches/closed_1m.toml --quiet --out "$out/closed"
+  done
+  report closed
+fi
+if [[ $what == all || $what == flat ]]; then
+  for n in 100000 1000000 10000000; do
+    ms=$(( n * 1000 / 720 ))
+    for _ in $(seq "$runs"); do
+      time_it "flat_$n" target/release/ecsim run benches/mm8.toml --quiet --out "$out/flat" --set "scenario.duration=\"${ms}ms\""
+    done
+    s=$(cut -d' ' -f1 "$out/flat_$n" | median)
+    ev=$(grep -o '"events": [0-9]*' "$out/flat/run.json" | grep -o '[0-9]*$')
+    echo "== $n customers: median $s s for $ev events: $(echo "scale=2; $ev / $s / 1000000" | bc)M events/s (whole process)"
+  done
+fi
