@@ -371,3 +371,16 @@ fn validate_prints_the_mean_a_percentiles_distribution_implies() {
     // Still valid TOML.
     out.parse::<toml::Table>().expect("valid TOML");
 }
+
+#[test]
+fn the_wall_clock_replays_the_same_sessions_and_first_actions() {
+    // 300 s of trace at time scale 0.01: three seconds of real time.
+    let s = Scratch::alone();
+    let sc = replay_scenario(&s);
+    let dir = s.run_ok(&sc, "wall", &["--clock", "wall", "--time-scale", "0.01"]);
+    let rows = read_csv(&dir.join("summary.csv"));
+    for op in ["a", "b"] {
+        let want = trace().iter().filter(|t| t.1 == op).count() as f64;
+        assert_eq!(num(row(&rows, "operation", op), "count"), want, "{op}");
+    }
+}
