@@ -1,7 +1,6 @@
 //! One integration-test binary that drives the real `ecsim`.
 
 mod architecture;
-mod calibrate;
 mod call_graphs;
 mod cli;
 mod deploy;
@@ -9,6 +8,7 @@ mod feedback;
 mod fuzz;
 mod hostile;
 mod html;
+mod inputs;
 mod scenario_errors;
 mod shards;
 mod shop_e2e;
