@@ -274,14 +274,24 @@ impl CapacityPlan {
         let rho = s.rho.get(k).copied().unwrap_or(0.0);
         let rate = self.stages.get(k).map_or(0.0, Stage::peak);
         if rho >= 1.0 {
+            // Excess arrivals: (λ − cμ) = (offered − workers) / service.
+            let c = s.workers.get(k).copied().unwrap_or(0) as f64;
+            let growth = if s.service_s > 0.0 {
+                format!(
+                    ", its queue growing by (lambda - c mu) = {:.0}/s",
+                    (s.erlangs[k] - c) / s.service_s
+                )
+            } else {
+                String::new()
+            };
             format!(
-                "the capacity plan predicted it: ρ = {rho:.2} at {rate:.4} sessions/s in stage {} (it sustains {:.4})",
+                "the capacity plan predicted it: rho = {rho:.2} at {rate:.1} sessions/s in stage {}{growth}; it sustains {:.1} sessions/s",
                 k + 1,
                 s.max_rate
             )
         } else {
             format!(
-                "the capacity plan gives it ρ = {rho:.2} at most (stage {}), so feedback (retries, timeouts, reloads) or a fault, not the offered load, is overloading it",
+                "the capacity plan gives it rho = {rho:.2} at most (stage {}): feedback (retries, timeouts, reloads), a fault or a business effect the plan does not model, not the offered load, is overloading it",
                 k + 1
             )
         }

@@ -144,16 +144,38 @@ fn transpose(m: &[Vec<f64>]) -> Vec<Vec<f64>> {
     (0..n).map(|j| (0..n).map(|i| m[i][j]).collect()).collect()
 }
 
-/// The inverse of `m` by Gauss–Jordan elimination with partial pivoting.
+/// The inverse of `m` by Gauss–Jordan elimination with partial pivoting
+/// (one elimination for every column of the identity: O(n³)).
 pub fn invert(m: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
     let n = m.len();
-    let cols: Vec<Vec<f64>> = (0..n)
-        .map(|j| {
-            let e: Vec<f64> = (0..n).map(|i| if i == j { 1.0 } else { 0.0 }).collect();
-            solve(m.to_vec(), e)
+    let mut a: Vec<Vec<f64>> = m
+        .iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let mut r = row.clone();
+            r.extend((0..n).map(|j| if i == j { 1.0 } else { 0.0 }));
+            r
         })
-        .collect::<Option<_>>()?;
-    Some(transpose(&cols))
+        .collect();
+    for c in 0..n {
+        let p = (c..n).max_by(|&i, &j| a[i][c].abs().total_cmp(&a[j][c].abs()))?;
+        if a[p][c].abs() < 1e-300 {
+            return None;
+        }
+        a.swap(c, p);
+        let pivot = a[c][c];
+        a[c].iter_mut().for_each(|x| *x /= pivot);
+        let row = a[c].clone();
+        for (r, other) in a.iter_mut().enumerate() {
+            let f = other[c];
+            if r != c && f != 0.0 {
+                for (x, y) in other.iter_mut().zip(&row) {
+                    *x -= f * y;
+                }
+            }
+        }
+    }
+    Some(a.into_iter().map(|r| r[n..].to_vec()).collect())
 }
 
 /// Solves `a x = b` by Gaussian elimination with partial pivoting; `None`
