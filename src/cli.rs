@@ -87,11 +87,13 @@ pub enum Command {
         Refuses (exit 2, writing nothing) shards of different scenarios or ecsim versions, a shard\n\
         given twice, missing shards (named) and corrupt files. See docs/scale-out.md.")]
     Merge(MergeArgs),
-    /// Check a scenario and print what would run; writes nothing.
+    /// Check a scenario and print what would run, then its capacity plan
+    /// as `#` comments (still valid TOML); writes nothing.
     #[command(
-        after_help = "Example:\n  ecsim validate scenarios/black_friday.toml --set cache.capacity=5000"
+        after_help = "Examples:\n  ecsim validate scenarios/black_friday.toml --set cache.capacity=5000\n  \
+        ecsim validate scenarios/black_friday.toml --format csv > plan.csv   # the capacity plan alone"
     )]
-    Validate(ScenarioArgs),
+    Validate(ValidateArgs),
 }
 
 /// A scenario file and its overrides.
@@ -106,6 +108,26 @@ pub struct ScenarioArgs {
     /// Override the scenario's seed.
     #[arg(long)]
     pub seed: Option<u64>,
+}
+
+/// What `ecsim validate` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ValidateFormat {
+    /// The resolved scenario, then the capacity plan as `#` comment lines.
+    Toml,
+    /// The capacity plan alone, as CSV (one row per station and stage).
+    Csv,
+}
+
+/// Arguments of `ecsim validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Scenario and overrides.
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ValidateFormat::Toml)]
+    pub format: ValidateFormat,
 }
 
 /// Arguments of `ecsim run`.

@@ -7,6 +7,7 @@
 //! `FILE:LINE:COL: message`, or `--set KEY=VALUE: message` when it lies in an
 //! override; nothing is run when there is any.
 
+pub mod capacity;
 pub mod file;
 pub mod model;
 pub mod resolve;

@@ -19,6 +19,7 @@ use std::fmt;
 
 use crate::contract::business::Invalidate;
 
+pub mod che;
 mod order;
 mod stats;
 #[cfg(test)]

@@ -12,6 +12,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::kernel::time::SimDuration;
 use crate::model::Progress;
+use crate::scenario::capacity::CapacityPlan;
 
 /// Progress reporting for one run of one or more worlds (replications or
 /// sweep points), callable from several threads.
@@ -21,6 +22,8 @@ pub struct Reporter {
     started: Instant,
     /// Per world: virtual time reached (ns) and events processed.
     worlds: Mutex<Vec<(u64, u64)>>,
+    /// The capacity plan the overload warning quotes.
+    plan: Option<CapacityPlan>,
 }
 
 impl Reporter {
@@ -43,7 +46,14 @@ impl Reporter {
             duration,
             started: Instant::now(),
             worlds: Mutex::new(vec![(0, 0); worlds.max(1) as usize]),
+            plan: None,
         }
+    }
+
+    /// The reporter, quoting `plan` in its overload warnings.
+    pub fn with_plan(mut self, plan: CapacityPlan) -> Self {
+        self.plan = Some(plan);
+        self
     }
 
     /// Engine callback from world `i`: update the bar; false when
@@ -51,7 +61,7 @@ impl Reporter {
     pub fn tick(&self, i: u32, p: &Progress) -> bool {
         if let Some(u) = p.alert {
             // A warning, shown even with --quiet: it is a diagnostic.
-            let line = crate::report::console::unstable_line(u);
+            let line = crate::report::console::unstable_line(u, self.plan.as_ref());
             match &self.bar {
                 Some(b) => b.suspend(|| eprintln!("{line}")),
                 None => eprintln!("{line}"),

@@ -14,6 +14,7 @@ use crate::report::{self, Replicas, Report};
 use crate::runner::simulate;
 use crate::scenario;
 use crate::scenario::Scenario;
+use crate::scenario::capacity::{self, CapacityPlan};
 use crate::scenario::validate::parse_duration;
 use crate::wall::{self, StressLimit, WallOptions};
 
@@ -39,7 +40,14 @@ pub fn run(args: &RunArgs) -> Result<(), Error> {
         }
         return super::shard::run_shard(args, &plan, &loaded, shard);
     }
-    let reporter = Reporter::new(plan.progress_span(sc), sc.replications, args.opts.quiet);
+    // The capacity plan first: it needs nothing but the scenario. A stress
+    // run drops the modelled delays, so the plan says nothing of it.
+    let capacity = CapacityPlan::new(sc);
+    if !args.opts.quiet && plan.clock != Clock::Stress {
+        print_stdout(&format!("{}\n", capacity::to_text(&capacity, "")));
+    }
+    let reporter =
+        Reporter::new(plan.progress_span(sc), sc.replications, args.opts.quiet).with_plan(capacity);
     let outcome = plan.execute(sc, args.opts.threads.get(), &|i, p| reporter.tick(i, p));
     reporter.finish();
     let (runs, wall) = outcome.map_err(|source| Error::Setup {

@@ -8,15 +8,21 @@ fn pct(v: f64) -> String {
     format!("{:.2}%", v * 100.0)
 }
 
-/// The warning for a station seen taking work faster than it serves it.
-pub fn unstable_line(u: &crate::metrics::watch::Unstable) -> String {
+/// The warning for a station seen taking work faster than it serves it,
+/// with what the capacity plan said of that station (the same plan the
+/// console shows before the run: one feature, not two).
+pub fn unstable_line(
+    u: &crate::metrics::watch::Unstable,
+    plan: Option<&crate::scenario::capacity::CapacityPlan>,
+) -> String {
     format!(
-        "warning: the system is unstable: station {}'s queue grew at {} checks in a row, to {} requests at t={:.1}s (+{:.0}/s); it takes work faster than it serves it",
+        "warning: the system is unstable: station {}'s queue grew at {} checks in a row, to {} requests at t={:.1}s (+{:.0}/s); it takes work faster than it serves it{}",
         u.station,
         crate::metrics::watch::RISING_CHECKS,
         u.queue,
         u.at_s,
-        u.growth_per_s
+        u.growth_per_s,
+        plan.map_or_else(String::new, |p| format!("; {}", p.verdict(&u.station)))
     )
 }
 
@@ -304,12 +310,13 @@ mod tests {
 
     #[test]
     fn an_unstable_station_is_named_with_its_queue_and_growth() {
-        let line = unstable_line(&Unstable {
+        let u = Unstable {
             station: "payment".into(),
             at_s: 12.5,
             queue: 4000,
             growth_per_s: 310.4,
-        });
+        };
+        let line = unstable_line(&u, None);
         assert_eq!(
             line,
             "warning: the system is unstable: station payment's queue grew at 5 checks in a row, to 4000 requests at t=12.5s (+310/s); it takes work faster than it serves it"

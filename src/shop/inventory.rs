@@ -34,6 +34,13 @@ mod tests;
 pub use error::InventoryError;
 pub use reservation::Reservation;
 
+/// The shard holding `sku` among `shards` (at least one): a fixed hash of
+/// the SKU, so the capacity plan can tell which shard a product locks.
+pub fn shard_of_sku(sku: u32, shards: usize) -> usize {
+    // The modulo result is below the shard count, itself a usize.
+    (mix64(u64::from(sku)) % shards.max(1) as u64) as usize
+}
+
 /// Stock counters of one SKU.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct StockRecord {
@@ -93,8 +100,7 @@ impl Inventory {
 
     /// The shard holding `sku`.
     pub fn shard_of(&self, sku: ProductId) -> usize {
-        // The modulo result is below the shard count, itself a usize.
-        (mix64(u64::from(sku.0)) % self.shards.len() as u64) as usize
+        shard_of_sku(sku.0, self.shards.len())
     }
 
     fn lock(&self, shard: usize) -> MutexGuard<'_, Shard> {

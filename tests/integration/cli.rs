@@ -239,9 +239,12 @@ fn console_summary_lists_operations_and_stations() {
         "payment",
         "hit rate",
         "events/s",
+        "bottleneck:",
     ] {
         assert!(text.contains(needle), "{needle:?} missing from:\n{text}");
     }
+    // The capacity plan comes first, before anything runs.
+    assert!(text.starts_with("capacity plan ("), "{text}");
 }
 
 #[test]

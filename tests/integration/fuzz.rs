@@ -388,7 +388,12 @@ fn the_binary_exits_2_on_random_rejections_with_every_problem_located_and_writes
                 let o = ecsim().args(&validate_args).output().expect("ecsim starts");
                 let stderr = String::from_utf8_lossy(&o.stderr);
                 assert_eq!(o.status.code(), Some(0), "{case}\n{stderr}");
-                assert_eq!(String::from_utf8_lossy(&o.stdout), loaded.resolved_toml);
+                // The resolved scenario, then its notes and capacity plan
+                // as comments.
+                let stdout = String::from_utf8_lossy(&o.stdout);
+                let plan = ecsim::scenario::capacity::CapacityPlan::new(&loaded.scenario);
+                assert_eq!(stdout, ecsim::cli::validate::text(&loaded, &plan), "{case}");
+                assert!(stdout.starts_with(loaded.resolved_toml.as_str()), "{case}");
             }
             _ => {}
         }

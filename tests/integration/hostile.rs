@@ -520,6 +520,12 @@ fn an_overload_is_called_unstable_and_a_diverging_run_stops_with_exit_5_and_a_pa
             stderr.contains("warning: the system is unstable: station catalog_db's queue grew"),
             "{stderr}"
         );
+        // The warning quotes the capacity plan: 7200/s × 10 ms on 8
+        // workers is rho = 9, the queue growing by 7200 − 800 per second.
+        assert!(
+            stderr.contains("the capacity plan predicted it: rho = 9.00 at 7200.0 sessions/s in stage 1, its queue growing by (lambda - c mu) = 6400/s; it sustains 800.0 sessions/s"),
+            "{stderr}"
+        );
         assert!(
             stderr.contains("the model diverged")
                 && stderr.contains("passed --max-in-flight 100000")

@@ -13,6 +13,13 @@ pub fn ecsim() -> Command {
     Command::new(env!("CARGO_BIN_EXE_ecsim"))
 }
 
+/// The bundled scenario `scenarios/NAME.toml`.
+pub fn bundled(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(format!("{name}.toml"))
+}
+
 /// Runs `ecsim` with `args`, returning its output.
 pub fn run(args: &[&str]) -> Output {
     ecsim().args(args).output().expect("ecsim starts")

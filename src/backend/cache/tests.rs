@@ -174,17 +174,8 @@ fn lru_hit_rate_matches_che_approximation() {
     let (n, cap, alpha) = (10_000u32, 500u32, 0.8);
     let p = zipf_probs(n as usize, alpha);
     // Che: characteristic time T solves sum_i (1 - e^{-p_i T}) = C.
-    let filled = |t: f64| p.iter().map(|pi| 1.0 - (-pi * t).exp()).sum::<f64>();
-    let (mut lo, mut hi) = (0.0, 1e9);
-    for _ in 0..200 {
-        let mid = (lo + hi) / 2.0;
-        if filled(mid) < cap as f64 {
-            lo = mid
-        } else {
-            hi = mid
-        }
-    }
-    let che: f64 = p.iter().map(|pi| pi * (1.0 - (-pi * lo).exp())).sum();
+    let classes: Vec<(f64, f64)> = p.iter().map(|&pi| (pi, 1.0)).collect();
+    let che = super::che::hit_rate(&classes, cap as f64, Policy::Lru, None);
     let sim = simulate(Policy::Lru, n, cap, alpha, 1_000_000);
     // 1M requests: binomial sd of the hit rate <= 0.0005 (correlation
     // between successive requests' outcomes is weak under IRM); Che's
