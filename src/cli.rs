@@ -123,6 +123,15 @@ pub struct RunArgs {
     /// minus SLURM_ARRAY_TASK_MIN (Slurm job array).
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
+    /// Also write every simulated request (warmup and admins included) as
+    /// a Combined Log Format line with nginx's $request_time and $msec,
+    /// streamed; replication 0 only. Written atomically; an I/O error
+    /// exits 4. See docs/calibrate.md.
+    #[arg(long, value_name = "FILE")]
+    pub access_log: Option<PathBuf>,
+    /// The wall time of virtual time 0 in the access log (RFC 3339).
+    #[arg(long, value_name = "TIME", default_value = "2026-11-27T00:00:00Z")]
+    pub log_start: String,
 }
 
 /// Arguments of `ecsim merge`.
