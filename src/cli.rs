@@ -4,6 +4,7 @@
 
 pub mod compare;
 mod error;
+pub mod fit;
 pub mod progress;
 pub mod run;
 mod shard;
@@ -92,6 +93,53 @@ pub enum Command {
         after_help = "Example:\n  ecsim validate scenarios/black_friday.toml --set cache.capacity=5000"
     )]
     Validate(ScenarioArgs),
+    /// Fit a starting scenario to an access log: arrivals, the behaviour
+    /// chain, think time, admin rates.
+    #[command(after_help = "Examples:\n  \
+        ecsim run scenarios/steady_state.toml --access-log access.log\n  \
+        ecsim fit access.log --map scenarios/data/ecsim_map.toml --out fitted.toml\n  \
+        ecsim fit requests.csv --log-format csv --map my_map.toml --session-gap 15m\n\n\
+        See docs/calibrate.md for the map, the CSV columns and what is fitted.")]
+    Fit(FitArgs),
+}
+
+/// Arguments of `ecsim fit`.
+#[derive(Debug, Args)]
+pub struct FitArgs {
+    /// The access log.
+    pub log: PathBuf,
+    /// Which request is which action (TOML; see docs/calibrate.md).
+    #[arg(long, value_name = "MAP.toml")]
+    pub map: PathBuf,
+    /// The log's format: combined (CLF, optionally with $request_time
+    /// $msec) or csv (columns time, client, path[, method, duration_s,
+    /// user_agent]).
+    #[arg(long, value_enum, default_value_t = LogFormat::Combined)]
+    pub log_format: LogFormat,
+    /// Write the scenario here (atomically) instead of to stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// A client's requests further apart than this start a new session.
+    #[arg(long, value_name = "DURATION", default_value = "30m")]
+    pub session_gap: String,
+    /// Arrival stages are counted per interval of this length.
+    #[arg(long, value_name = "DURATION", default_value = "1m")]
+    pub interval: String,
+    /// The scenario's name [default: the log's file stem].
+    #[arg(long)]
+    pub name: Option<String>,
+    /// No progress bar and no summary; rejected lines are still reported.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// The format of the log `fit` reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Combined Log Format (or Common), optionally with $request_time $msec.
+    Combined,
+    /// CSV with a header.
+    Csv,
 }
 
 /// A scenario file and its overrides.
@@ -381,6 +429,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Error> {
         Command::Compare(args) => compare::compare(&args),
         Command::Sweep(args) => sweep::sweep(&args),
         Command::Merge(args) => shard::merge(&args),
+        Command::Fit(args) => fit::fit(&args),
     }
 }
 
