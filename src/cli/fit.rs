@@ -16,6 +16,9 @@ use crate::scenario::validate::parse_duration;
 /// Logs at least this large show a progress bar (on a terminal).
 const BAR_FROM_BYTES: u64 = 16 << 20;
 
+/// The most arrival intervals a fitted scenario has (two stages each).
+const MAX_INTERVALS: i64 = 20_000;
+
 /// Runs `ecsim fit`.
 pub fn fit(args: &FitArgs) -> Result<(), Error> {
     let ms = |flag: &str, text: &str| -> Result<i64, Error> {
@@ -127,6 +130,17 @@ pub fn fit(args: &FitArgs) -> Result<(), Error> {
              fit assumes the log is in time order to within the session gap",
             sessions.out_of_order
         );
+    }
+    if let (Some(a), Some(b)) = (
+        sessions.arrivals.keys().next(),
+        sessions.arrivals.keys().next_back(),
+    ) && b - a >= MAX_INTERVALS
+    {
+        return Err(Error::Usage(format!(
+            "{log}: sessions start over {} intervals of {}; give a longer --interval (at most {MAX_INTERVALS} intervals)",
+            b - a + 1,
+            args.interval
+        )));
     }
     let text = fit::write::scenario(&sessions, &tally, &map, &opts)
         .map_err(|e| Error::Internal(format!("the fitted scenario does not validate: {e}")))?;

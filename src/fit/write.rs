@@ -9,7 +9,8 @@
 //!   `leave`), each the observed share;
 //! - `[admin]`: the rate of each admin operation the map names;
 //! - a custom operation gets a placeholder route: one station whose
-//!   service time is the operation's observed response time;
+//!   service time is the operation's observed response time
+//!   (`NAME_service`);
 //! - everything else (catalog, customers, cache, stations) as the
 //!   defaults, commented out, taken from the validated scenario itself.
 //!
@@ -278,7 +279,7 @@ pub fn scenario(
              # service time is the observed response time (n = {}). Replace it with the real one.",
             took.len()
         );
-        let _ = writeln!(w, "[operations.{name}]\nroute = [\"{name}\"]");
+        let _ = writeln!(w, "[operations.{name}]\nroute = [\"{name}_service\"]");
         let dist = if took.is_empty() {
             "{ dist = \"constant\", value = \"1ms\" }".to_owned()
         } else {
