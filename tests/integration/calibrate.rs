@@ -276,6 +276,21 @@ fn the_access_log_is_deterministic_follows_replication_0_and_leaves_the_report_a
         "yesterday",
     ]);
     assert_eq!(out.status.code(), Some(2));
+    // The wall clock writes no log: refused before anything runs.
+    let out = run(&[
+        "run",
+        smoke.to_str().expect("utf-8"),
+        "-q",
+        "--out",
+        &log("w"),
+        "--access-log",
+        &log("w.log"),
+        "--clock",
+        "wall",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--access-log needs the virtual clock"));
+    assert!(!s.path("w.log").exists() && !s.path("w").exists());
 }
 
 #[test]
