@@ -287,7 +287,7 @@ pub fn scenario(
         };
         let _ = writeln!(
             w,
-            "[stations.{name}]\nworkers = 10000\nservice_time = {dist}"
+            "[stations.{name}_service]\nworkers = 10000\nservice_time = {dist}"
         );
     }
     let loaded = load_str(
