@@ -4,6 +4,7 @@
 
 pub mod compare;
 mod error;
+pub mod fit;
 pub mod progress;
 pub mod run;
 mod shard;
@@ -94,6 +95,53 @@ pub enum Command {
         ecsim validate scenarios/black_friday.toml --format csv > plan.csv   # the capacity plan alone"
     )]
     Validate(ValidateArgs),
+    /// Fit a starting scenario to an access log: arrivals, the behaviour
+    /// chain, think time, admin rates.
+    #[command(after_help = "Examples:\n  \
+        ecsim run scenarios/steady_state.toml --access-log access.log\n  \
+        ecsim fit access.log --map scenarios/data/ecsim_map.toml --out fitted.toml\n  \
+        ecsim fit requests.csv --log-format csv --map my_map.toml --session-gap 15m\n\n\
+        See docs/calibrate.md for the map, the CSV columns and what is fitted.")]
+    Fit(FitArgs),
+}
+
+/// Arguments of `ecsim fit`.
+#[derive(Debug, Args)]
+pub struct FitArgs {
+    /// The access log.
+    pub log: PathBuf,
+    /// Which request is which action (TOML; see docs/calibrate.md).
+    #[arg(long, value_name = "MAP.toml")]
+    pub map: PathBuf,
+    /// The log's format: combined (CLF, optionally with $request_time
+    /// $msec) or csv (columns time, client, path[, method, duration_s,
+    /// user_agent]).
+    #[arg(long, value_enum, default_value_t = LogFormat::Combined)]
+    pub log_format: LogFormat,
+    /// Write the scenario here (atomically) instead of to stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// A client's requests further apart than this start a new session.
+    #[arg(long, value_name = "DURATION", default_value = "30m")]
+    pub session_gap: String,
+    /// Arrival stages are counted per interval of this length.
+    #[arg(long, value_name = "DURATION", default_value = "1m")]
+    pub interval: String,
+    /// The scenario's name [default: the log's file stem].
+    #[arg(long)]
+    pub name: Option<String>,
+    /// No progress bar and no summary; rejected lines are still reported.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// The format of the log `fit` reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Combined Log Format (or Common), optionally with $request_time $msec.
+    Combined,
+    /// CSV with a header.
+    Csv,
 }
 
 /// A scenario file and its overrides.
@@ -145,6 +193,15 @@ pub struct RunArgs {
     /// minus SLURM_ARRAY_TASK_MIN (Slurm job array).
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
+    /// Also write every simulated request (warmup and admins included) as
+    /// a Combined Log Format line with nginx's $request_time and $msec,
+    /// streamed; replication 0 only. Written atomically; an I/O error
+    /// exits 4. See docs/calibrate.md.
+    #[arg(long, value_name = "FILE")]
+    pub access_log: Option<PathBuf>,
+    /// The wall time of virtual time 0 in the access log (RFC 3339).
+    #[arg(long, value_name = "TIME", default_value = "2026-11-27T00:00:00Z")]
+    pub log_start: String,
 }
 
 /// Arguments of `ecsim merge`.
@@ -394,6 +451,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Error> {
         Command::Compare(args) => compare::compare(&args),
         Command::Sweep(args) => sweep::sweep(&args),
         Command::Merge(args) => shard::merge(&args),
+        Command::Fit(args) => fit::fit(&args),
     }
 }
 

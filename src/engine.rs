@@ -20,6 +20,7 @@
 //! time, does not keep it going). Statistics exclude requests
 //! that started before the warmup ended.
 
+mod env;
 mod guard;
 mod stations;
 #[cfg(test)]
@@ -39,9 +40,10 @@ use crate::metrics::result::RunResult;
 use crate::metrics::series::Series;
 use crate::metrics::watch::{QueueWatch, WATCH_EVERY};
 use crate::model::arrivals::{Arrivals, closed_starts, fault_windows};
-use crate::model::{Agent, CatalogCache, Command, Env, Model, Place, Progress, Who};
+use crate::model::{AccessLog, Agent, CatalogCache, Command, Model, Place, Progress, Who};
 use crate::scenario::Scenario;
 use crate::scenario::model::StationKind;
+use env::{Here, here};
 use stations::Took;
 
 /// Check the stop flag and report progress every this many events.
@@ -89,65 +91,6 @@ enum Event {
     Tick,
 }
 
-/// The engine's side of the model's [`Env`]: the time, the cache and the
-/// recorders, borrowed from the engine for one call.
-struct Here<'a> {
-    now: SimTime,
-    cache: &'a mut Option<CatalogCache>,
-    ops: &'a mut [OpStats],
-    series: &'a mut Series,
-    commands: &'a mut Vec<Command>,
-}
-
-impl Env for Here<'_> {
-    #[inline]
-    fn now(&self) -> SimTime {
-        self.now
-    }
-
-    #[inline]
-    fn with_cache<R>(&mut self, f: impl FnOnce(Option<&mut CatalogCache>) -> R) -> R {
-        f(self.cache.as_mut())
-    }
-
-    #[inline]
-    fn record(&mut self, op: usize, latency_ns: u64, error: Option<ErrorKind>) {
-        self.ops[op].record(latency_ns, error);
-        self.series
-            .record(self.now, op, latency_ns, error.is_some());
-    }
-
-    #[inline]
-    fn cache_lookup(&mut self, hit: bool) {
-        self.series.cache_lookup(self.now, hit);
-    }
-
-    #[inline]
-    fn retried(&mut self, op: usize) {
-        self.ops[op].retries += 1;
-        self.series.retried(self.now, op);
-    }
-
-    #[inline]
-    fn command(&mut self, c: Command) {
-        self.commands.push(c);
-    }
-}
-
-/// Borrows the engine's [`Here`] beside its model and slab.
-macro_rules! here {
-    ($e:expr) => {
-        &mut Here {
-            now: $e.now,
-            cache: &mut $e.cache,
-            ops: &mut $e.ops,
-            series: &mut $e.series,
-            commands: &mut $e.commands,
-        }
-    };
-}
-pub(crate) use here;
-
 /// The virtual clock for one scenario and one business.
 pub struct Engine<B: Business> {
     model: Model<B>,
@@ -181,6 +124,8 @@ pub struct Engine<B: Business> {
     drained: bool,
     /// Arrival, admin arrival and user start events in the queue.
     arrivals_pending: u32,
+    /// Where every request goes as a line, when asked for.
+    access_log: Option<AccessLog>,
 }
 
 impl<B: Business> Engine<B> {
@@ -228,6 +173,7 @@ impl<B: Business> Engine<B> {
             alerted: 0,
             drained: false,
             arrivals_pending: 0,
+            access_log: None,
             model,
         }
     }

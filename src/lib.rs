@@ -17,7 +17,7 @@
 //! | 4 | [`scenario`] | the typed, validated scenario |
 //! | 5 | [`model`], [`engine`], [`wall`] | the one model, and the virtual and wall clocks that drive it |
 //! | 6 | [`runner`] | replications |
-//! | 7 | [`report`] | every file of the report |
+//! | 7 | [`report`], [`fit`] | every file of the report; a scenario fitted to an access log |
 //! | 8 | [`cli`] | the commands and their one error type |
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -26,6 +26,7 @@ pub mod backend;
 pub mod cli;
 pub mod contract;
 pub mod engine;
+pub mod fit;
 pub mod kernel;
 pub mod metrics;
 pub mod model;

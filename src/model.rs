@@ -17,6 +17,7 @@
 //! admins using the real shop); [`ModelOnly`] is the business of a pure
 //! capacity model.
 
+pub mod access;
 mod agent;
 pub mod arrivals;
 pub mod cache;
@@ -31,6 +32,7 @@ pub mod world;
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
+pub use access::{Access, AccessLog};
 pub use agent::{Agent, Cookie, Place, Who};
 pub use cache::CatalogCache;
 pub use model_only::{MODEL_CART_LINES, ModelOnly, ModelSession};
@@ -103,6 +105,14 @@ pub trait Env {
     fn retried(&mut self, op: usize);
     /// Something for the clock to do once the model returns.
     fn command(&mut self, c: Command);
+    /// Is an access log being written? The model builds [`Access`]
+    /// records only then.
+    fn logging(&self) -> bool {
+        false
+    }
+    /// A request ended now (warmup and admins included): its access-log
+    /// record.
+    fn access(&mut self, _a: &Access) {}
 }
 
 /// The default memory guard: a run stops, diverged, once more requests

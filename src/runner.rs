@@ -19,7 +19,7 @@ use crate::kernel::rng::{StreamKind, mix64};
 use crate::kernel::time::SimTime;
 use crate::metrics::result::RunResult;
 use crate::model::shopper::{ShopBusiness, shop_config};
-use crate::model::{Progress, SetupError};
+use crate::model::{AccessLog, Progress, SetupError};
 use crate::scenario::Scenario;
 use crate::shop::InjectedBug;
 
@@ -158,7 +158,9 @@ impl Shard {
 /// returns false; `max_in_flight` is each world's memory guard. Returns how
 /// many replications were folded: fewer than asked when the run was
 /// stopped (by `control`, or because one world diverged, which stops the
-/// others). The first setup error, in replication order, wins.
+/// others). The first setup error, in replication order, wins. `log`, if
+/// given, is lent to replication 0 alone (the access log follows one
+/// world) and put back when it ends.
 #[allow(clippy::too_many_arguments)]
 pub fn run_replications<B, E, F>(
     sc: &Scenario,
@@ -169,6 +171,7 @@ pub fn run_replications<B, E, F>(
     max_in_flight: usize,
     control: &(dyn Fn(u32, &Progress) -> bool + Sync),
     fold: &mut (dyn FnMut(u32, RunResult) + Send),
+    log: Option<&Mutex<Option<AccessLog>>>,
 ) -> Result<u32, E>
 where
     B: Business,
@@ -200,9 +203,19 @@ where
             let mut world = sc.clone();
             world.seed = replication_seed(sc.seed, i as u32);
             let business = make(&world).inspect_err(|_| halt.store(true, Ordering::Relaxed))?;
-            let run = Engine::new(&world, business)
-                .max_in_flight(max_in_flight)
-                .run(&mut |p| go_on(i as u32, p));
+            let mut engine = Engine::new(&world, business).max_in_flight(max_in_flight);
+            // Only replication 0 logs; a poisoned lock is a panic elsewhere,
+            // which propagates, so the log is taken as it is.
+            let lent = log
+                .filter(|_| i == 0)
+                .and_then(|m| m.lock().unwrap_or_else(|e| e.into_inner()).take());
+            if let Some(l) = lent {
+                engine = engine.access_log(l);
+            }
+            let run = engine.run(&mut |p| go_on(i as u32, p));
+            if let (Some(m), Some(l)) = (log, engine.take_access_log()) {
+                *m.lock().unwrap_or_else(|e| e.into_inner()) = Some(l);
+            }
             if run.diverged.is_some() {
                 halt.store(true, Ordering::Relaxed);
             }
@@ -235,9 +248,43 @@ pub fn simulate(
     control: &(dyn Fn(u32, &Progress) -> bool + Sync),
     fold: &mut (dyn FnMut(RunResult) + Send),
 ) -> Result<u32, SetupError> {
+    simulate_logged(sc, threads, bug, max_in_flight, control, fold, None)
+}
+
+/// [`simulate`], writing replication 0's requests to `log` (see
+/// [`run_replications`]).
+pub fn simulate_logged(
+    sc: &Scenario,
+    threads: usize,
+    bug: Option<InjectedBug>,
+    max_in_flight: usize,
+    control: &(dyn Fn(u32, &Progress) -> bool + Sync),
+    fold: &mut (dyn FnMut(RunResult) + Send),
+    log: Option<&Mutex<Option<AccessLog>>>,
+) -> Result<u32, SetupError> {
     let mut fold = |_, run| fold(run);
     let all = Shard::WHOLE.replications(sc.replications);
-    simulate_some(sc, &all, threads, bug, max_in_flight, control, &mut fold)
+    let make = shop(bug);
+    run_replications(
+        sc,
+        sc.replications,
+        &all,
+        threads,
+        make,
+        max_in_flight,
+        control,
+        &mut fold,
+        log,
+    )
+}
+
+/// Builds each world's shop, broken on purpose by `bug`.
+fn shop(bug: Option<InjectedBug>) -> impl Fn(&Scenario) -> Result<ShopBusiness, SetupError> + Sync {
+    move |world: &Scenario| {
+        let mut config = shop_config(world);
+        config.inject_bug = bug;
+        ShopBusiness::with_config(world, config)
+    }
 }
 
 /// [`simulate`] for the replications `which` only (in order); `fold` also
@@ -251,11 +298,7 @@ pub fn simulate_some(
     control: &(dyn Fn(u32, &Progress) -> bool + Sync),
     fold: &mut (dyn FnMut(u32, RunResult) + Send),
 ) -> Result<u32, SetupError> {
-    let make = |world: &Scenario| {
-        let mut config = shop_config(world);
-        config.inject_bug = bug;
-        ShopBusiness::with_config(world, config)
-    };
+    let make = shop(bug);
     run_replications(
         sc,
         sc.replications,
@@ -265,6 +308,7 @@ pub fn simulate_some(
         max_in_flight,
         control,
         fold,
+        None,
     )
 }
 

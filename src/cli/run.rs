@@ -2,6 +2,7 @@
 //! exit code.
 
 use std::path::PathBuf;
+use std::sync::Mutex;
 
 use super::progress::Reporter;
 use super::{Clock, RunOpts};
@@ -10,8 +11,10 @@ use crate::kernel::time::SimDuration;
 use crate::metrics::result::WallFacts;
 use crate::model::Progress;
 use crate::model::SetupError;
+use crate::model::access::{AccessLog, parse_rfc3339};
+use crate::report::atomic::{PendingFile, WriteError};
 use crate::report::{self, Replicas, Report};
-use crate::runner::simulate;
+use crate::runner::simulate_logged;
 use crate::scenario;
 use crate::scenario::Scenario;
 use crate::scenario::capacity::{self, CapacityPlan};
@@ -31,6 +34,7 @@ pub fn run(args: &RunArgs) -> Result<(), Error> {
         .unwrap_or_else(|| PathBuf::from("reports").join(&sc.name));
 
     let plan = Plan::new(&args.opts, sc).map_err(Error::Usage)?;
+    let log = access_log(args, &plan, sc)?;
     if let Some(spec) = &args.shard {
         let shard = super::shard::parse_shard(spec).map_err(Error::Usage)?;
         if plan.clock != Clock::Virtual {
@@ -48,8 +52,22 @@ pub fn run(args: &RunArgs) -> Result<(), Error> {
     }
     let reporter =
         Reporter::new(plan.progress_span(sc), sc.replications, args.opts.quiet).with_plan(capacity);
-    let outcome = plan.execute(sc, args.opts.threads.get(), &|i, p| reporter.tick(i, p));
+    let slot = log.as_ref().map(|(_, l)| l);
+    let outcome = plan.execute(
+        sc,
+        args.opts.threads.get(),
+        &|i, p| reporter.tick(i, p),
+        slot,
+    );
     reporter.finish();
+    if let (Ok(_), Some((pending, slot))) = (&outcome, log) {
+        let log = slot.into_inner().unwrap_or_else(|e| e.into_inner());
+        let flushed = log.map_or(Ok(0), AccessLog::finish);
+        let path = args.access_log.clone().unwrap_or_default();
+        flushed
+            .map_err(|source| Error::Write(WriteError { path, source }))
+            .and_then(|_| pending.commit().map_err(Error::Write))?;
+    }
     let (runs, wall) = outcome.map_err(|source| Error::Setup {
         scenario: sa.scenario.clone(),
         source,
@@ -71,6 +89,32 @@ pub fn run(args: &RunArgs) -> Result<(), Error> {
             &args.opts,
         )
     })
+}
+
+/// The access log `run --access-log` asks for: its pending file and the
+/// log the first replication writes into it.
+type LogSlot = (PendingFile, Mutex<Option<AccessLog>>);
+
+/// Opens `--access-log`, if given (the virtual clock only).
+fn access_log(args: &RunArgs, plan: &Plan, sc: &Scenario) -> Result<Option<LogSlot>, Error> {
+    let Some(path) = &args.access_log else {
+        return Ok(None);
+    };
+    if plan.clock != Clock::Virtual {
+        return Err(Error::Usage(
+            "--access-log needs the virtual clock (the wall clock does not write one)".into(),
+        ));
+    }
+    if args.shard.is_some() {
+        return Err(Error::Usage(
+            "--access-log follows replication 0 of one run: not with --shard".into(),
+        ));
+    }
+    let start =
+        parse_rfc3339(&args.log_start).map_err(|e| Error::Usage(format!("--log-start: {e}")))?;
+    let (pending, file) = PendingFile::create(path).map_err(Error::Write)?;
+    let log = AccessLog::new(Box::new(file), sc, start);
+    Ok(Some((pending, Mutex::new(Some(log)))))
 }
 
 /// Writes `report` to `out`, prints its summary unless `quiet`, and maps
@@ -280,12 +324,13 @@ impl Plan {
     }
 
     /// Runs the scenario: its replications on the virtual clock, folded as
-    /// they finish, or one wall-clock run.
+    /// they finish (replication 0 writing `log`), or one wall-clock run.
     pub fn execute(
         &self,
         sc: &Scenario,
         threads: usize,
         control: &(dyn Fn(u32, &Progress) -> bool + Sync),
+        log: Option<&Mutex<Option<AccessLog>>>,
     ) -> Result<(Replicas, Option<WallFacts>), SetupError> {
         if self.panic && self.clock == Clock::Virtual {
             // A worker thread that panics, as a replication's could.
@@ -294,13 +339,14 @@ impl Plan {
         match self.clock {
             Clock::Virtual => {
                 let mut folded = None;
-                let n = simulate(
+                let n = simulate_logged(
                     sc,
                     threads,
                     self.bug,
                     self.max_in_flight,
                     control,
                     &mut |run| Replicas::fold(&mut folded, sc, run),
+                    log,
                 )?;
                 // Cannot fail: the first replication always runs, and a
                 // setup error returned above.

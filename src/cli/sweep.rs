@@ -186,7 +186,8 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Error> {
     );
     let reports = parallel_map(points.len(), point_threads, |i| {
         let sc = &points[i].2.scenario;
-        let (runs, wall) = plan.execute(sc, 1, &|r, p| reporter.tick(i as u32 * reps + r, p))?;
+        let (runs, wall) =
+            plan.execute(sc, 1, &|r, p| reporter.tick(i as u32 * reps + r, p), None)?;
         let mut report = Report::build_folded(
             sc,
             &runs,

@@ -198,6 +198,11 @@ pub trait Business {
     /// The session ends.
     fn end_session(&self, session: &mut Self::Session, cx: &mut Cx<'_>);
 
+    /// The customer's id once logged in (the access log's user field).
+    fn customer(&self, _session: &Self::Session) -> Option<u64> {
+        None
+    }
+
     /// Business gauges sampled at every report interval, e.g. the stock
     /// of the doorbusters: `(name, value)` in a fixed order.
     fn gauges(&self, _out: &mut Vec<(String, f64)>) {}

@@ -55,6 +55,9 @@ pub struct Agent<S> {
     pub session: S,
     /// Who it is.
     pub who: Who,
+    /// The session's number in start order (an admin operation's, among
+    /// the admins'): the access log's remote host.
+    pub(super) serial: u64,
     pub(super) req: Request,
     pub(super) frames: Vec<Frame>,
     /// Head of the free list of `frames` (`NONE`: empty).
@@ -82,6 +85,7 @@ impl<S> Agent<S> {
             rng,
             session,
             who,
+            serial: 0,
             req,
             frames: Vec::new(),
             free: NONE,

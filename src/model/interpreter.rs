@@ -47,8 +47,9 @@ impl<B: Business> Model<B> {
     /// (sessions are numbered in the order they start) and its business
     /// state. [`Model::first`] then starts it.
     pub fn session<E: Env>(&self, who: Who, at: SimTime, env: &mut E) -> Agent<B::Session> {
-        let (rng, req) = self.session_stream(at);
+        let (n, rng, req) = self.session_stream(at);
         let mut a = Agent::new(rng, B::Session::default(), who, req);
+        a.serial = n;
         let mut cx = self.cx(env.now(), &mut a.rng, false);
         self.business.start_session(&mut a.session, &mut cx);
         a
@@ -63,20 +64,21 @@ impl<B: Business> Model<B> {
         at: SimTime,
         env: &mut E,
     ) {
-        let (rng, req) = self.session_stream(at);
+        let (n, rng, req) = self.session_stream(at);
         a.reset(rng, B::Session::default(), who, req);
+        a.serial = n;
         let mut cx = self.cx(env.now(), &mut a.rng, false);
         self.business.start_session(&mut a.session, &mut cx);
     }
 
     /// The next session's number (counted), stream and empty request.
-    fn session_stream(&self, at: SimTime) -> (SimRng, Request) {
+    fn session_stream(&self, at: SimTime) -> (u64, SimRng, Request) {
         let n = self.sessions.fetch_add(1, Relaxed);
         if at >= self.warmup {
             self.measured.fetch_add(1, Relaxed);
         }
         let rng = stream(self.sc.seed, StreamKind::Session, n);
-        (rng, Request::new(Op::from(Action::Home), at))
+        (n, rng, Request::new(Op::from(Action::Home), at))
     }
 
     /// Begins the session's first action at `at`: `given` (a replayed
@@ -321,6 +323,9 @@ impl<B: Business> Model<B> {
         if a.req.start >= self.warmup {
             let latency = now.since(a.req.start).as_nanos();
             env.record(a.req.action.index(), latency, error);
+        }
+        if env.logging() {
+            env.access(&self.access(a, now, error));
         }
         if a.who == Who::Admin {
             return self.leave(a, env);

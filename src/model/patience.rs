@@ -63,6 +63,9 @@ impl<B: Business> Model<B> {
             env.record(a.req.action.index(), latency, Some(ErrorKind::Abandoned));
             self.abandoned.fetch_add(1, Relaxed);
         }
+        if env.logging() {
+            env.access(&self.access(a, env.now(), Some(ErrorKind::Abandoned)));
+        }
         self.end_session(a, env);
     }
 

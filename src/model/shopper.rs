@@ -402,6 +402,11 @@ impl Business for ShopBusiness {
         }
     }
 
+    /// The customer's id once logged in.
+    fn customer(&self, s: &ShopSession) -> Option<u64> {
+        s.customer.filter(|_| s.logged_in).map(|c| c.0 as u64)
+    }
+
     /// The doorbusters' stock on hand.
     fn gauges(&self, out: &mut Vec<(String, f64)>) {
         for sku in 0..self.doorbusters {

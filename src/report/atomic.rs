@@ -193,6 +193,59 @@ pub fn write_file(path: &Path, bytes: Vec<u8>) -> Result<(), WriteError> {
     })
 }
 
+/// A file streamed to a temporary next to `path` (`.NAME.ecsim-tmp`) and
+/// renamed into place by [`PendingFile::commit`], for outputs too large to
+/// hold in memory (`run --access-log`). Dropped uncommitted, the
+/// temporary is removed and `path` was never touched.
+pub struct PendingFile {
+    path: PathBuf,
+    tmp: PathBuf,
+    done: bool,
+}
+
+impl PendingFile {
+    /// Checks `path` (as [`write_file`] does), creates missing parent
+    /// directories and the temporary, and returns it to write into.
+    pub fn create(path: &Path) -> Result<(PendingFile, fs::File), WriteError> {
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            return Err(WriteError {
+                path: path.to_path_buf(),
+                source: io::Error::new(io::ErrorKind::InvalidInput, "not a UTF-8 file name"),
+            });
+        };
+        check_target(path, Want::File)?;
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            fs::create_dir_all(parent).map_err(err(parent))?;
+        }
+        let tmp = path.with_file_name(format!(".{name}.ecsim-tmp"));
+        let file = fs::File::create(&tmp).map_err(err(path))?;
+        let pending = PendingFile {
+            path: path.to_path_buf(),
+            tmp,
+            done: false,
+        };
+        Ok((pending, file))
+    }
+
+    /// The temporary, every byte written and flushed by the caller, is
+    /// synced and renamed into place.
+    pub fn commit(mut self) -> Result<(), WriteError> {
+        let synced = fs::File::open(&self.tmp).and_then(|f| f.sync_all());
+        synced.map_err(err(&self.path))?;
+        fs::rename(&self.tmp, &self.path).map_err(err(&self.path))?;
+        self.done = true;
+        Ok(())
+    }
+}
+
+impl Drop for PendingFile {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,8 +23,8 @@ const LAYERS: &[&[&str]] = &[
     &["model", "engine", "wall"],
     // 6. replications, sweeps
     &["runner"],
-    // 7. every file of the report contract
-    &["report"],
+    // 7. every file of the report contract; scenarios fitted to logs
+    &["report", "fit"],
     // 8. the command line and its one error type
     &["cli"],
 ];

@@ -1,6 +1,7 @@
 //! One integration-test binary that drives the real `ecsim`.
 
 mod architecture;
+mod calibrate;
 mod call_graphs;
 mod capacity;
 mod cli;
