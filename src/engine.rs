@@ -15,11 +15,13 @@
 //! fires.
 //!
 //! Arrivals stop at the scenario's duration; everything in flight then runs
-//! to completion (the drain) and is counted. The run ends when the last
+//! to completion (the drain) and is counted. A station's workers may
+//! follow a schedule or an autoscaler (`capacity`). The run ends when the last
 //! agent does (a timer left behind, such as a served request's give-up
 //! time, does not keep it going). Statistics exclude requests
 //! that started before the warmup ended.
 
+mod capacity;
 mod guard;
 mod stations;
 #[cfg(test)]
@@ -87,6 +89,12 @@ enum Event {
     Fault { index: u16, start: bool },
     /// A report interval ends: sample the gauges.
     Tick,
+    /// A scheduled change: `station` has `workers` from now.
+    Workers { station: u16, workers: u32 },
+    /// Autoscaler `index`'s period ends: it decides.
+    Scale { index: u16 },
+    /// A worker of `station` may have finished its cold start.
+    Ready { station: u16 },
 }
 
 /// The engine's side of the model's [`Env`]: the time, the cache and the
@@ -181,6 +189,8 @@ pub struct Engine<B: Business> {
     drained: bool,
     /// Arrival, admin arrival and user start events in the queue.
     arrivals_pending: u32,
+    /// The autoscalers, in station order (none for most scenarios).
+    scalers: Vec<crate::model::capacity::Scaler>,
 }
 
 impl<B: Business> Engine<B> {
@@ -228,6 +238,7 @@ impl<B: Business> Engine<B> {
             alerted: 0,
             drained: false,
             arrivals_pending: 0,
+            scalers: crate::model::capacity::Scaler::all(sc),
             model,
         }
     }
@@ -300,6 +311,9 @@ impl<B: Business> Engine<B> {
                 }
                 Event::Fault { index, start } => self.on_fault(index as usize, start),
                 Event::Tick => self.on_tick(),
+                Event::Workers { station, workers } => self.set_workers(station, workers),
+                Event::Scale { index } => self.on_scale(index),
+                Event::Ready { station } => self.on_ready(station),
             }
             if self.events.is_multiple_of(WATCH_EVERY) {
                 self.observe_queues();
@@ -341,6 +355,7 @@ impl<B: Business> Engine<B> {
     }
 
     fn prime(&mut self) {
+        self.prime_capacity();
         let now = self.now;
         if let Some(at) = self.arrivals.open.as_mut().and_then(|s| s.next(now)) {
             self.schedule_arrival(at, Event::Arrival);
