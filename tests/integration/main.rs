@@ -2,6 +2,7 @@
 
 mod architecture;
 mod call_graphs;
+mod capacity;
 mod cli;
 mod deploy;
 mod feedback;
