@@ -12,14 +12,14 @@
 //! grants a permit the same way and keeps it until it is given back; a
 //! think time or a hedge's delay is an event in the queue.
 //! Each arrival stream of the model schedules its next arrival when one
-//! fires.
+//! fires; a station's workers may follow a schedule or an autoscaler
+//! (`capacity`).
 //!
 //! Arrivals stop at the scenario's duration; everything in flight then runs
-//! to completion (the drain) and is counted. A station's workers may
-//! follow a schedule or an autoscaler (`capacity`). The run ends when the last
+//! to completion (the drain) and is counted. The run ends when the last
 //! agent does (a timer left behind, such as a served request's give-up
-//! time, does not keep it going). Statistics exclude requests
-//! that started before the warmup ended.
+//! time, does not keep it going). Statistics exclude requests that started
+//! before the warmup ended.
 
 mod capacity;
 mod guard;
@@ -41,6 +41,7 @@ use crate::metrics::result::RunResult;
 use crate::metrics::series::Series;
 use crate::metrics::watch::{QueueWatch, WATCH_EVERY};
 use crate::model::arrivals::{Arrivals, closed_starts, fault_windows};
+use crate::model::capacity::Scaler;
 use crate::model::{Agent, CatalogCache, Command, Env, Model, Place, Progress, Who};
 use crate::scenario::Scenario;
 use crate::scenario::model::StationKind;
@@ -89,12 +90,8 @@ enum Event {
     Fault { index: u16, start: bool },
     /// A report interval ends: sample the gauges.
     Tick,
-    /// A scheduled change: `station` has `workers` from now.
-    Workers { station: u16, workers: u32 },
-    /// Autoscaler `index`'s period ends: it decides.
-    Scale { index: u16 },
-    /// A worker of `station` may have finished its cold start.
-    Ready { station: u16 },
+    /// A station's workers change, or its autoscaler acts.
+    Capacity(capacity::Due),
 }
 
 /// The engine's side of the model's [`Env`]: the time, the cache and the
@@ -190,7 +187,7 @@ pub struct Engine<B: Business> {
     /// Arrival, admin arrival and user start events in the queue.
     arrivals_pending: u32,
     /// The autoscalers, in station order (none for most scenarios).
-    scalers: Vec<crate::model::capacity::Scaler>,
+    scalers: Vec<Scaler>,
 }
 
 impl<B: Business> Engine<B> {
@@ -238,7 +235,7 @@ impl<B: Business> Engine<B> {
             alerted: 0,
             drained: false,
             arrivals_pending: 0,
-            scalers: crate::model::capacity::Scaler::all(sc),
+            scalers: Scaler::all(sc),
             model,
         }
     }
@@ -311,9 +308,7 @@ impl<B: Business> Engine<B> {
                 }
                 Event::Fault { index, start } => self.on_fault(index as usize, start),
                 Event::Tick => self.on_tick(),
-                Event::Workers { station, workers } => self.set_workers(station, workers),
-                Event::Scale { index } => self.on_scale(index),
-                Event::Ready { station } => self.on_ready(station),
+                Event::Capacity(due) => self.on_capacity(due),
             }
             if self.events.is_multiple_of(WATCH_EVERY) {
                 self.observe_queues();

@@ -13,6 +13,17 @@ use super::{Engine, Event};
 use crate::contract::business::Business;
 use crate::model::capacity::{Decision, changes};
 
+/// What is due for a station's capacity.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Due {
+    /// A scheduled change: `station` has `workers` from now.
+    Workers { station: u16, workers: u32 },
+    /// Autoscaler `index`'s period ends: it decides.
+    Scale { index: u16 },
+    /// A worker of `station` may have finished its cold start.
+    Ready { station: u16 },
+}
+
 impl<B: Business> Engine<B> {
     /// Gives every station whose workers move its [`Moving`] state, and
     /// schedules the changes and the first decisions.
@@ -26,20 +37,32 @@ impl<B: Business> Engine<B> {
         for c in changes(sc) {
             self.queue.schedule(
                 c.at,
-                Event::Workers {
+                Event::Capacity(Due::Workers {
                     station: c.station,
                     workers: c.workers,
-                },
+                }),
             );
         }
         for (i, s) in self.scalers.iter().enumerate() {
-            self.queue
-                .schedule(self.now + s.period, Event::Scale { index: i as u16 });
+            self.queue.schedule(
+                self.now + s.period,
+                Event::Capacity(Due::Scale { index: i as u16 }),
+            );
+        }
+    }
+
+    /// A capacity event: a scheduled change, a decision, a cold start's
+    /// end.
+    pub(super) fn on_capacity(&mut self, due: Due) {
+        match due {
+            Due::Workers { station, workers } => self.set_workers(station, workers),
+            Due::Scale { index } => self.on_scale(index),
+            Due::Ready { station } => self.on_ready(station),
         }
     }
 
     /// Station `s` has `n` workers from now.
-    pub(super) fn set_workers(&mut self, s: u16, n: u32) {
+    fn set_workers(&mut self, s: u16, n: u32) {
         let st = &mut self.stations[s as usize];
         st.integrate(self.now, self.model.warmup());
         st.workers = n;
@@ -48,7 +71,7 @@ impl<B: Business> Engine<B> {
 
     /// The end of autoscaler `index`'s period: decide, and start or remove
     /// workers.
-    pub(super) fn on_scale(&mut self, index: u16) {
+    fn on_scale(&mut self, index: u16) {
         let (now, warmup) = (self.now, self.model.warmup());
         let scaler = &mut self.scalers[index as usize];
         let s = scaler.station;
@@ -67,7 +90,8 @@ impl<B: Business> Engine<B> {
                         st.workers += 1;
                     } else {
                         m.provisioning.push(now + cold);
-                        self.queue.schedule(now + cold, Event::Ready { station: s });
+                        self.queue
+                            .schedule(now + cold, Event::Capacity(Due::Ready { station: s }));
                     }
                 }
                 self.serve_waiting(s);
@@ -82,13 +106,14 @@ impl<B: Business> Engine<B> {
         let period = self.scalers[index as usize].period;
         let over = now >= self.model.end_of_arrivals() && self.active == 0;
         if !over {
-            self.queue.schedule(now + period, Event::Scale { index });
+            self.queue
+                .schedule(now + period, Event::Capacity(Due::Scale { index }));
         }
     }
 
     /// A worker of station `s` may have finished its cold start: if it was
     /// not cancelled meanwhile, it serves from now.
-    pub(super) fn on_ready(&mut self, s: u16) {
+    fn on_ready(&mut self, s: u16) {
         let (now, warmup) = (self.now, self.model.warmup());
         let st = &mut self.stations[s as usize];
         st.integrate(now, warmup);

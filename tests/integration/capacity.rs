@@ -10,7 +10,7 @@
 use ecsim::metrics::result::RunResult;
 use ecsim::scenario::{Scenario, load_str};
 
-use crate::call_graphs::run;
+use crate::call_graphs::run as simulate;
 use crate::util::*;
 
 fn load(text: &str) -> Scenario {
@@ -87,7 +87,7 @@ fn each_phase_of_a_scheduled_mmc_station_matches_erlang_c_and_nothing_is_lost() 
          schedule = [{ at = \"0s\", workers = 4 }, { at = \"3500s\", workers = 8 }, \
          { at = \"5000s\", workers = 4 }]",
     ));
-    let r = run(&sc);
+    let r = simulate(&sc);
     let mu = 100.0;
     for (c, lambda, from, to) in [
         (4u32, 320.0, 0.0, 3500.0),
@@ -165,7 +165,7 @@ fn a_cold_start_lets_the_queue_grow_to_the_fluid_bound() {
         COLD_LOAD,
         &cold_start_station("{ dist = \"constant\", value = \"90s\" }"),
     ));
-    let r = run(&sc);
+    let r = simulate(&sc);
     let st = &r.stations[0].stats;
     let peak = st.max_queue as f64;
     eprintln!("cold start: peak queue {peak} (fluid 4500)");
@@ -180,7 +180,7 @@ fn a_cold_start_lets_the_queue_grow_to_the_fluid_bound() {
         COLD_LOAD,
         &cold_start_station("{ dist = \"constant\", value = \"0s\" }"),
     ));
-    let rw = run(&warm);
+    let rw = simulate(&warm);
     eprintln!("warm start: peak queue {}", rw.stations[0].stats.max_queue);
     assert!(
         rw.stations[0].stats.max_queue < 500,
@@ -297,3 +297,55 @@ fn autoscaled_runs_are_byte_identical_whatever_the_threads() {
 }
 
 use std::path::PathBuf;
+
+#[test]
+fn sweep_ranks_points_by_a_measured_cost() {
+    let s = Scratch::new();
+    let text = one_station(
+        "duration = \"60s\"",
+        "rate = 100.0",
+        "workers = 4\ncost_per_hour = 3.6\nservice_time = { dist = \"exponential\", mean = \"20ms\" }",
+    );
+    let sc = s.scenario("sweep.toml", &text);
+    let out = s.path("sweep");
+    ok(&[
+        "sweep",
+        sc.to_str().expect("utf-8"),
+        "--vary",
+        "stations.s.workers=8,4",
+        "--cost",
+        "business.cost",
+        "--out",
+        out.to_str().expect("utf-8"),
+        "-q",
+    ]);
+    let rows = read_csv(&out.join("sweep.csv"));
+    for (point, workers) in [("point-001", 8.0), ("point-002", 4.0)] {
+        let r = row(&rows, "point", point);
+        assert_eq!(r["cost_of"], "metric:business.cost");
+        // The measured cost: workers × the run's hours × 3.6 per hour,
+        // i.e. workers × its seconds / 1000.
+        let business = read_csv(&out.join(point).join("business.csv"));
+        let measured = num(row(&business, "metric", "cost"), "value");
+        assert!((num(r, "cost") - measured).abs() < 1e-3, "{point}");
+        assert!(
+            measured > workers * 0.059 && measured < workers * 0.0615,
+            "{point}: {measured}"
+        );
+    }
+    // A name that is neither a scenario key nor a report metric.
+    let o = run(&[
+        "sweep",
+        sc.to_str().expect("utf-8"),
+        "--vary",
+        "stations.s.workers=8,4",
+        "--cost",
+        "business.nope",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("business.cost"),
+        "names the valid metrics: {err}"
+    );
+}
