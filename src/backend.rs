@@ -5,7 +5,9 @@
 //! the virtual clock keeps it; [`station::Health`] is what faults do to a
 //! station, on either clock. The [`cache::Cache`] sits in front of the
 //! catalog: the shop never calls it; the model looks keys up in it on a
-//! route's cache step.
+//! route's cache step. The [`autoscale::Autoscaler`] decides, once per
+//! period, how many workers a scaling station should have.
 
+pub mod autoscale;
 pub mod cache;
 pub mod station;

@@ -345,8 +345,10 @@ pub struct SweepArgs {
     /// Repeatable: the grid is every combination.
     #[arg(long, value_name = "KEY=V1,V2,...", required = true)]
     pub vary: Vec<String>,
-    /// The scenario key whose value is a point's cost [default: the total
-    /// number of workers of the stations the scenario uses].
+    /// The scenario key whose value is a point's cost, or a report metric
+    /// (`business.cost`, any `business.`/`stations.` name) measured by
+    /// each point's run [default: the total number of workers of the
+    /// stations the scenario uses].
     #[arg(long, value_name = "KEY")]
     pub cost: Option<String>,
     /// Where and how to run.

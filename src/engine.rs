@@ -12,14 +12,16 @@
 //! grants a permit the same way and keeps it until it is given back; a
 //! think time or a hedge's delay is an event in the queue.
 //! Each arrival stream of the model schedules its next arrival when one
-//! fires.
+//! fires; a station's workers may follow a schedule or an autoscaler
+//! (`capacity`).
 //!
 //! Arrivals stop at the scenario's duration; everything in flight then runs
 //! to completion (the drain) and is counted. The run ends when the last
 //! agent does (a timer left behind, such as a served request's give-up
-//! time, does not keep it going). Statistics exclude requests
-//! that started before the warmup ended.
+//! time, does not keep it going). Statistics exclude requests that started
+//! before the warmup ended.
 
+mod capacity;
 mod env;
 mod guard;
 mod stations;
@@ -40,6 +42,7 @@ use crate::metrics::result::RunResult;
 use crate::metrics::series::Series;
 use crate::metrics::watch::{QueueWatch, WATCH_EVERY};
 use crate::model::arrivals::{Arrivals, closed_starts, fault_windows};
+use crate::model::capacity::Scaler;
 use crate::model::{AccessLog, Agent, CatalogCache, Command, Model, Place, Progress, Who};
 use crate::scenario::Scenario;
 use crate::scenario::model::StationKind;
@@ -89,6 +92,8 @@ enum Event {
     Fault { index: u16, start: bool },
     /// A report interval ends: sample the gauges.
     Tick,
+    /// A station's workers change, or its autoscaler acts.
+    Capacity(capacity::Due),
 }
 
 /// The virtual clock for one scenario and one business.
@@ -126,6 +131,8 @@ pub struct Engine<B: Business> {
     arrivals_pending: u32,
     /// Where every request goes as a line, when asked for.
     access_log: Option<AccessLog>,
+    /// The autoscalers, in station order (none for most scenarios).
+    scalers: Vec<Scaler>,
 }
 
 impl<B: Business> Engine<B> {
@@ -174,6 +181,7 @@ impl<B: Business> Engine<B> {
             drained: false,
             arrivals_pending: 0,
             access_log: None,
+            scalers: Scaler::all(sc),
             model,
         }
     }
@@ -246,6 +254,7 @@ impl<B: Business> Engine<B> {
                 }
                 Event::Fault { index, start } => self.on_fault(index as usize, start),
                 Event::Tick => self.on_tick(),
+                Event::Capacity(due) => self.on_capacity(due),
             }
             if self.events.is_multiple_of(WATCH_EVERY) {
                 self.observe_queues();
@@ -287,6 +296,7 @@ impl<B: Business> Engine<B> {
     }
 
     fn prime(&mut self) {
+        self.prime_capacity();
         let now = self.now;
         if let Some(at) = self.arrivals.open.as_mut().and_then(|s| s.next(now)) {
             self.schedule_arrival(at, Event::Arrival);

@@ -151,6 +151,21 @@ pub struct StationStats {
     /// when the service ended (timed out, cancelled, orphaned, abandoned),
     /// ns.
     pub wasted_ns: u128,
+    /// Time integral of the workers present (serving, or finishing a
+    /// request after being removed), worker·ns: utilization's
+    /// denominator.
+    #[serde(default)]
+    pub worker_area: u128,
+    /// Time integral of workers still provisioning, worker·ns.
+    #[serde(default)]
+    pub provisioning_area: u128,
+    /// Most workers present at once.
+    #[serde(default)]
+    pub max_workers: u32,
+    /// Billed worker-time over the whole run (warmup and drain included,
+    /// provisioning workers too), worker·ns.
+    #[serde(default)]
+    pub billed_area: u128,
 }
 
 impl Default for StationStats {
@@ -166,6 +181,10 @@ impl Default for StationStats {
             max_queue: 0,
             arrivals: 0,
             wasted_ns: 0,
+            worker_area: 0,
+            provisioning_area: 0,
+            max_workers: 0,
+            billed_area: 0,
         }
     }
 }
@@ -189,5 +208,9 @@ impl StationStats {
         self.max_queue = self.max_queue.max(other.max_queue);
         self.arrivals += other.arrivals;
         self.wasted_ns += other.wasted_ns;
+        self.worker_area += other.worker_area;
+        self.provisioning_area += other.provisioning_area;
+        self.max_workers = self.max_workers.max(other.max_workers);
+        self.billed_area += other.billed_area;
     }
 }

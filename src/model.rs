@@ -5,8 +5,9 @@
 //! the two clocks must agree on: a session's random stream, its first and
 //! next actions and its think times, every step of every route (the
 //! interpreter), when arrivals happen and faults open ([`arrivals`]), what a
-//! fault does, the catalog cache and its warmup baseline ([`cache`]), the
-//! gauges and the run's result. A clock only decides *how to wait*: the
+//! fault does, the catalog cache and its warmup baseline ([`cache`]), how
+//! station capacity moves ([`capacity`]), the gauges and the run's
+//! result. A clock only decides *how to wait*: the
 //! interpreter answers each call with [`Command`]s (queue at this station,
 //! think this long, done), the clock waits its way (an event in the queue,
 //! or a tokio sleep and permit) and calls back. What the model needs of the
@@ -22,6 +23,7 @@ mod agent;
 pub mod arrivals;
 pub mod cache;
 mod calls;
+pub mod capacity;
 mod interpreter;
 mod model_only;
 mod patience;

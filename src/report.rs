@@ -9,6 +9,7 @@
 pub mod atomic;
 pub mod compare;
 pub mod console;
+pub mod cost;
 pub mod csv;
 #[cfg(test)]
 mod fixture;
@@ -140,13 +141,14 @@ impl Report {
             .map(|st| {
                 let s = &st.stats;
                 let waited = s.waited();
+                let w = cost::Workers::of(st, window_ns);
                 StationRow {
                     station: st.name.clone(),
                     workers: st.workers,
                     served: s.served,
                     rejected: s.rejected,
                     timed_out: s.timed_out,
-                    utilization: ratio(s.busy_area as f64, st.workers as f64 * window_ns),
+                    utilization: ratio(s.busy_area as f64, w.area),
                     mean_wait_ms: ratio(s.wait_sum_ns as f64, waited as f64) / 1e6,
                     p99_wait_ms: if waited == 0 {
                         0.0
@@ -157,6 +159,9 @@ impl Report {
                     max_queue_len: s.max_queue,
                     arrivals: s.arrivals,
                     wasted_ms: s.wasted_ns as f64 / 1e6,
+                    worker_seconds: w.area / 1e9,
+                    mean_workers: ratio(w.area, window_ns),
+                    max_workers: w.max,
                 }
             })
             .collect();
@@ -188,6 +193,9 @@ impl Report {
             .map(|(k, v)| (k.to_string(), v as f64))
             .collect();
         business.extend(result.business_metrics());
+        if sc.priced() {
+            business.extend(cost::rows(result));
+        }
 
         let mut report = Report {
             run: RunInfo {

@@ -29,6 +29,7 @@
 //! and lock contention.
 
 mod calls;
+mod capacity;
 pub mod recorder;
 pub mod station;
 mod tasks;
@@ -176,6 +177,8 @@ impl<B: Business> World<B> {
             busy_area: areas.get(i).map_or(0, |a| a.0),
             queue_area: areas.get(i).map_or(0, |a| a.1),
             workers: self.stations[i].workers,
+            worker_area: capacity::areas_until(self, i, t)[0],
+            provisioning_area: capacity::areas_until(self, i, t)[1],
         };
         self.model
             .sample_gauges(&mut lock(&self.gauges), t, &levels, errors);
@@ -323,8 +326,10 @@ fn finish<B: Business>(
         .stations
         .into_iter()
         .zip(&w.stations)
-        .map(|(mut stats, st)| {
+        .enumerate()
+        .map(|(i, (mut stats, st))| {
             stats.max_queue = st.max_queued.load(Relaxed);
+            capacity::finish(w, i, &mut stats, end);
             stats
         })
         .collect();

@@ -12,6 +12,11 @@
 //! outnumber the live ones, since under overload its oldest entries may
 //! never be reached. [`StationPolicy`] holds the station's own feedback
 //! policies: the [`Discipline`], shedding after `max_wait`, `fail_rate`.
+//! A station whose workers move (a schedule, an autoscaler) carries a
+//! [`Moving`] with the integrals its autoscaler and its cost read; a
+//! fixed station has none and pays one branch on `None` per update.
+//! Lowering `workers` below `busy` retires the excess as they finish:
+//! nobody's request is dropped.
 
 use std::collections::VecDeque;
 
@@ -110,6 +115,42 @@ pub struct Station {
     pub last: SimTime,
     /// Statistics over the measured window.
     pub stats: StationStats,
+    /// The integrals of a station whose workers move (`None`: fixed).
+    pub moving: Option<Box<Moving>>,
+}
+
+/// What a station whose workers move keeps beyond a fixed one: the
+/// workers still provisioning, and time integrals over the whole run
+/// (warmup and drain included), in worker·ns or request·ns.
+#[derive(Clone, Debug, Default)]
+pub struct Moving {
+    /// When each provisioning worker becomes ready, in the order added.
+    pub provisioning: Vec<SimTime>,
+    /// ∫ busy workers.
+    pub busy_all: u128,
+    /// ∫ waiting requests.
+    pub queue_all: u128,
+    /// ∫ workers present (serving, or retiring while they finish) plus
+    /// provisioning: the billed worker-time, and the autoscaler's
+    /// denominator.
+    pub billed_all: u128,
+    /// The three integrals at the autoscaler's last decision.
+    pub mark: [u128; 3],
+}
+
+impl Moving {
+    /// The integrals' growth since the last call, which sets the mark:
+    /// `[busy, queue, workers]`.
+    pub fn since_mark(&mut self) -> [u128; 3] {
+        let now = [self.busy_all, self.queue_all, self.billed_all];
+        let d = [
+            now[0] - self.mark[0],
+            now[1] - self.mark[1],
+            now[2] - self.mark[2],
+        ];
+        self.mark = now;
+        d
+    }
 }
 
 impl Station {
@@ -141,6 +182,37 @@ impl Station {
             health: Health::default(),
             last: SimTime::ZERO,
             stats: StationStats::default(),
+            moving: None,
+        }
+    }
+
+    /// Workers present: serving, or removed but finishing a request.
+    #[inline]
+    pub fn present(&self) -> u32 {
+        self.workers.max(self.busy)
+    }
+
+    /// Workers counted by the autoscaler: the configured ones (not those
+    /// retiring) and those still provisioning.
+    pub fn current(&self) -> u32 {
+        self.workers
+            + self
+                .moving
+                .as_ref()
+                .map_or(0, |m| m.provisioning.len() as u32)
+    }
+
+    /// Closes the run at `end`: a fixed station's worker integrals are
+    /// its workers times the window (and, billed, times the whole run).
+    pub fn finish(&mut self, end: SimTime, warmup: SimTime) {
+        self.integrate(end, warmup);
+        if self.moving.is_none() {
+            let w = u128::from(self.workers);
+            self.stats.worker_area = w * u128::from(end.since(warmup).as_nanos());
+            self.stats.billed_area = w * u128::from(end.as_nanos());
+            self.stats.max_workers = self.workers;
+        } else if self.stats.max_workers == 0 {
+            self.stats.max_workers = self.present();
         }
     }
 
@@ -155,7 +227,35 @@ impl Station {
             self.stats.busy_area += self.busy as u128 * dt;
             self.stats.queue_area += self.live as u128 * dt;
         }
+        if self.moving.is_some() {
+            self.integrate_moving(now, warmup);
+        }
         self.last = now;
+    }
+
+    /// The integrals of a station whose workers move, to `now`. Kept out
+    /// of line: a fixed station never comes here.
+    #[inline(never)]
+    fn integrate_moving(&mut self, now: SimTime, warmup: SimTime) {
+        let present = self.present();
+        let Some(m) = self.moving.as_deref_mut() else {
+            return;
+        };
+        let provisioning = m.provisioning.len() as u128;
+        let dt = u128::from(now.since(self.last).as_nanos());
+        m.busy_all += u128::from(self.busy) * dt;
+        m.queue_all += u128::from(self.live) * dt;
+        m.billed_all += (u128::from(present) + provisioning) * dt;
+        self.stats.billed_area = m.billed_all;
+        let (a, b) = (self.last.max(warmup), now.max(warmup));
+        if b > a {
+            let dt = u128::from((b - a).as_nanos());
+            self.stats.worker_area += u128::from(present) * dt;
+            self.stats.provisioning_area += provisioning * dt;
+        }
+        if now >= warmup {
+            self.stats.max_workers = self.stats.max_workers.max(present);
+        }
     }
 
     /// Can a free worker take a request now?

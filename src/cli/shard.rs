@@ -260,9 +260,16 @@ pub fn merge(args: &MergeArgs) -> Result<(), Error> {
         .zip(&points)
         .map(|(pt, (_, report))| (pt.values.clone(), pt.cost, report.clone()))
         .collect();
-    match super::sweep::finish(&out, &spec.keys, first, &done, args.quiet, |_, r| {
-        invariant(r)
-    }) {
+    let finished = super::sweep::finish(
+        &out,
+        &spec.keys,
+        first,
+        &spec.cost_of,
+        &done,
+        args.quiet,
+        |_, r| invariant(r),
+    );
+    match finished {
         // Points merged from some of the shards are partial by request.
         Err(Error::Interrupted { .. }) if !missing.is_empty() => Ok(()),
         other => other,

@@ -14,7 +14,7 @@ use crate::contract::names;
 use crate::model::SetupError;
 use crate::report::atomic::{ReportFile, write_report};
 use crate::report::shard::{SweepPoint, SweepSpec};
-use crate::report::sweep::{self, Point, SWEEP_METRICS};
+use crate::report::sweep::{self, CostOf, Point, SWEEP_METRICS};
 use crate::report::{Report, html};
 use crate::runner::parallel_map;
 use crate::scenario::{self, Loaded, Scenario};
@@ -99,6 +99,37 @@ fn key_value(loaded: &Loaded, key: &str) -> Result<f64, String> {
         .ok_or_else(|| format!("--cost {key}: the value {v} is not a number"))
 }
 
+/// What `--cost KEY` names in scenario `l`: a scenario key with a
+/// numeric value, else a `business.` or `stations.` metric of its report.
+fn cost_of(l: &Loaded, key: Option<&str>) -> Result<CostOf, String> {
+    let Some(key) = key else {
+        return Ok(CostOf::Workers);
+    };
+    let as_key = key_value(l, key);
+    if as_key.is_ok() {
+        return Ok(CostOf::Key(key.to_owned()));
+    }
+    let metrics: Vec<String> = l
+        .scenario
+        .metric_names()
+        .into_iter()
+        .filter(|m| m.starts_with("business.") || m.starts_with("stations."))
+        .collect();
+    if metrics.iter().any(|m| m == key) {
+        return Ok(CostOf::Metric(key.to_owned()));
+    }
+    let business: Vec<&str> = metrics
+        .iter()
+        .map(String::as_str)
+        .filter(|m| m.starts_with("business."))
+        .collect();
+    Err(format!(
+        "--cost {key}: neither a numeric scenario key ({}) nor a report metric of this scenario; its business metrics are {} (and stations.NAME.COLUMN for each station and stations.csv column)",
+        as_key.err().unwrap_or_default(),
+        business.join(", ")
+    ))
+}
+
 /// Runs `ecsim sweep`.
 pub fn sweep(args: &SweepArgs) -> Result<(), Error> {
     let sa = &args.scenario;
@@ -119,10 +150,12 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Error> {
             .join(" ");
         match scenario::load(&sa.scenario, &sets, sa.seed) {
             Ok(l) => {
-                let cost = match &args.cost {
-                    Some(k) => key_value(&l, k),
-                    None => Ok(total_workers(&l.scenario)),
-                };
+                let cost = cost_of(&l, args.cost.as_deref()).and_then(|by| match by {
+                    CostOf::Workers => Ok(total_workers(&l.scenario)),
+                    CostOf::Key(k) => key_value(&l, &k),
+                    // Measured by the run.
+                    CostOf::Metric(_) => Ok(f64::NAN),
+                });
                 match cost {
                     Ok(c) => points.push((values, sets, l, c)),
                     Err(e) => failed.push(format!("point {label}: {e}")),
@@ -136,6 +169,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Error> {
     }
 
     let first = &points[0].2.scenario;
+    let cost_of = cost_of(&points[0].2, args.cost.as_deref()).map_err(Error::Usage)?;
     let out = args
         .opts
         .out
@@ -161,6 +195,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Error> {
                     cost: *cost,
                 })
                 .collect(),
+            cost_of,
         };
         let loaded: Vec<&Loaded> = points.iter().map(|p| &p.2).collect();
         let run = super::shard::ShardRun {
@@ -211,29 +246,39 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Error> {
         .zip(reports)
         .map(|((values, _, _, cost), rep)| (values.clone(), *cost, rep))
         .collect();
-    finish(&out, &keys, first, &done, args.opts.quiet, |i, rep| {
-        let (_, sets, l, _) = &points[i];
-        violations(
-            rep,
-            &sa.scenario.display().to_string(),
-            l.scenario.seed,
-            sets,
-            &args.opts,
-        )
-    })
+    finish(
+        &out,
+        &keys,
+        first,
+        &cost_of,
+        &done,
+        args.opts.quiet,
+        |i, rep| {
+            let (_, sets, l, _) = &points[i];
+            violations(
+                rep,
+                &sa.scenario.display().to_string(),
+                l.scenario.seed,
+                sets,
+                &args.opts,
+            )
+        },
+    )
 }
 
 /// A point run: its `(key, value)`s, its cost, its report.
 pub(super) type Done = (Vec<(String, String)>, f64, Report);
 
 /// Writes the sweep directory (each point's report, sweep.csv,
-/// sweep.html; `first` is the first point's scenario), prints its summary
+/// sweep.html; `first` is the first point's scenario; `cost_of` says what
+/// the cost is, a measured one read from each report), prints its summary
 /// unless `quiet`, and maps the outcome to the exit code (`violation(i,
 /// report)` builds the error of point `i`'s broken invariants).
 pub(super) fn finish(
     out: &std::path::Path,
     keys: &[String],
     first: &Scenario,
+    cost_of: &CostOf,
     done: &[Done],
     quiet: bool,
     violation: impl Fn(usize, &Report) -> Error,
@@ -246,7 +291,9 @@ pub(super) fn finish(
             path: format!("{name}/{}", f.path),
             bytes: f.bytes,
         }));
-        rows.push(Point::new(name, values.clone(), *cost, rep));
+        let mut p = Point::new(name, values.clone(), cost_of.cost(*cost, rep), rep);
+        p.cost_of = cost_of.label();
+        rows.push(p);
     }
     files.push(ReportFile {
         path: names::SWEEP_CSV.into(),
@@ -327,10 +374,11 @@ fn console(keys: &[String], rows: &[Point], best: Option<&Point>, out: &str) -> 
         };
         let _ = writeln!(
             s,
-            "{:<10} {:<40} {:>10.0} {:>12.3} {:>9.2}% {:>6}",
+            "{:<10} {:<40} {:>10} {:>12.3} {:>9.2}% {:>6}",
             p.name,
             vals,
-            p.cost,
+            // Whole worker counts stay whole; money shows its cents.
+            (p.cost * 1000.0).round() / 1000.0,
             p.metrics[p99],
             p.metrics[err] * 100.0,
             pass

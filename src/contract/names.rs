@@ -117,9 +117,9 @@ pub fn summary_header() -> Vec<&'static str> {
         .collect()
 }
 
-/// Header of `stations.csv` (`arrivals` and `wasted_ms` added after the
-/// contract's columns).
-pub const STATIONS_HEADER: [&str; 12] = [
+/// Header of `stations.csv` (`arrivals`, `wasted_ms`, then the worker
+/// columns of moving capacity added after the contract's columns).
+pub const STATIONS_HEADER: [&str; 15] = [
     "station",
     "workers",
     "served",
@@ -132,6 +132,9 @@ pub const STATIONS_HEADER: [&str; 12] = [
     "max_queue_len",
     "arrivals",
     "wasted_ms",
+    "worker_seconds",
+    "mean_workers",
+    "max_workers",
 ];
 
 /// Header of `cache.csv`.

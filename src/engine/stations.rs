@@ -125,7 +125,7 @@ impl<B: Business> Engine<B> {
     /// Hands free workers of `s` to waiting calls (the oldest, or for LIFO
     /// the newest), skipping abandoned entries and shedding those that
     /// waited `max_wait`.
-    fn serve_waiting(&mut self, s: u16) {
+    pub(super) fn serve_waiting(&mut self, s: u16) {
         if self.stations[s as usize].lifo {
             self.serve_from::<true>(s);
         } else {

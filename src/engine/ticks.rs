@@ -32,6 +32,8 @@ impl<B: Business> Engine<B> {
             busy_area: stations[i].stats.busy_area,
             queue_area: stations[i].stats.queue_area,
             workers: stations[i].workers,
+            worker_area: stations[i].stats.worker_area,
+            provisioning_area: stations[i].stats.provisioning_area,
         };
         let errors = OpStats::errors_by_kind_of(&self.ops);
         self.model
@@ -47,7 +49,7 @@ impl<B: Business> Engine<B> {
         let mut left = 0;
         let mut stations = Vec::with_capacity(self.stations.len());
         for st in &mut self.stations {
-            st.integrate(end, warmup);
+            st.finish(end, warmup);
             left += st.live as u64;
             stations.push(std::mem::take(&mut st.stats));
         }

@@ -28,6 +28,8 @@ pub enum StreamKind {
     Background = 4,
     /// Replication seeds derived from the run seed.
     Replication = 5,
+    /// Cold starts of an autoscaled station, indexed by station.
+    Capacity = 6,
 }
 
 /// SplitMix64's finaliser: a bijective, well-mixing map on `u64`.

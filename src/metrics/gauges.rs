@@ -4,7 +4,10 @@
 //! warmup): the session arrival rate, each station's utilization and mean
 //! queue length over the interval (sharded stations as one group), the
 //! errors of the interval by kind, and the business layer's own gauges
-//! (the doorbusters' stock). Rows are `(t_s, gauge, value)` with `t_s` the
+//! (the doorbusters' stock). A group whose workers move also reports its
+//! mean `workers.NAME` (serving, or finishing after removal) and
+//! `provisioning.NAME` per interval, and its utilization is busy time over
+//! that worker time. Rows are `(t_s, gauge, value)` with `t_s` the
 //! interval's start, in time order, gauges in a fixed order within it.
 
 use std::collections::BTreeMap;
@@ -32,6 +35,8 @@ pub struct GaugeGroup {
     pub name: String,
     /// Its instances (shards), as station indices.
     pub stations: Range<usize>,
+    /// Its workers follow a schedule or an autoscaler.
+    pub moves: bool,
 }
 
 /// A station's cumulative time integrals at a sample, and its workers.
@@ -43,6 +48,11 @@ pub struct Levels {
     pub queue_area: u128,
     /// Workers.
     pub workers: u32,
+    /// Time integral of workers present, worker·ns (a station whose
+    /// workers move).
+    pub worker_area: u128,
+    /// Time integral of workers provisioning, worker·ns.
+    pub provisioning_area: u128,
 }
 
 /// What the system had done by a sample: the cumulative counts the gauges
@@ -65,6 +75,8 @@ pub struct Gauges {
     sessions: u64,
     busy: Vec<u128>,
     queue: Vec<u128>,
+    /// Worker and provisioning integrals of groups whose workers move.
+    workers: Vec<[u128; 2]>,
     errors: [u64; N_ERROR_KINDS],
     /// The rows so far.
     pub rows: Vec<GaugeRow>,
@@ -78,6 +90,7 @@ impl Gauges {
             sessions: 0,
             busy: vec![0; groups.len()],
             queue: vec![0; groups.len()],
+            workers: vec![[0; 2]; groups.len()],
             groups,
             errors: [0; N_ERROR_KINDS],
             rows: Vec::new(),
@@ -105,15 +118,37 @@ impl Gauges {
                 sum.busy_area += l.busy_area;
                 sum.queue_area += l.queue_area;
                 sum.workers += l.workers;
+                sum.worker_area += l.worker_area;
+                sum.provisioning_area += l.provisioning_area;
             }
-            row(
-                format!("utilization.{}", group.name),
-                (sum.busy_area - self.busy[g]) as f64 / (sum.workers as f64 * dt),
-            );
+            let busy = (sum.busy_area - self.busy[g]) as f64;
+            let worker_time = if group.moves {
+                (sum.worker_area - self.workers[g][0]) as f64
+            } else {
+                sum.workers as f64 * dt
+            };
+            let utilization = if worker_time > 0.0 {
+                busy / worker_time
+            } else {
+                0.0
+            };
+            row(format!("utilization.{}", group.name), utilization);
             row(
                 format!("queue_len.{}", group.name),
                 (sum.queue_area - self.queue[g]) as f64 / dt,
             );
+            if group.moves {
+                let [w, p] = self.workers[g];
+                row(
+                    format!("workers.{}", group.name),
+                    (sum.worker_area - w) as f64 / dt,
+                );
+                row(
+                    format!("provisioning.{}", group.name),
+                    (sum.provisioning_area - p) as f64 / dt,
+                );
+                self.workers[g] = [sum.worker_area, sum.provisioning_area];
+            }
             self.busy[g] = sum.busy_area;
             self.queue[g] = sum.queue_area;
         }

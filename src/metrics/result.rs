@@ -37,8 +37,11 @@ pub struct WallFacts {
 pub struct StationResult {
     /// Report name.
     pub name: String,
-    /// Workers.
+    /// Workers (the starting count when they move).
     pub workers: u32,
+    /// Price of a worker-hour.
+    #[serde(default)]
+    pub cost_per_hour: f64,
     /// Statistics over the measured window.
     pub stats: StationStats,
 }

@@ -92,6 +92,7 @@ impl<B: Business> Model<B> {
             .used_groups()
             .map(|(g, stations)| GaugeGroup {
                 name: self.sc.groups[g as usize].name.clone(),
+                moves: self.sc.stations[stations.start].capacity.moves(),
                 stations,
             })
             .collect();
@@ -192,6 +193,7 @@ impl<B: Business> Model<B> {
             .map(|((spec, stats), _)| StationResult {
                 name: spec.name.clone(),
                 workers: spec.workers,
+                cost_per_hour: spec.cost_per_hour,
                 stats,
             })
             .collect();

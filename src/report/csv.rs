@@ -80,7 +80,7 @@ pub fn summary(rows: &[SummaryRow]) -> Vec<u8> {
 }
 
 /// The fields of a `stations.csv` row, as written.
-pub fn station_fields(r: &StationRow) -> [String; 12] {
+pub fn station_fields(r: &StationRow) -> [String; 15] {
     [
         r.station.clone(),
         r.workers.to_string(),
@@ -94,6 +94,9 @@ pub fn station_fields(r: &StationRow) -> [String; 12] {
         r.max_queue_len.to_string(),
         r.arrivals.to_string(),
         f3(r.wasted_ms),
+        f3(r.worker_seconds),
+        f6(r.mean_workers),
+        r.max_workers.to_string(),
     ]
 }
 

@@ -125,6 +125,14 @@ pub fn render(r: &Report) -> String {
         )
     };
     b.push_str(&figure("Queue length", &idle_note, &queues, false));
+    for (st, chart) in tl.scaling() {
+        b.push_str(&figure(
+            &format!("Workers of {st}"),
+            "mean workers serving and provisioning against the mean queue, per interval",
+            &chart,
+            false,
+        ));
+    }
     b.push_str("</div>\n");
 
     b.push_str(&section("shop", "Shop", "business outcomes"));

@@ -68,6 +68,13 @@ pub struct StationRow {
     pub arrivals: u64,
     /// Service time spent on calls whose caller had gone when it ended.
     pub wasted_ms: f64,
+    /// Worker time over the window (workers present, those finishing
+    /// after removal included): utilization's denominator.
+    pub worker_seconds: f64,
+    /// worker_seconds / window.
+    pub mean_workers: f64,
+    /// Most workers present at once in the window.
+    pub max_workers: u32,
 }
 
 /// A row of `cache.csv`.
@@ -162,7 +169,7 @@ impl SummaryRow {
 
 impl StationRow {
     /// The numeric columns, in `stations.csv` order after `station`.
-    pub fn values(&self) -> [f64; 11] {
+    pub fn values(&self) -> [f64; 14] {
         [
             self.workers as f64,
             self.served as f64,
@@ -175,6 +182,9 @@ impl StationRow {
             self.max_queue_len as f64,
             self.arrivals as f64,
             self.wasted_ms,
+            self.worker_seconds,
+            self.mean_workers,
+            self.max_workers as f64,
         ]
     }
 }

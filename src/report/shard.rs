@@ -61,6 +61,9 @@ pub struct SweepSpec {
     pub keys: Vec<String>,
     /// Each point's values and cost, in grid order.
     pub points: Vec<SweepPoint>,
+    /// What the cost is (`--cost`'s key or metric, `workers` by default).
+    #[serde(default)]
+    pub cost_of: super::sweep::CostOf,
 }
 
 /// One point of a sweep.

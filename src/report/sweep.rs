@@ -16,6 +16,40 @@ pub const SWEEP_METRICS: [&str; 8] = [
     "cache.hit_rate",
 ];
 
+/// What ranks the points: `sweep.csv`'s last column, `cost_of`, names it.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum CostOf {
+    /// The total workers of the stations the scenario uses (no `--cost`).
+    #[default]
+    Workers,
+    /// A scenario key's value, known before the run.
+    Key(String),
+    /// A report metric (`business.cost`, `stations.NAME.COLUMN`, …),
+    /// measured by the point's run.
+    Metric(String),
+}
+
+impl CostOf {
+    /// As `sweep.csv`'s `cost_of` column writes it: `workers`,
+    /// `key:KEY` or `metric:NAME`.
+    pub fn label(&self) -> String {
+        match self {
+            CostOf::Workers => "workers".into(),
+            CostOf::Key(k) => format!("key:{k}"),
+            CostOf::Metric(m) => format!("metric:{m}"),
+        }
+    }
+
+    /// The cost of a point: `planned` (from the scenario), or the measured
+    /// metric of its report (`NaN` when the report lacks it).
+    pub fn cost(&self, planned: f64, report: &Report) -> f64 {
+        match self {
+            CostOf::Metric(m) => report.metrics().get(m).copied().unwrap_or(f64::NAN),
+            _ => planned,
+        }
+    }
+}
+
 /// One point of the grid and what its run gave.
 #[derive(Clone, Debug)]
 pub struct Point {
@@ -30,6 +64,8 @@ pub struct Point {
     /// `Some(pass)` when the scenario has thresholds, or the point
     /// diverged (`Some(false)`).
     pub pass: Option<bool>,
+    /// What the cost is (`sweep.csv`'s `cost_of`).
+    pub cost_of: String,
 }
 
 impl Point {
@@ -40,6 +76,7 @@ impl Point {
             name,
             values,
             cost,
+            cost_of: String::new(),
             metrics: SWEEP_METRICS
                 .iter()
                 .map(|k| m.get(*k).copied().unwrap_or(f64::NAN))
@@ -60,11 +97,12 @@ impl Point {
     }
 }
 
-/// The cheapest passing point (ties: the earlier point).
+/// The cheapest passing point (ties: the earlier point); a point whose
+/// cost could not be measured is never the cheapest.
 pub fn cheapest(points: &[Point]) -> Option<&Point> {
     points
         .iter()
-        .filter(|p| p.passes())
+        .filter(|p| p.passes() && !p.cost.is_nan())
         .fold(None, |best: Option<&Point>, p| match best {
             Some(b) if b.cost <= p.cost => Some(b),
             _ => Some(p),
@@ -72,13 +110,13 @@ pub fn cheapest(points: &[Point]) -> Option<&Point> {
 }
 
 /// The header of `sweep.csv`: `point`, each varied key, `cost`, the
-/// metrics, `pass`.
+/// metrics, `pass`, and `cost_of` (what the cost is, added last).
 pub fn header(keys: &[String]) -> Vec<&str> {
     std::iter::once("point")
         .chain(keys.iter().map(String::as_str))
         .chain(["cost"])
         .chain(SWEEP_METRICS)
-        .chain(["pass"])
+        .chain(["pass", "cost_of"])
         .collect()
 }
 
@@ -97,6 +135,7 @@ pub fn fields(p: &Point) -> Vec<String> {
         });
     }
     row.push(p.pass.map_or(String::new(), |b| b.to_string()));
+    row.push(p.cost_of.clone());
     row
 }
 
@@ -116,6 +155,7 @@ mod tests {
             cost,
             metrics: vec![f64::NAN; SWEEP_METRICS.len()],
             pass,
+            cost_of: "workers".into(),
         }
     }
 
@@ -132,6 +172,19 @@ mod tests {
         assert_eq!(
             cheapest(&[point("a", 5.0, None), point("b", 3.0, None)]).map(|p| p.name.as_str()),
             Some("b")
+        );
+        // A measured cost the report lacked (NaN) never wins.
+        assert_eq!(
+            cheapest(&[point("a", f64::NAN, None), point("b", 9.0, None)]).map(|p| p.name.as_str()),
+            Some("b")
+        );
+        assert_eq!(
+            CostOf::Metric("business.cost".into()).label(),
+            "metric:business.cost"
+        );
+        assert_eq!(
+            CostOf::Key("stations.payment.workers".into()).label(),
+            "key:stations.payment.workers"
         );
     }
 }

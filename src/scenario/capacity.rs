@@ -31,7 +31,7 @@ pub use render::{to_csv, to_text};
 
 use crate::contract::action::{Action, N_ACTIONS, Op};
 use crate::kernel::time::SimDuration;
-use crate::scenario::model::{Load, Scenario, StationKind, StationSpec, Trace};
+use crate::scenario::model::{Capacity, Load, Scenario, StationKind, StationSpec, Trace};
 
 /// One load stage: a piece of the arrival profile.
 #[derive(Clone, Debug, PartialEq)]
@@ -128,11 +128,18 @@ pub struct CapacityPlan {
     pub closed: Option<ClosedBound>,
 }
 
-/// The workers `station` is configured with at `t`. Capacity is fixed for
-/// a whole run today; this is the one place the plan reads it, so that
-/// schedules can be followed here.
-pub fn workers_at(station: &StationSpec, _t: SimDuration) -> u32 {
-    station.workers
+/// The workers `station` is configured with at `t`: its `schedule`'s step
+/// in force then, or its starting `workers` (an autoscaler's decisions
+/// depend on the run; the plan judges its starting fleet).
+pub fn workers_at(station: &StationSpec, t: SimDuration) -> u32 {
+    match &station.capacity {
+        Capacity::Schedule(steps) => steps
+            .iter()
+            .take_while(|s| s.at <= t)
+            .last()
+            .map_or(station.workers, |s| s.workers),
+        Capacity::Fixed | Capacity::Autoscale(_) => station.workers,
+    }
 }
 
 impl CapacityPlan {

@@ -12,8 +12,10 @@ use std::fmt;
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+mod capacity;
 mod dist;
 
+pub use capacity::{AutoscaleFile, ScheduleFile};
 pub use dist::DistFile;
 
 /// The whole file.
@@ -388,6 +390,15 @@ pub struct StationFile {
     /// Probability that a service fails at its end (default 0).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fail_rate: Option<f64>,
+    /// Workers over time: `[{ at = "0s", workers = 8 }, ...]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<Vec<ScheduleFile>>,
+    /// Price of a worker-hour (default 0).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost_per_hour: Option<f64>,
+    /// `[stations.NAME.autoscale]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub autoscale: Option<AutoscaleFile>,
 }
 
 /// A route: a list of steps in the route language (docs/scenario.md). Each

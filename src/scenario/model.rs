@@ -7,8 +7,9 @@
 //!
 //! This file holds the [`Scenario`] itself; its parts are defined in
 //! `load` (arrivals and behaviour), `shop_setup` (catalog, customers,
-//! coupons, payments, admin), `backend` (cache, stations, routes, faults)
-//! and `thresholds`, and re-exported here.
+//! coupons, payments, admin), `backend` (cache, stations, routes, faults),
+//! `capacity` (schedules, autoscaling, cost) and `thresholds`, and
+//! re-exported here.
 
 use crate::contract::action::{N_ACTIONS, Op};
 use crate::contract::names;
@@ -19,6 +20,7 @@ use crate::kernel::time::SimDuration;
 use std::sync::Arc;
 
 mod backend;
+mod capacity;
 mod load;
 mod shop_setup;
 mod thresholds;
@@ -26,6 +28,10 @@ mod thresholds;
 pub use backend::{
     CacheSpec, DEFAULT_CACHE_CAPACITY, Fault, Operation, RouteEdit, RouteNode, StationGroup,
     StationKind, StationSpec, Wait,
+};
+pub use capacity::{
+    Autoscale, Capacity, DEFAULT_MIN, DEFAULT_PERIOD, DEFAULT_STABILIZATION, DEFAULT_TOLERANCE,
+    ScheduleStep,
 };
 pub use load::{Behavior, Choice, Load, Next, Trace};
 pub use shop_setup::{
@@ -198,6 +204,12 @@ impl Scenario {
         used
     }
 
+    /// Does a station have a price (so that business.csv reports the
+    /// cost)?
+    pub fn priced(&self) -> bool {
+        self.stations.iter().any(|s| s.cost_per_hour > 0.0)
+    }
+
     /// Every metric name a run of this scenario reports, as thresholds and
     /// `compare` address them (see [`names::metric_names`]).
     pub fn metric_names(&self) -> Vec<String> {
@@ -208,10 +220,13 @@ impl Scenario {
             .zip(used)
             .filter(|(_, u)| *u)
             .map(|(s, _)| s.name.as_str());
-        let business = names::business::names(
+        let mut business = names::business::names(
             self.catalog.doorbusters.count > 0,
             self.coupons.iter().map(|c| c.code.as_str()),
         );
+        if self.priced() {
+            business.extend(names::business::COST_ROWS.map(String::from));
+        }
         names::metric_names(
             self.reachable_ops().map(|op| self.op_name(op)),
             self.cache.enabled,

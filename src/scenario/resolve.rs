@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+mod capacity;
 mod dist;
 mod policy;
 
@@ -217,6 +218,7 @@ pub fn to_file(s: &Scenario) -> ScenarioFile {
         .map(|g| {
             let st = &s.stations[g.first as usize];
             let pool = st.kind == StationKind::Pool;
+            let (schedule, autoscale) = capacity::files(&st.capacity);
             (
                 g.name.clone(),
                 StationFile {
@@ -230,6 +232,9 @@ pub fn to_file(s: &Scenario) -> ScenarioFile {
                     discipline: Some(st.policy.discipline.name().to_owned()),
                     max_wait: st.policy.max_wait.map(dur),
                     fail_rate: (!pool).then_some(st.policy.fail_rate),
+                    schedule,
+                    cost_per_hour: Some(st.cost_per_hour),
+                    autoscale,
                 },
             )
         })

@@ -337,3 +337,42 @@ fn percentiles_resolve_to_themselves_and_bad_points_are_named() {
         ),
     ]);
 }
+
+#[test]
+fn moving_capacity_resolves_to_itself_with_its_defaults_filled_in() {
+    let text = format!(
+        "{OK}[stations.search]\nschedule = [{{ at = \"0s\", workers = 2 }}, {{ at = \"30m\", workers = 6 }}]\n\
+         [stations.inventory]\nschedule = [{{ at = \"0s\", workers = 1 }}, {{ at = \"1m\", workers = 2 }}]\n\
+         [stations.payment]\ncost_per_hour = 0.9\n[stations.payment.autoscale]\ntarget = 0.6\nmax = 30\n\
+         provisioning = {{ dist = \"constant\", value = \"90s\" }}\n"
+    );
+    let first = load_str("t.toml", "t", &text, &[], None).expect("valid");
+    let again = load_str("r.toml", "t", &first.resolved_toml, &[], None).expect("reloads");
+    assert_eq!(first.resolved_toml, again.resolved_toml);
+    assert_eq!(first.scenario.stations, again.scenario.stations);
+    let station = |name: &str| {
+        let st = first.scenario.stations.iter().find(|s| s.name == name);
+        st.expect("station").clone()
+    };
+    assert_eq!(station("search").workers, 2, "the schedule's first count");
+    // Every shard follows the schedule.
+    assert!(
+        matches!(station("inventory[15]").capacity, crate::scenario::model::Capacity::Schedule(ref s) if s.len() == 2)
+    );
+    let payment = station("payment");
+    assert_eq!(
+        payment.workers, 1,
+        "an autoscaler starts at min (default 1)"
+    );
+    assert_eq!(payment.cost_per_hour, 0.9);
+    let crate::scenario::model::Capacity::Autoscale(a) = &payment.capacity else {
+        panic!("autoscaled: {:?}", payment.capacity)
+    };
+    assert_eq!(a.period, SimDuration::from_secs(15));
+    assert_eq!(a.rule.tolerance, 0.1);
+    assert_eq!(a.rule.stabilization, SimDuration::from_secs(300));
+    assert_eq!(a.rule.max_step_up, None);
+    let r = &first.resolved_toml;
+    assert!(r.contains("metric = \"utilization\""), "{r}");
+    assert!(r.contains("scale_down_stabilization = \"5m\""), "{r}");
+}

@@ -7,7 +7,8 @@
 //! This file holds the `Checker` and [`validate`] itself; the sections are
 //! checked in `head` (`[scenario]`), `load` (arrivals and behaviour),
 //! `shop_setup` (catalog, customers, coupons, payments, admin), `backend`
-//! (cache, stations, routes, faults) and `thresholds`.
+//! (cache, stations, routes, faults), `capacity` (schedules, autoscaling,
+//! cost) and `thresholds`.
 
 use std::collections::BTreeMap;
 
@@ -22,6 +23,7 @@ use crate::kernel::popularity::Popularity;
 use crate::kernel::time::{NANOS_PER_S, SimDuration};
 
 mod backend;
+mod capacity;
 mod data;
 mod dist;
 mod faults;

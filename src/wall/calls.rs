@@ -339,10 +339,18 @@ async fn visit<B: Business>(w: &World<B>, call: Call, cancel: Arc<Notify>) -> Wa
     }
     let started = Instant::now();
     let model_ns = service * st.slowdown();
+    let moving = st.moving.is_some();
+    if moving {
+        // Its autoscaler samples the busy workers.
+        st.busy.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
     if model_ns > 0.0 {
         sleep_until(started + wall(model_ns, w.scale)).await;
     }
     let served = w.model_ns(started.elapsed());
+    if moving {
+        st.busy.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
     drop(permit);
     record(&|stats| {
         stats.served += 1;

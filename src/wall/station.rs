@@ -13,11 +13,21 @@
 //! outage that hangs takes every permit away until it ends, so calls queue
 //! and time out exactly as on a dead backend; one that fails fast makes
 //! arrivals fail at once.
+//!
+//! A station whose workers move ([`capacity`]) adds permits for added
+//! workers and, for removed ones, takes free permits away at once or
+//! forgets the next permits given back: work in flight is never
+//! cancelled. It logs each change of its count, from which its worker
+//! integrals are computed, and counts its busy workers for its
+//! autoscaler.
 
+pub mod capacity;
 mod lifo;
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
+
+use capacity::Log;
 use std::time::{Duration, Instant};
 
 use tokio::sync::{Semaphore, SemaphorePermit};
@@ -55,12 +65,20 @@ pub struct WallStation {
     pub service: Sampler,
     /// Active faults (an outage that hangs also holds every permit).
     health: Mutex<Health>,
+    /// Workers now (the configured count; those retiring excluded).
+    configured: AtomicU32,
+    /// FIFO permits to forget as they are given back.
+    retire: AtomicU32,
+    /// Services in progress (counted only where workers move).
+    pub busy: AtomicU32,
+    /// The log of a station whose workers move (`None`: fixed).
+    pub moving: Option<Mutex<Log>>,
 }
 
 /// A permit of a station, given back when dropped unless forgotten.
 pub enum Permit<'a> {
-    /// Of a FIFO station.
-    Fifo(SemaphorePermit<'a>),
+    /// Of a FIFO station, with its station's retire count.
+    Fifo(Option<SemaphorePermit<'a>>, &'a AtomicU32),
     /// Of a LIFO station.
     Lifo(&'a LifoPermits),
 }
@@ -75,10 +93,24 @@ impl Permit<'_> {
 
 impl Drop for Permit<'_> {
     fn drop(&mut self) {
-        if let Permit::Lifo(p) = self {
-            p.give_back();
+        match self {
+            Permit::Lifo(p) => p.give_back(),
+            Permit::Fifo(p, retire) => {
+                if let Some(p) = p.take()
+                    && take_one(retire)
+                {
+                    // A removed worker: its permit goes with it.
+                    p.forget();
+                }
+            }
         }
     }
+}
+
+/// Takes one from `n` if it is above zero.
+fn take_one(n: &AtomicU32) -> bool {
+    n.fetch_update(Relaxed, Relaxed, |v| v.checked_sub(1))
+        .is_ok()
 }
 
 /// Every permit of a station, held by an outage that hangs until dropped.
@@ -136,6 +168,43 @@ impl WallStation {
                 .sampler()
                 .unwrap_or(Sampler::Constant(0.0)),
             health: Mutex::new(Health::default()),
+            configured: AtomicU32::new(spec.workers),
+            retire: AtomicU32::new(0),
+            busy: AtomicU32::new(0),
+            moving: spec
+                .capacity
+                .moves()
+                .then(|| Mutex::new(Log::new(spec.workers))),
+        }
+    }
+
+    /// Workers now (retiring ones excluded).
+    pub fn configured(&self) -> u32 {
+        self.configured.load(Relaxed)
+    }
+
+    /// The station has `n` workers from now: permits added (cancelling
+    /// retirements first), or taken away (free ones at once, busy ones
+    /// as they come back).
+    pub fn set_workers(&self, n: u32) {
+        let old = self.configured.swap(n, Relaxed);
+        if n > old {
+            let mut add = n - old;
+            while add > 0 && take_one(&self.retire) {
+                add -= 1;
+            }
+            match &self.lifo {
+                None => self.permits.add_permits(add as usize),
+                Some(p) => p.add(n - old),
+            }
+        } else if n < old {
+            match &self.lifo {
+                None => {
+                    let gone = self.permits.forget_permits((old - n) as usize) as u32;
+                    self.retire.fetch_add(old - n - gone, Relaxed);
+                }
+                Some(p) => p.remove(old - n),
+            }
         }
     }
 
@@ -152,6 +221,7 @@ impl WallStation {
     /// A pool's permit, kept since its grant, comes back.
     pub fn give_back(&self) {
         match &self.lifo {
+            None if take_one(&self.retire) => {}
             None => self.permits.add_permits(1),
             Some(p) => p.give_back(),
         }
@@ -163,7 +233,7 @@ impl WallStation {
         match &self.lifo {
             None => self
                 .permits
-                .acquire_many(self.workers)
+                .acquire_many(self.configured())
                 .await
                 .ok()
                 .map(Hold::Fifo),
@@ -177,7 +247,11 @@ impl WallStation {
     /// A free permit, without waiting.
     fn try_take(&self) -> Option<Permit<'_>> {
         match &self.lifo {
-            None => self.permits.try_acquire().ok().map(Permit::Fifo),
+            None => self
+                .permits
+                .try_acquire()
+                .ok()
+                .map(|p| Permit::Fifo(Some(p), &self.retire)),
             Some(p) => p.try_take().then(|| Permit::Lifo(p)),
         }
     }
@@ -185,7 +259,12 @@ impl WallStation {
     /// Waits for a permit in the station's order.
     async fn take(&self) -> Option<Permit<'_>> {
         match &self.lifo {
-            None => self.permits.acquire().await.ok().map(Permit::Fifo),
+            None => self
+                .permits
+                .acquire()
+                .await
+                .ok()
+                .map(|p| Permit::Fifo(Some(p), &self.retire)),
             Some(p) => p.take().await.then(|| Permit::Lifo(p)),
         }
     }

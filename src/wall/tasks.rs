@@ -38,7 +38,10 @@ where
     let work = tokio::spawn(async move {
         match opts2.stress {
             Some((tasks, limit)) => stress(&w2, tasks, limit),
-            None => modelled(&w2, opts2.stall).await,
+            None => {
+                super::capacity::spawn(&w2);
+                modelled(&w2, opts2.stall).await
+            }
         }
     });
     let ticker = tokio::spawn(gauge_ticks(w.clone()));

@@ -4,6 +4,7 @@ mod architecture;
 mod calibrate;
 mod call_graphs;
 mod capacity;
+mod capacity_plan;
 mod cli;
 mod deploy;
 mod feedback;

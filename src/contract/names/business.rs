@@ -63,6 +63,15 @@ pub const IDEMPOTENT_REPLAYS: &str = "idempotent_replays";
 /// Money refunded, currency units.
 pub const REFUNDED: &str = "refunded";
 
+/// What the stations' workers cost over the whole run (warmup and drain
+/// included), currency units: reported when a station has a
+/// `cost_per_hour`.
+pub const COST: &str = "cost";
+/// That cost per order placed (left out when no order was placed).
+pub const COST_PER_ORDER: &str = "cost_per_order";
+/// The rows of a scenario whose workers have a price, last.
+pub const COST_ROWS: [&str; 2] = [COST, COST_PER_ORDER];
+
 /// The rows every run reports, first, whatever the scenario: the
 /// sessions and how customers gave up or retried in them.
 pub const SESSION_ROWS: [&str; 3] = [SESSIONS, SESSIONS_ABANDONED, CUSTOMER_RETRIES];

@@ -220,6 +220,7 @@ mod tests {
             cost: workers.parse().unwrap_or(0.0),
             metrics,
             pass: Some(pass),
+            cost_of: "workers".into(),
         }
     }
 

@@ -227,7 +227,7 @@ fn tables_hold_the_csv_cells() {
     );
     assert_eq!(table(&html, "t-summary"), summary);
     for (id, file, columns) in [
-        ("t-stations", "stations.csv", 12),
+        ("t-stations", "stations.csv", 15),
         ("t-cache", "cache.csv", 7),
         ("t-errors", "errors.csv", 3),
         ("t-thresholds", "thresholds.csv", 4),

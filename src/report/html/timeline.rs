@@ -345,6 +345,32 @@ impl<'a> Timeline<'a> {
         (c, idle)
     }
 
+    /// For each station group whose workers move, its workers (serving,
+    /// and provisioning dashed) against its queue, per interval.
+    pub fn scaling(&self) -> Vec<(String, Chart)> {
+        let workers = self.gauges("workers.", None, |v, _| v);
+        let provisioning = self.gauges("provisioning.", None, |v, _| v);
+        let queues = self.gauges("queue_len.", None, |v, _| v);
+        let find = |set: &[(String, Points)], st: &str| {
+            set.iter().find(|(n, _)| n == st).map(|(_, p)| p.clone())
+        };
+        workers
+            .iter()
+            .map(|(st, pts)| {
+                let mut c = self
+                    .chart(HALF, Axis::linear("workers · requests waiting").from_zero())
+                    .line(Line::new("workers", nth(0), pts.clone()));
+                if let Some(p) = find(&provisioning, st) {
+                    c = c.line(Line::new("provisioning", nth(0), p).dashed());
+                }
+                if let Some(q) = find(&queues, st) {
+                    c = c.line(Line::new("queue", nth(1), q));
+                }
+                (st.clone(), c)
+            })
+            .collect()
+    }
+
     /// The cache hit rate per interval, percent, with the run's overall
     /// rate dashed.
     pub fn hit_rate(&self) -> Chart {

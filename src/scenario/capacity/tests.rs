@@ -135,3 +135,48 @@ fn an_admin_stream_loads_its_stations_at_its_own_rate() {
     assert!((orders.erlangs[0] - 0.08).abs() < 1e-9);
     assert_eq!(orders.visits[0], 0.0);
 }
+
+#[test]
+fn a_schedule_sets_the_workers_each_stage_is_judged_at() {
+    let text = r#"
+[scenario]
+duration = "20m"
+[load]
+type = "open"
+stages = [{ at = "0s", rate = 10.0 }, { at = "10m", rate = 10.0 }, { at = "601s", rate = 40.0 }]
+[behavior]
+start = "view_product"
+[behavior.transitions]
+view_product = { leave = 1.0 }
+[cache]
+enabled = false
+[stations.catalog_db]
+service_time = { dist = "constant", value = "100ms" }
+schedule = [{ at = "0s", workers = 2 }, { at = "10m", workers = 8 }]
+"#;
+    let sc = crate::scenario::load_str("t.toml", "t", text, &[], None)
+        .expect("valid")
+        .scenario;
+    let db = sc
+        .stations
+        .iter()
+        .find(|s| s.name == "catalog_db")
+        .expect("station");
+    assert_eq!(workers_at(db, SimDuration::from_secs(599)), 2);
+    assert_eq!(workers_at(db, SimDuration::from_secs(600)), 8);
+    let plan = CapacityPlan::new(&sc);
+    let row = plan
+        .stations
+        .iter()
+        .find(|s| s.name == "catalog_db")
+        .expect("planned");
+    // 10/s × 0.1 s = 1 Erlang on 2 workers, then 40/s × 0.1 s = 4 on 8.
+    assert_eq!(row.workers.first(), Some(&2));
+    assert_eq!(row.workers.last(), Some(&8));
+    assert!(
+        (row.rho[0] - 0.5).abs() < 1e-9
+            && (row.rho.last().copied().unwrap_or(0.0) - 0.5).abs() < 1e-9,
+        "{:?}",
+        row.rho
+    );
+}

@@ -59,6 +59,11 @@ pub struct StationSpec {
     /// Queue discipline, shedding and failures (defaults: FIFO, never
     /// shed, never fail; a pool has only a discipline).
     pub policy: StationPolicy,
+    /// How the workers move (default fixed: `workers` all along);
+    /// `workers` is then the starting count.
+    pub capacity: super::Capacity,
+    /// Price of one worker-hour, in the shop's currency (default 0).
+    pub cost_per_hour: f64,
 }
 
 /// A configured station: one entry, or a sharded group of entries.

@@ -166,9 +166,14 @@ pub(super) fn stations(
             None => Some(None),
         };
         let policy = station_policy(c, &path, &f, pool);
+        let found = super::capacity::capacity(c, &path, &f, workers, pool);
         let (
             Some(kind),
-            Some(workers),
+            Some(super::capacity::Found {
+                capacity,
+                workers,
+                cost_per_hour,
+            }),
             Some(shards),
             Some(service_time),
             Some(queue_limit),
@@ -176,7 +181,7 @@ pub(super) fn stations(
             Some(policy),
         ) = (
             kind,
-            workers,
+            found,
             shards,
             service_time,
             queue_limit,
@@ -207,6 +212,8 @@ pub(super) fn stations(
                 queue_limit,
                 timeout,
                 policy,
+                capacity: capacity.clone(),
+                cost_per_hour,
             });
         }
     }

@@ -10,7 +10,9 @@
 //! just before it closed gives it back. Closed waiters buried under live
 //! ones are swept out once they could outnumber them, so a stack that is
 //! never reached under overload does not grow without bound. While an
-//! outage that hangs holds the station, no permit is granted.
+//! outage that hangs holds the station, no permit is granted. Permits
+//! are added and removed as a station's workers move: a removed permit is
+//! taken from the free count, or else retired when it is next given back.
 
 use std::sync::Mutex;
 
@@ -24,6 +26,9 @@ struct State {
     /// Active outages that hang: grant nothing while above 0.
     hung: u32,
     waiters: Vec<oneshot::Sender<()>>,
+    /// Permits to forget as they are given back (workers removed while
+    /// busy).
+    retire: u32,
     /// Sweep closed waiters out once the stack is this long.
     sweep_at: usize,
 }
@@ -44,6 +49,7 @@ impl LifoPermits {
                 free: n,
                 hung: 0,
                 waiters: Vec::new(),
+                retire: 0,
                 sweep_at: SWEEP_MIN,
             }),
         }
@@ -90,7 +96,28 @@ impl LifoPermits {
     /// count.
     pub fn give_back(&self) {
         let mut s = lock(&self.state);
+        if s.retire > 0 {
+            s.retire -= 1;
+            return;
+        }
         Self::hand_out(&mut s, 1);
+    }
+
+    /// `n` more permits: first cancelling retirements still pending (those
+    /// workers just keep serving), then to the newest waiters.
+    pub fn add(&self, n: u32) {
+        let mut s = lock(&self.state);
+        let kept = n.min(s.retire);
+        s.retire -= kept;
+        Self::hand_out(&mut s, n - kept);
+    }
+
+    /// `n` fewer permits: free ones go at once, busy ones when given back.
+    pub fn remove(&self, n: u32) {
+        let mut s = lock(&self.state);
+        let now = n.min(s.free);
+        s.free -= now;
+        s.retire += n - now;
     }
 
     /// An outage that hangs starts: nothing is granted until it ends.
@@ -201,6 +228,27 @@ mod tests {
         assert!(w.await);
         assert!(p.try_take());
         assert!(!p.try_take());
+    }
+
+    #[tokio::test]
+    async fn removed_permits_retire_when_given_back_and_added_ones_serve_waiters() {
+        let p = LifoPermits::new(2);
+        assert!(p.try_take());
+        // One free permit goes at once, the busy one when given back.
+        p.remove(2);
+        assert!(!p.try_take());
+        p.give_back();
+        assert!(!p.try_take(), "the busy permit retired");
+        let mut w = Box::pin(p.take());
+        assert!(futures::poll!(w.as_mut()).is_pending());
+        p.add(1);
+        assert!(w.await, "an added permit goes to the waiter");
+        // Removing a busy permit then adding one back cancels the
+        // retirement: the permit comes back when given back.
+        p.remove(1);
+        p.add(1);
+        p.give_back();
+        assert!(p.try_take());
     }
 
     #[test]
