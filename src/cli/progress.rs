@@ -5,13 +5,14 @@
 //! a signal asked the run to stop (see `signals`).
 
 use std::io::IsTerminal;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::kernel::time::SimDuration;
 use crate::model::Progress;
+use crate::scenario::Scenario;
 use crate::scenario::capacity::CapacityPlan;
 
 /// Progress reporting for one run of one or more worlds (replications or
@@ -22,8 +23,10 @@ pub struct Reporter {
     started: Instant,
     /// Per world: virtual time reached (ns) and events processed.
     worlds: Mutex<Vec<(u64, u64)>>,
-    /// The capacity plan the overload warning quotes.
-    plan: Option<CapacityPlan>,
+    /// The capacity plan the overload warning quotes, once known.
+    plan: OnceLock<CapacityPlan>,
+    /// The scenario whose plan is computed if a warning needs it.
+    scenario: Option<Box<Scenario>>,
 }
 
 impl Reporter {
@@ -46,14 +49,31 @@ impl Reporter {
             duration,
             started: Instant::now(),
             worlds: Mutex::new(vec![(0, 0); worlds.max(1) as usize]),
-            plan: None,
+            plan: OnceLock::new(),
+            scenario: None,
         }
     }
 
     /// The reporter, quoting `plan` in its overload warnings.
-    pub fn with_plan(mut self, plan: CapacityPlan) -> Self {
-        self.plan = Some(plan);
+    pub fn with_plan(self, plan: CapacityPlan) -> Self {
+        let _ = self.plan.set(plan);
         self
+    }
+
+    /// The reporter, quoting the capacity plan of `sc` in its overload
+    /// warnings: computed only when one is shown (Che's approximation over
+    /// a large catalog takes a tenth of a second).
+    pub fn with_plan_of(mut self, sc: &Scenario) -> Self {
+        self.scenario = Some(Box::new(sc.clone()));
+        self
+    }
+
+    fn plan(&self) -> Option<&CapacityPlan> {
+        match (self.plan.get(), &self.scenario) {
+            (Some(p), _) => Some(p),
+            (None, Some(sc)) => Some(self.plan.get_or_init(|| CapacityPlan::new(sc))),
+            (None, None) => None,
+        }
     }
 
     /// Engine callback from world `i`: update the bar; false when
@@ -61,7 +81,7 @@ impl Reporter {
     pub fn tick(&self, i: u32, p: &Progress) -> bool {
         if let Some(u) = p.alert {
             // A warning, shown even with --quiet: it is a diagnostic.
-            let line = crate::report::console::unstable_line(u, self.plan.as_ref());
+            let line = crate::report::console::unstable_line(u, self.plan());
             match &self.bar {
                 Some(b) => b.suspend(|| eprintln!("{line}")),
                 None => eprintln!("{line}"),

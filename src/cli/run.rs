@@ -46,12 +46,14 @@ pub fn run(args: &RunArgs) -> Result<(), Error> {
     }
     // The capacity plan first: it needs nothing but the scenario. A stress
     // run drops the modelled delays, so the plan says nothing of it.
-    let capacity = CapacityPlan::new(sc);
-    if !args.opts.quiet && plan.clock != Clock::Stress {
+    let reporter = Reporter::new(plan.progress_span(sc), sc.replications, args.opts.quiet);
+    let reporter = if !args.opts.quiet && plan.clock != Clock::Stress {
+        let capacity = CapacityPlan::new(sc);
         print_stdout(&format!("{}\n", capacity::to_text(&capacity, "")));
-    }
-    let reporter =
-        Reporter::new(plan.progress_span(sc), sc.replications, args.opts.quiet).with_plan(capacity);
+        reporter.with_plan(capacity)
+    } else {
+        reporter.with_plan_of(sc)
+    };
     let slot = log.as_ref().map(|(_, l)| l);
     let outcome = plan.execute(
         sc,

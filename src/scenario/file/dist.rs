@@ -59,6 +59,20 @@ macro_rules! dist_file {
         }
 
         impl DistFile {
+            /// Whether each named parameter key (not a percentile, not a
+            /// data file key) is given.
+            pub fn parameters(&self) -> [(&'static str, bool); 7] {
+                [
+                    ("value", self.value.is_some()),
+                    ("mean", self.mean.is_some()),
+                    ("min", self.min.is_some()),
+                    ("max", self.max.is_some()),
+                    ("median", self.median.is_some()),
+                    ("sigma", self.sigma.is_some()),
+                    ("cv", self.cv.is_some()),
+                ]
+            }
+
             /// Every percentile key and its level, in level order.
             pub const PERCENTILES: &'static [(&'static str, f64)] = &[$((stringify!($p), $level)),*];
 

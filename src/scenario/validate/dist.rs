@@ -89,15 +89,7 @@ impl Checker {
                 return None;
             }
         };
-        let present = [
-            ("value", d.value.is_some()),
-            ("mean", d.mean.is_some()),
-            ("min", d.min.is_some()),
-            ("max", d.max.is_some()),
-            ("median", d.median.is_some()),
-            ("sigma", d.sigma.is_some()),
-            ("cv", d.cv.is_some()),
-        ];
+        let present = d.parameters();
         let points = DistFile::PERCENTILES
             .iter()
             .map(|p| (p.0, d.percentile(p.0).is_some()));
@@ -171,19 +163,7 @@ impl Checker {
     /// False (with an issue per stray key) when an `empirical` distribution
     /// has keys other than its data file's.
     fn only_data_keys(&mut self, path: &str, d: &DistFile) -> bool {
-        let mut stray: Vec<&str> = [
-            ("value", d.value.is_some()),
-            ("mean", d.mean.is_some()),
-            ("min", d.min.is_some()),
-            ("max", d.max.is_some()),
-            ("median", d.median.is_some()),
-            ("sigma", d.sigma.is_some()),
-            ("cv", d.cv.is_some()),
-        ]
-        .iter()
-        .filter(|k| k.1)
-        .map(|k| k.0)
-        .collect();
+        let mut stray: Vec<&str> = d.parameters().iter().filter(|k| k.1).map(|k| k.0).collect();
         stray.extend(
             DistFile::PERCENTILES
                 .iter()
@@ -201,15 +181,11 @@ impl Checker {
 
     /// `{ dist = "percentiles", p50 = "180ms", p99 = "900ms", ... }`.
     fn percentiles(&mut self, path: &str, d: &DistFile, unit: Unit) -> Option<Dist> {
-        let stray = [
-            ("value", d.value.is_some()),
-            ("mean", d.mean.is_some()),
-            ("median", d.median.is_some()),
-            ("sigma", d.sigma.is_some()),
-            ("cv", d.cv.is_some()),
-        ];
+        let stray = d.parameters();
         let mut ok = true;
-        for (key, _) in stray.iter().filter(|s| s.1) {
+        // `min` and `max` are percentiles' points.
+        let not_points = stray.iter().filter(|s| s.0 != "min" && s.0 != "max");
+        for (key, _) in not_points.filter(|s| s.1) {
             self.issue(
                 format!("{path}.{key}"),
                 format!(
