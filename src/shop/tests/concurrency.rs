@@ -141,9 +141,14 @@ fn crossing_carts_with_concurrent_admin_work_keep_every_invariant() {
     // A shared clock, read before each call as the wall-clock mode would.
     let clock = AtomicU64::new(0);
     let now = || clock.fetch_add(1, Ordering::Relaxed);
+    // The admin works until every customer thread is done, so that its
+    // shipments, cancellations and refunds meet orders (a fast admin
+    // thread could otherwise finish before the first checkout).
+    let shopping = AtomicU64::new(THREADS);
     std::thread::scope(|s| {
         for t in 0..THREADS as usize {
             let (shop, mine, now) = (&shop, &customers[t * 4..t * 4 + 4], &now);
+            let shopping = &shopping;
             s.spawn(move || {
                 let mut rng = Pcg64Mcg::seed_from_u64(100 + t as u64);
                 for i in 0..300u64 {
@@ -175,12 +180,15 @@ fn crossing_carts_with_concurrent_admin_work_keep_every_invariant() {
                         }
                     }
                 }
+                shopping.fetch_sub(1, Ordering::Relaxed);
             });
         }
-        let (shop, now) = (&shop, &now);
+        let (shop, now, shopping) = (&shop, &now, &shopping);
         s.spawn(move || {
             let mut rng = Pcg64Mcg::seed_from_u64(7);
-            for _ in 0..3_000 {
+            let mut done = 0;
+            while done < 3_000 || shopping.load(Ordering::Relaxed) > 0 {
+                done += 1;
                 let i = now();
                 let order = OrderId(rng.random_range(1..400));
                 let _ = match rng.random_range(0..6) {
