@@ -65,6 +65,18 @@ fn within_3_se(what: &str, truth: &toml::Table, fitted: &toml::Table, n: f64) ->
     worst
 }
 
+/// Runs `ecsim fit LOG --map MAP EXTRA…`.
+fn fit(log: &Path, map: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "fit",
+        log.to_str().expect("utf-8"),
+        "--map",
+        map.to_str().expect("utf-8"),
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
 #[test]
 fn fit_recovers_the_scenario_that_wrote_the_access_log() {
     let s = Scratch::new();
@@ -298,12 +310,7 @@ fn fit_rejects_a_garbage_log_and_a_malformed_map_with_positions() {
     let s = Scratch::new();
     let map = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/data/ecsim_map.toml");
     let garbage = s.scenario("garbage.log", "hello world\n\n\u{1}\u{2}\u{3}\n<html>\n127.0.0.1 - - [99/Nov/2026:00:00:00 +0000] \"GET / HTTP/1.1\" 200 -\n");
-    let out = run(&[
-        "fit",
-        garbage.to_str().expect("utf-8"),
-        "--map",
-        map.to_str().expect("utf-8"),
-    ]);
+    let out = fit(&garbage, &map, &[]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -330,13 +337,7 @@ fn fit_rejects_a_garbage_log_and_a_malformed_map_with_positions() {
                 10.0.0.1 - - [27/Nov/2026:00:00:02 +0000] \"GET /favicon.ico HTTP/1.1\" 200 - \"-\" \"a\" 0.001 1795737602.500\n\
                 oops\n";
     let mixed = s.scenario("mixed.log", good);
-    let out = run(&[
-        "fit",
-        mixed.to_str().expect("utf-8"),
-        "--map",
-        map.to_str().expect("utf-8"),
-        "-q",
-    ]);
+    let out = fit(&mixed, &map, &["-q"]);
     assert_eq!(out.status.code(), Some(0));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("mixed.log: 1 of 4 lines rejected"), "{err}");
@@ -359,12 +360,7 @@ fn fit_rejects_a_garbage_log_and_a_malformed_map_with_positions() {
         "map.toml",
         "routes = [\n  { match = \"GET /\", action = \"hom e\" },\n]\n",
     );
-    let out = run(&[
-        "fit",
-        mixed.to_str().expect("utf-8"),
-        "--map",
-        bad_map.to_str().expect("utf-8"),
-    ]);
+    let out = fit(&mixed, &bad_map, &[]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
