@@ -14,23 +14,24 @@ cargo bench --bench bare_mmc --no-run --quiet 2>/dev/null
 bare=$(ls -t target/release/deps/bare_mmc-* | grep -v '\.d$' | head -1)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+mkdir "$out/times" "$out/reports"
 
-# time_it LABEL CMD...: appends "seconds kib" to $out/LABEL
+# time_it LABEL CMD...: appends "seconds kib" to $out/times/LABEL
 time_it() {
   local label=$1; shift
   /usr/bin/time -f '%e %M' -o "$out/t" "$@" > /dev/null
-  cat "$out/t" >> "$out/$label"
+  cat "$out/t" >> "$out/times/$label"
   echo "$label: $(cat "$out/t") (s, KiB peak)"
 }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 report() {
   local label=$1
-  echo "== $label: median $(cut -d' ' -f1 "$out/$label" | median) s, peak $(( $(cut -d' ' -f2 "$out/$label" | median) / 1024 )) MiB"
+  echo "== $label: median $(cut -d' ' -f1 "$out/times/$label" | median) s, peak $(( $(cut -d' ' -f2 "$out/times/$label" | median) / 1024 )) MiB"
 }
 
 if [[ $what == all || $what == bf ]]; then
   for _ in $(seq "$runs"); do
-    time_it bf target/release/ecsim run scenarios/black_friday.toml --quiet --out "$out/bf"
+    time_it bf target/release/ecsim run scenarios/black_friday.toml --quiet --out "$out/reports/bf"
   done
   report bf
 fi
@@ -38,19 +39,19 @@ if [[ $what == all || $what == mm8 ]]; then
   for n in 1000000 5000000; do
     ms=$(( n * 1000 / 720 ))
     for _ in $(seq "$runs"); do
-      time_it "ecsim_mm8_$n" target/release/ecsim run benches/mm8.toml --quiet --out "$out/mm8" --set "scenario.duration=\"${ms}ms\""
+      time_it "ecsim_mm8_$n" target/release/ecsim run benches/mm8.toml --quiet --out "$out/reports/mm8" --set "scenario.duration=\"${ms}ms\""
       time_it "bare_mm8_$n" "$bare" 8 0.9 "$n"
     done
     report "ecsim_mm8_$n"
     report "bare_mm8_$n"
-    e=$(cut -d' ' -f1 "$out/ecsim_mm8_$n" | median)
-    b=$(cut -d' ' -f1 "$out/bare_mm8_$n" | median)
+    e=$(cut -d' ' -f1 "$out/times/ecsim_mm8_$n" | median)
+    b=$(cut -d' ' -f1 "$out/times/bare_mm8_$n" | median)
     echo "== ratio ecsim/bare at $n customers: $(echo "scale=2; $e / $b" | bc)"
   done
 fi
 if [[ $what == all || $what == closed ]]; then
   for _ in $(seq "$runs"); do
-    time_it closed target/release/ecsim run benches/closed_1m.toml --quiet --out "$out/closed"
+    time_it closed target/release/ecsim run benches/closed_1m.toml --quiet --out "$out/reports/closed"
   done
   report closed
 fi
@@ -58,10 +59,10 @@ if [[ $what == all || $what == flat ]]; then
   for n in 100000 1000000 10000000; do
     ms=$(( n * 1000 / 720 ))
     for _ in $(seq "$runs"); do
-      time_it "flat_$n" target/release/ecsim run benches/mm8.toml --quiet --out "$out/flat" --set "scenario.duration=\"${ms}ms\""
+      time_it "flat_$n" target/release/ecsim run benches/mm8.toml --quiet --out "$out/reports/flat" --set "scenario.duration=\"${ms}ms\""
     done
-    s=$(cut -d' ' -f1 "$out/flat_$n" | median)
-    ev=$(grep -o '"events": [0-9]*' "$out/flat/run.json" | grep -o '[0-9]*$')
+    s=$(cut -d' ' -f1 "$out/times/flat_$n" | median)
+    ev=$(grep -o '"events": [0-9]*' "$out/reports/flat/run.json" | grep -o '[0-9]*$')
     echo "== $n customers: median $s s for $ev events: $(echo "scale=2; $ev / $s / 1000000" | bc)M events/s (whole process)"
   done
 fi
