@@ -5,6 +5,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// mimalloc instead of the system allocator: the shop allocates small
+/// strings and vectors per customer and order, and glibc's malloc spent
+/// about 5% of a Black Friday run and kept freed memory fragmented.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = ecsim::cli::Cli::parse();
     match ecsim::cli::run_guarded(cli) {

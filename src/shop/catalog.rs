@@ -27,7 +27,7 @@ mod search;
 mod tests;
 
 pub use error::CatalogError;
-use index::{insert_sorted, tokenize};
+use index::{Postings, insert_sorted, tokenize};
 pub use search::{SearchPage, SearchQuery, SortOrder};
 
 /// Highest accepted price: ten million currency units.
@@ -93,7 +93,7 @@ pub struct Catalog {
     products: FxDashMap<ProductId, Product>,
     next_id: AtomicU32,
     categories: RwLock<Vec<Box<str>>>,
-    tokens: FxDashMap<Box<str>, Vec<ProductId>>,
+    tokens: FxDashMap<Box<str>, Postings>,
     by_category: FxDashMap<CategoryId, Vec<ProductId>>,
 }
 

@@ -14,6 +14,8 @@
 
 use std::collections::BTreeMap;
 
+use dashmap::mapref::multiple::RefMulti;
+
 use super::Shop;
 use super::coupons::CouponUsage;
 use super::ids::{CustomerId, OrderId, PaymentId, ProductId};
@@ -95,13 +97,19 @@ impl InvariantReport {
     }
 }
 
-/// Everything the checks read, taken once.
-struct Snapshot {
+/// Everything the checks read, taken once. Orders and payments are read in
+/// place, sorted by id (a copy of them would double the run's peak memory);
+/// their shards stay read-locked until the check ends.
+struct Snapshot<'a> {
     stock: Vec<(ProductId, StockRecord)>,
-    orders: Vec<Order>,
-    payments: Vec<Payment>,
+    orders: Vec<RefMulti<'a, OrderId, Order>>,
+    /// The orders' ids, in the same order: what lookups search.
+    order_ids: Vec<OrderId>,
+    payments: Vec<RefMulti<'a, PaymentId, Payment>>,
+    /// The payments' ids, in the same order.
+    payment_ids: Vec<PaymentId>,
     keys: Vec<((CustomerId, u64), KeyState)>,
-    ledger: Vec<LedgerEntry>,
+    ledger: &'a [&'a LedgerEntry],
     coupons: Vec<CouponUsage>,
     in_flight: u64,
     busy_carts: Vec<CustomerId>,
@@ -110,14 +118,18 @@ struct Snapshot {
     prepaid: [bool; 4],
 }
 
-impl Snapshot {
-    fn take(shop: &Shop) -> Self {
+impl<'a> Snapshot<'a> {
+    fn take(shop: &'a Shop, ledger: &'a [&'a LedgerEntry]) -> Self {
+        let orders = shop.orders.sorted();
+        let payments = shop.payments.sorted();
         Self {
             stock: shop.inventory.snapshot(),
-            orders: shop.orders.all(),
-            payments: shop.payments.all(),
+            order_ids: orders.iter().map(|o| *o.key()).collect(),
+            orders,
+            payment_ids: payments.iter().map(|p| *p.key()).collect(),
+            payments,
             keys: shop.payments.keys(),
-            ledger: shop.payments.ledger(),
+            ledger,
             coupons: shop.coupons.usage(),
             in_flight: shop.checkouts_in_flight(),
             busy_carts: shop.carts.busy(),
@@ -128,10 +140,10 @@ impl Snapshot {
     }
 
     fn order(&self, id: OrderId) -> Option<&Order> {
-        self.orders
-            .binary_search_by_key(&id, |o| o.id)
+        self.order_ids
+            .binary_search(&id)
             .ok()
-            .map(|i| &self.orders[i])
+            .map(|i| self.orders[i].value())
     }
 
     /// The state remembered under an idempotency key (`keys` is sorted).
@@ -143,10 +155,10 @@ impl Snapshot {
     }
 
     fn payment(&self, id: PaymentId) -> Option<&Payment> {
-        self.payments
-            .binary_search_by_key(&id, |p| p.id)
+        self.payment_ids
+            .binary_search(&id)
             .ok()
-            .map(|i| &self.payments[i])
+            .map(|i| self.payments[i].value())
     }
 
     fn is_prepaid(&self, method: PaymentMethodKind) -> bool {
@@ -173,7 +185,11 @@ impl Snapshot {
 
 /// Checks every shop invariant (I1–I12) and returns the rows in id order.
 pub fn check(shop: &Shop) -> InvariantReport {
-    let s = Snapshot::take(shop);
+    shop.payments.with_ledger(|ledger| check_with(shop, ledger))
+}
+
+fn check_with(shop: &Shop, ledger: &[&LedgerEntry]) -> InvariantReport {
+    let s = Snapshot::take(shop, ledger);
     InvariantReport {
         rows: vec![
             stock::conservation(&s),

@@ -8,7 +8,10 @@
 //! - movements are numbered by one atomic counter; [`Ledger::entries`]
 //!   returns them sorted by that number, whatever the shard layout;
 //! - the ledger is sharded by payment id, so concurrent checkouts of
-//!   different payments do not contend on one lock.
+//!   different payments do not contend on one lock;
+//! - a shard grows in chunks of [`CHUNK`] legs, never by copying what it
+//!   holds into a vector twice as large, so a ledger of a million legs
+//!   takes a million legs' memory, not up to twice that.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
@@ -52,10 +55,40 @@ pub struct LedgerEntry {
     pub amount_cents: Cents,
 }
 
+/// Legs per chunk of a shard (64 KiB of legs).
+pub const CHUNK: usize = 1024;
+
+/// One shard's legs, in record order, in chunks of [`CHUNK`].
+#[derive(Debug, Default)]
+struct Legs {
+    chunks: Vec<Vec<LedgerEntry>>,
+}
+
+impl Legs {
+    fn push(&mut self, leg: LedgerEntry) {
+        match self.chunks.last_mut() {
+            Some(c) if c.len() < CHUNK => c.push(leg),
+            _ => {
+                let mut c = Vec::with_capacity(CHUNK);
+                c.push(leg);
+                self.chunks.push(c);
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.chunks.iter().map(Vec::len).sum()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &LedgerEntry> {
+        self.chunks.iter().flatten()
+    }
+}
+
 /// The ledger. `Send + Sync`.
 #[derive(Debug)]
 pub struct Ledger {
-    shards: Box<[Mutex<Vec<LedgerEntry>>]>,
+    shards: Box<[Mutex<Legs>]>,
     seq: AtomicU64,
 }
 
@@ -63,7 +96,9 @@ impl Ledger {
     /// An empty ledger with `shards` locks (at least 1).
     pub fn new(shards: usize) -> Self {
         Self {
-            shards: (0..shards.max(1)).map(|_| Mutex::new(Vec::new())).collect(),
+            shards: (0..shards.max(1))
+                .map(|_| Mutex::new(Legs::default()))
+                .collect(),
             seq: AtomicU64::new(1),
         }
     }
@@ -104,12 +139,23 @@ impl Ledger {
 
     /// Every leg, sorted by movement number then account.
     pub fn entries(&self) -> Vec<LedgerEntry> {
-        let mut all = Vec::new();
-        for shard in self.shards.iter() {
-            all.extend_from_slice(&shard.lock().unwrap_or_else(PoisonError::into_inner));
+        self.with_entries(|legs| legs.iter().map(|&&e| e).collect())
+    }
+
+    /// Calls `f` with every leg, sorted by movement number then account,
+    /// read in place: every shard stays locked while `f` runs.
+    pub fn with_entries<R>(&self, f: impl FnOnce(&[&LedgerEntry]) -> R) -> R {
+        let shards: Vec<_> = self
+            .shards
+            .iter()
+            .map(|s| s.lock().unwrap_or_else(PoisonError::into_inner))
+            .collect();
+        let mut all: Vec<&LedgerEntry> = Vec::with_capacity(shards.iter().map(|s| s.len()).sum());
+        for shard in &shards {
+            all.extend(shard.iter());
         }
         all.sort_unstable_by_key(|e| (e.seq, e.account));
-        all
+        f(&all)
     }
 
     /// Appends a single unbalanced leg, to test the invariant checker.

@@ -27,6 +27,8 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use dashmap::mapref::multiple::RefMulti;
+
 use super::coupons::RedemptionTicket;
 use super::ids::{CustomerId, FxDashMap, Nanos, OrderId, PaymentId, new_map};
 use super::pricing::{PriceBreakdown, PricedLine};
@@ -302,6 +304,15 @@ impl Orders {
     /// Number of orders for which `f` holds.
     pub fn count(&self, f: impl Fn(&Order) -> bool) -> u64 {
         self.orders.iter().filter(|o| f(o)).count() as u64
+    }
+
+    /// Every order, sorted by id, read in place: each reference holds a
+    /// read lock on its shard until dropped, so take them only when no
+    /// thread writes orders (after a drain), and drop them soon.
+    pub fn sorted(&self) -> Vec<RefMulti<'_, OrderId, Order>> {
+        let mut all: Vec<_> = self.orders.iter().collect();
+        all.sort_unstable_by_key(|o| *o.key());
+        all
     }
 
     /// Every order, sorted by id.

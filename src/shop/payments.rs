@@ -22,6 +22,8 @@
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
+use dashmap::mapref::multiple::RefMulti;
+
 use super::ids::{Cents, CustomerId, FxDashMap, Nanos, OrderId, PaymentId, new_map};
 use super::ledger::{Ledger, LedgerEntry};
 pub use super::strategies::{
@@ -163,6 +165,14 @@ impl Payments {
         self.payments.get(&payment).map(|p| *p)
     }
 
+    /// Every payment, sorted by id, read in place (see
+    /// [`Orders::sorted`](super::orders::Orders::sorted) for the locks).
+    pub fn sorted(&self) -> Vec<RefMulti<'_, PaymentId, Payment>> {
+        let mut all: Vec<_> = self.payments.iter().collect();
+        all.sort_unstable_by_key(|p| *p.key());
+        all
+    }
+
     /// Every payment, sorted by id.
     pub fn all(&self) -> Vec<Payment> {
         let mut all: Vec<Payment> = self.payments.iter().map(|p| *p).collect();
@@ -173,6 +183,12 @@ impl Payments {
     /// Every ledger leg, in movement order.
     pub fn ledger(&self) -> Vec<LedgerEntry> {
         self.ledger.entries()
+    }
+
+    /// Calls `f` with every ledger leg in movement order, read in place
+    /// ([`Ledger::with_entries`]).
+    pub fn with_ledger<R>(&self, f: impl FnOnce(&[&LedgerEntry]) -> R) -> R {
+        self.ledger.with_entries(f)
     }
 
     /// Counters for the business report.

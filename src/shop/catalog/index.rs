@@ -4,24 +4,99 @@
 //! having them, and the list operations search and the category lists use.
 //! Guarantees: every posting list is sorted and free of duplicates, so
 //! intersecting lists gives the products having *every* token, in id order.
+//! A token common enough that a bitmap over every product id is no larger
+//! than its list (one product in [`DENSE`] or more, and at least
+//! [`MIN_BITMAP`] products) also keeps that bitmap,
+//! so a query probes it with one bit test per candidate instead of a
+//! binary search.
 
 use super::Catalog;
 use crate::shop::ids::ProductId;
 
+/// A token with at least one product in this many keeps a bitmap.
+pub(super) const DENSE: usize = 32;
+/// ... if it has at least this many products (a small catalog, or one
+/// being built, would otherwise give every token a bitmap).
+pub(super) const MIN_BITMAP: usize = 64;
+
+/// The products having one token: sorted ids, and for a common token a
+/// bitmap of the same set.
+#[derive(Debug, Default)]
+pub(super) struct Postings {
+    ids: Vec<ProductId>,
+    /// Bit `id` is set when `id` is in `ids`; empty for a rare token.
+    bits: Vec<u64>,
+}
+
+impl Postings {
+    /// The ids, sorted.
+    pub(super) fn ids(&self) -> &[ProductId] {
+        &self.ids
+    }
+
+    /// Whether the token keeps a bitmap.
+    #[cfg(test)]
+    pub(super) fn has_bitmap(&self) -> bool {
+        !self.bits.is_empty()
+    }
+
+    /// Whether `id` has the token.
+    pub(super) fn contains(&self, id: ProductId) -> bool {
+        if self.bits.is_empty() {
+            self.ids.binary_search(&id).is_ok()
+        } else {
+            let word = (id.0 / 64) as usize;
+            self.bits
+                .get(word)
+                .is_some_and(|w| w & (1 << (id.0 % 64)) != 0)
+        }
+    }
+
+    /// Adds `id`; builds the bitmap once the token is common among the
+    /// `products` ids so far.
+    fn insert(&mut self, id: ProductId, products: u32) {
+        insert_sorted(&mut self.ids, id);
+        let common = self.ids.len() >= MIN_BITMAP && self.ids.len() * DENSE >= products as usize;
+        if self.bits.is_empty() && common {
+            for &p in &self.ids.clone() {
+                self.set(p);
+            }
+        } else if !self.bits.is_empty() {
+            self.set(id);
+        }
+    }
+
+    fn set(&mut self, id: ProductId) {
+        let word = (id.0 / 64) as usize;
+        if word >= self.bits.len() {
+            self.bits.resize(word + 1, 0);
+        }
+        self.bits[word] |= 1 << (id.0 % 64);
+    }
+
+    fn remove(&mut self, id: ProductId) {
+        self.ids.retain(|&p| p != id);
+        if let Some(w) = self.bits.get_mut((id.0 / 64) as usize) {
+            *w &= !(1 << (id.0 % 64));
+        }
+    }
+}
+
 impl Catalog {
     pub(super) fn index(&self, id: ProductId, name: &str) {
+        let products = self.count();
         for token in tokenize(name) {
-            insert_sorted(
-                &mut self.tokens.entry(token.into_boxed_str()).or_default(),
-                id,
-            );
+            self.tokens
+                .entry(token.into_boxed_str())
+                .or_default()
+                .insert(id, products);
         }
     }
 
     pub(super) fn unindex(&self, id: ProductId, name: &str) {
         for token in tokenize(name) {
-            if let Some(mut ids) = self.tokens.get_mut(token.as_str()) {
-                ids.retain(|&p| p != id);
+            if let Some(mut postings) = self.tokens.get_mut(token.as_str()) {
+                postings.remove(id);
             }
         }
     }
@@ -40,17 +115,15 @@ pub(super) fn insert_sorted(ids: &mut Vec<ProductId>, id: ProductId) {
     }
 }
 
-pub(super) fn intersect(a: &[ProductId], b: &[ProductId]) -> Vec<ProductId> {
-    // Much shorter `a`: probe `b` by binary search instead of merging.
-    if a.len() * 16 < b.len() {
-        return a
-            .iter()
-            .copied()
-            .filter(|id| b.binary_search(id).is_ok())
-            .collect();
+/// The ids of `a` that `b` has too, in order.
+pub(super) fn intersect(a: &[ProductId], b: &Postings) -> Vec<ProductId> {
+    // Much shorter `a`, or a bitmap to probe: test each id of `a`.
+    if !b.bits.is_empty() || a.len() * 16 < b.ids.len() {
+        return a.iter().copied().filter(|&id| b.contains(id)).collect();
     }
     // Branch-free merge: both cursors advance by comparison results, so
     // the loop does not mispredict on interleaved ids; matches are rare.
+    let b = &b.ids;
     let (mut i, mut j, mut out) = (0, 0, Vec::new());
     while i < a.len() && j < b.len() {
         let (x, y) = (a[i], b[j]);

@@ -109,11 +109,11 @@ impl Catalog {
         }
         // Query plan: start from the rarest token, so the work is bounded
         // by the smallest posting list rather than the first one typed.
-        lists.sort_by_key(|l| l.len());
+        lists.sort_by_key(|l| l.ids().len());
         let mut result: Option<Vec<ProductId>> = None;
         for postings in &lists {
             result = Some(match result {
-                None => postings.to_vec(),
+                None => postings.ids().to_vec(),
                 Some(acc) => intersect(&acc, postings),
             });
         }

@@ -182,3 +182,52 @@ fn categories_are_unique() {
     );
     assert_eq!(c.categories(), vec!["books", "games", "toys"]);
 }
+
+#[test]
+fn common_tokens_answer_from_their_bitmap_like_the_lists() {
+    // 3,000 products: "lamp" on every 3rd (a bitmap), "red" on every 5th
+    // (a bitmap), "brand<k>" on every 97th from k (lists of ~31, no bitmap).
+    let c = Catalog::new(&["home".into()]);
+    for i in 0..3_000u32 {
+        let mut name = format!("brand{} item{i}", i % 97);
+        if i % 3 == 0 {
+            name.push_str(" lamp");
+        }
+        if i % 5 == 0 {
+            name.push_str(" red");
+        }
+        c.create(&spec(&name, 0, 100, i)).unwrap();
+    }
+    let lamp = c.tokens.get("lamp").unwrap();
+    assert!(lamp.has_bitmap(), "lamp is common: it has a bitmap");
+    assert!(!c.tokens.get("brand5").unwrap().has_bitmap());
+    drop(lamp);
+    let all = |text: &str| {
+        let mut q = query(text);
+        q.page_size = MAX_PAGE_SIZE;
+        let mut out = Vec::new();
+        loop {
+            let page = c.search(&q, |_| true).unwrap();
+            if page.items.is_empty() {
+                return out;
+            }
+            out.extend(page.items.iter().map(|p| p.id.0));
+            q.page += 1;
+        }
+    };
+    let expect = |f: &dyn Fn(u32) -> bool| (0..3_000u32).filter(|&i| f(i)).collect::<Vec<_>>();
+    assert_eq!(all("brand5 lamp"), expect(&|i| i % 97 == 5 && i % 3 == 0));
+    assert_eq!(all("lamp red"), expect(&|i| i % 15 == 0));
+    assert_eq!(
+        all("red brand7 lamp"),
+        expect(&|i| i % 97 == 7 && i % 15 == 0)
+    );
+    // Renaming a product takes it out of its old tokens' bitmaps.
+    let renamed = ProductPatch {
+        name: Some("brand5 plain".into()),
+        ..ProductPatch::default()
+    };
+    c.update(ProductId(15), &renamed).unwrap();
+    assert_eq!(all("lamp red"), expect(&|i| i % 15 == 0 && i != 15));
+    assert!(all("brand5 plain").contains(&15));
+}

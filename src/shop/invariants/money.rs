@@ -1,6 +1,8 @@
 //! I6–I8: idempotent payments, no double charge, money conservation.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashMap;
 
 use super::{InvariantRow, Snapshot};
 use crate::shop::ids::{Cents, CustomerId, OrderId};
@@ -11,35 +13,39 @@ use crate::shop::payments::{KeyState, PaymentStatus};
 /// payments not voided, and the key's record points at a payment of that key.
 pub(super) fn idempotent_payments(s: &Snapshot) -> InvariantRow {
     let mut row = InvariantRow::new("I6", "idempotent_payments");
-    let mut by_key: BTreeMap<(CustomerId, u64), Vec<usize>> = BTreeMap::new();
-    for (i, p) in s.payments.iter().enumerate() {
-        by_key
-            .entry((p.customer, p.idempotency_key))
-            .or_default()
-            .push(i);
-    }
-    let keys: BTreeSet<(CustomerId, u64)> = by_key
-        .keys()
-        .copied()
+    let key_of = |i: usize| (s.payments[i].customer, s.payments[i].idempotency_key);
+    // Payments grouped by key, in id order within a key; every key either
+    // a payment or the key service knows, in order.
+    let mut by_key: Vec<usize> = (0..s.payments.len()).collect();
+    by_key.sort_unstable_by_key(|&i| (key_of(i), i));
+    let mut keys: Vec<(CustomerId, u64)> = by_key
+        .iter()
+        .map(|&i| key_of(i))
         .chain(s.keys.iter().map(|&(k, _)| k))
         .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut at = 0;
     for key @ (customer, k) in keys {
         row.check();
-        let payments: Vec<_> = by_key
-            .get(&key)
-            .map(|v| v.iter().map(|&i| &s.payments[i]).collect())
-            .unwrap_or_default();
-        let captures: u32 = payments.iter().map(|p| p.captures).sum();
+        let start = at;
+        while at < by_key.len() && key_of(by_key[at]) == key {
+            at += 1;
+        }
+        let payments = || by_key[start..at].iter().map(|&i| &s.payments[i]);
+        let captures: u32 = payments().map(|p| p.captures).sum();
         if captures > 1 {
             row.fail(|| format!("customer {customer} key {k}: {captures} captures"));
         }
-        let amounts: BTreeSet<Cents> = payments
-            .iter()
-            .filter(|p| p.status != PaymentStatus::Voided)
-            .map(|p| p.amount_cents)
-            .collect();
-        if amounts.len() > 1 {
+        let mut live = payments().filter(|p| p.status != PaymentStatus::Voided);
+        if let Some(first) = live.next().map(|p| p.amount_cents)
+            && live.any(|p| p.amount_cents != first)
+        {
             row.fail(|| {
+                let amounts: BTreeSet<Cents> = payments()
+                    .filter(|p| p.status != PaymentStatus::Voided)
+                    .map(|p| p.amount_cents)
+                    .collect();
                 format!("customer {customer} key {k}: payments for different amounts {amounts:?}")
             });
         }
@@ -49,7 +55,7 @@ pub(super) fn idempotent_payments(s: &Snapshot) -> InvariantRow {
             _ => None,
         };
         if let Some(p) = pointed
-            && !payments.iter().any(|q| q.id == p)
+            && !payments().any(|q| q.id == p)
         {
             row.fail(|| format!("customer {customer} key {k}: remembers payment {p}, which is not a payment of this key"));
         }
@@ -60,7 +66,7 @@ pub(super) fn idempotent_payments(s: &Snapshot) -> InvariantRow {
 /// I7: per order, at most one capture and captured − refunded ≤ total.
 pub(super) fn no_double_charge(s: &Snapshot) -> InvariantRow {
     let mut row = InvariantRow::new("I7", "no_double_charge");
-    let mut by_order: BTreeMap<OrderId, (u32, Cents)> = BTreeMap::new();
+    let mut by_order: FxHashMap<OrderId, (u32, Cents)> = FxHashMap::default();
     for p in &s.payments {
         match p.order {
             Some(o) => {
@@ -100,11 +106,9 @@ pub(super) fn no_double_charge(s: &Snapshot) -> InvariantRow {
 /// and the merchant's balance equals the totals of paid orders.
 pub(super) fn conservation(s: &Snapshot) -> InvariantRow {
     let mut row = InvariantRow::new("I8", "money_conservation");
-    let mut movements: BTreeMap<u64, Cents> = BTreeMap::new();
-    let mut per_payment: BTreeMap<_, (Cents, Cents)> = BTreeMap::new();
+    let mut per_payment: FxHashMap<_, (Cents, Cents)> = FxHashMap::default();
     let (mut merchant, mut customers) = (0, 0);
-    for e in &s.ledger {
-        *movements.entry(e.seq).or_insert(0) += e.amount_cents;
+    for e in s.ledger {
         match e.account {
             Account::Merchant => {
                 merchant += e.amount_cents;
@@ -117,9 +121,14 @@ pub(super) fn conservation(s: &Snapshot) -> InvariantRow {
             Account::Customer(_) => customers += e.amount_cents,
         }
     }
-    for (seq, sum) in &movements {
+    // The ledger is sorted by movement: each movement's legs are adjacent.
+    for legs in s.ledger.chunk_by(|a, b| a.seq == b.seq) {
         row.check();
-        if *sum != 0 {
+        let (seq, sum) = (
+            legs[0].seq,
+            legs.iter().map(|e| e.amount_cents).sum::<Cents>(),
+        );
+        if sum != 0 {
             row.fail(|| format!("ledger movement {seq}: legs sum to {sum} cents, not 0"));
         }
     }

@@ -189,7 +189,8 @@ impl Payments {
 
     /// Every idempotency key and what it remembers, sorted by (customer, key).
     pub fn keys(&self) -> Vec<((CustomerId, u64), KeyState)> {
-        let mut all: Vec<_> = self.keys.iter().map(|r| (*r.key(), r.state)).collect();
+        let mut all = Vec::with_capacity(self.keys.len());
+        all.extend(self.keys.iter().map(|r| (*r.key(), r.state)));
         all.sort_unstable_by_key(|&(k, _)| k);
         all
     }
