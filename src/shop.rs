@@ -31,6 +31,7 @@ pub mod catalog;
 pub mod checkout;
 pub mod config;
 pub mod coupons;
+mod dense;
 pub mod error;
 pub mod ids;
 pub mod invariants;

@@ -2,7 +2,7 @@
 //!
 //! Guarantees:
 //! - product lookup by id ([`Catalog::product`]) takes one shard read lock of a
-//!   sharded map and never allocates; it returns a `Copy` [`ProductView`];
+//!   dense table (an index, no hashing) and never allocates; it returns a `Copy` [`ProductView`];
 //! - prices are integer cents in `0..=MAX_PRICE_CENTS`; products are never
 //!   removed (orders and stock refer to them), deleting one deactivates it and
 //!   lookups then answer `not_found`;
@@ -18,6 +18,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
+use super::dense::DenseTable;
 use super::ids::{CategoryId, Cents, FxDashMap, ProductId, new_map};
 
 mod error;
@@ -90,7 +91,7 @@ struct Product {
 /// The catalog service. `Send + Sync`.
 #[derive(Debug)]
 pub struct Catalog {
-    products: FxDashMap<ProductId, Product>,
+    products: DenseTable<Product>,
     next_id: AtomicU32,
     categories: RwLock<Vec<Box<str>>>,
     tokens: FxDashMap<Box<str>, Postings>,
@@ -101,7 +102,7 @@ impl Catalog {
     /// A catalog with these categories and no products.
     pub fn new(categories: &[String]) -> Self {
         Self {
-            products: new_map(),
+            products: DenseTable::default(),
             next_id: AtomicU32::new(0),
             categories: RwLock::new(categories.iter().map(|c| c.as_str().into()).collect()),
             tokens: new_map(),
@@ -169,7 +170,7 @@ impl Catalog {
             rank: spec.popularity_rank,
             active: true,
         };
-        self.products.insert(id, product);
+        self.products.insert(u64::from(id.0), product);
         self.index(id, &spec.name);
         insert_sorted(&mut self.by_category.entry(spec.category).or_default(), id);
         Ok(id)
@@ -188,29 +189,28 @@ impl Catalog {
         {
             return Err(CatalogError::EmptyName);
         }
-        let (old_name, old_category) = {
-            let mut p = self
-                .products
-                .get_mut(&id)
-                .ok_or(CatalogError::UnknownProduct { product: id })?;
-            let old = (p.name.clone(), p.category);
-            if let Some(name) = &patch.name {
-                p.name = name.trim().into();
-            }
-            if let Some(category) = patch.category {
-                p.category = category;
-            }
-            if let Some(price) = patch.price_cents {
-                p.price = price;
-            }
-            if let Some(rank) = patch.popularity_rank {
-                p.rank = rank;
-            }
-            if let Some(active) = patch.active {
-                p.active = active;
-            }
-            old
-        };
+        let (old_name, old_category) = self
+            .products
+            .write(u64::from(id.0), |p| {
+                let old = (p.name.clone(), p.category);
+                if let Some(name) = &patch.name {
+                    p.name = name.trim().into();
+                }
+                if let Some(category) = patch.category {
+                    p.category = category;
+                }
+                if let Some(price) = patch.price_cents {
+                    p.price = price;
+                }
+                if let Some(rank) = patch.popularity_rank {
+                    p.rank = rank;
+                }
+                if let Some(active) = patch.active {
+                    p.active = active;
+                }
+                old
+            })
+            .ok_or(CatalogError::UnknownProduct { product: id })?;
         if let Some(name) = &patch.name {
             self.unindex(id, &old_name);
             self.index(id, name);
@@ -229,20 +229,21 @@ impl Catalog {
     /// The active product `id`. Hot path: no allocation, one shard read lock.
     pub fn product(&self, id: ProductId) -> Result<ProductView, CatalogError> {
         self.products
-            .get(&id)
-            .filter(|p| p.active)
-            .map(|p| ProductView {
-                id,
-                category: p.category,
-                price_cents: p.price,
-                popularity_rank: p.rank,
+            .read(u64::from(id.0), |p| {
+                p.active.then_some(ProductView {
+                    id,
+                    category: p.category,
+                    price_cents: p.price,
+                    popularity_rank: p.rank,
+                })
             })
+            .flatten()
             .ok_or(CatalogError::UnknownProduct { product: id })
     }
 
     /// The name of product `id` (active or not); a reference-counted clone.
     pub fn name(&self, id: ProductId) -> Option<Arc<str>> {
-        self.products.get(&id).map(|p| Arc::clone(&p.name))
+        self.products.read(u64::from(id.0), |p| Arc::clone(&p.name))
     }
 
     /// Number of products ever created (active or not): ids are `0..count`.

@@ -120,13 +120,13 @@ struct Snapshot<'a> {
 
 impl<'a> Snapshot<'a> {
     fn take(shop: &'a Shop, ledger: &'a [&'a LedgerEntry]) -> Self {
-        let orders = shop.orders.sorted();
-        let payments = shop.payments.sorted();
+        let (order_ids, orders) = shop.orders.sorted();
+        let (payment_ids, payments) = shop.payments.sorted();
         Self {
             stock: shop.inventory.snapshot(),
-            order_ids: orders.iter().map(|o| *o.key()).collect(),
+            order_ids,
             orders,
-            payment_ids: payments.iter().map(|p| *p.key()).collect(),
+            payment_ids,
             payments,
             keys: shop.payments.keys(),
             ledger,

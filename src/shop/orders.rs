@@ -309,10 +309,12 @@ impl Orders {
     /// Every order, sorted by id, read in place: each reference holds a
     /// read lock on its shard until dropped, so take them only when no
     /// thread writes orders (after a drain), and drop them soon.
-    pub fn sorted(&self) -> Vec<RefMulti<'_, OrderId, Order>> {
-        let mut all: Vec<_> = self.orders.iter().collect();
-        all.sort_unstable_by_key(|o| *o.key());
-        all
+    pub fn sorted(&self) -> (Vec<OrderId>, Vec<RefMulti<'_, OrderId, Order>>) {
+        // Sorted as (id, reference) pairs: comparing ids held in place,
+        // not behind each reference, keeps the sort in cache.
+        let mut all: Vec<_> = self.orders.iter().map(|r| (*r.key(), r)).collect();
+        all.sort_unstable_by_key(|&(id, _)| id);
+        all.into_iter().unzip()
     }
 
     /// Every order, sorted by id.

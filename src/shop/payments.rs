@@ -167,10 +167,12 @@ impl Payments {
 
     /// Every payment, sorted by id, read in place (see
     /// [`Orders::sorted`](super::orders::Orders::sorted) for the locks).
-    pub fn sorted(&self) -> Vec<RefMulti<'_, PaymentId, Payment>> {
-        let mut all: Vec<_> = self.payments.iter().collect();
-        all.sort_unstable_by_key(|p| *p.key());
-        all
+    pub fn sorted(&self) -> (Vec<PaymentId>, Vec<RefMulti<'_, PaymentId, Payment>>) {
+        // Sorted as (id, reference) pairs: comparing ids held in place,
+        // not behind each reference, keeps the sort in cache.
+        let mut all: Vec<_> = self.payments.iter().map(|r| (*r.key(), r)).collect();
+        all.sort_unstable_by_key(|&(id, _)| id);
+        all.into_iter().unzip()
     }
 
     /// Every payment, sorted by id.

@@ -13,14 +13,18 @@ use crate::shop::payments::{KeyState, PaymentStatus};
 /// payments not voided, and the key's record points at a payment of that key.
 pub(super) fn idempotent_payments(s: &Snapshot) -> InvariantRow {
     let mut row = InvariantRow::new("I6", "idempotent_payments");
-    let key_of = |i: usize| (s.payments[i].customer, s.payments[i].idempotency_key);
     // Payments grouped by key, in id order within a key; every key either
     // a payment or the key service knows, in order.
-    let mut by_key: Vec<usize> = (0..s.payments.len()).collect();
-    by_key.sort_unstable_by_key(|&i| (key_of(i), i));
+    let mut by_key: Vec<((CustomerId, u64), usize)> = s
+        .payments
+        .iter()
+        .enumerate()
+        .map(|(i, p)| ((p.customer, p.idempotency_key), i))
+        .collect();
+    by_key.sort_unstable();
     let mut keys: Vec<(CustomerId, u64)> = by_key
         .iter()
-        .map(|&i| key_of(i))
+        .map(|&(k, _)| k)
         .chain(s.keys.iter().map(|&(k, _)| k))
         .collect();
     keys.sort_unstable();
@@ -29,10 +33,10 @@ pub(super) fn idempotent_payments(s: &Snapshot) -> InvariantRow {
     for key @ (customer, k) in keys {
         row.check();
         let start = at;
-        while at < by_key.len() && key_of(by_key[at]) == key {
+        while at < by_key.len() && by_key[at].0 == key {
             at += 1;
         }
-        let payments = || by_key[start..at].iter().map(|&i| &s.payments[i]);
+        let payments = || by_key[start..at].iter().map(|&(_, i)| &s.payments[i]);
         let captures: u32 = payments().map(|p| p.captures).sum();
         if captures > 1 {
             row.fail(|| format!("customer {customer} key {k}: {captures} captures"));
