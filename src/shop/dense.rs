@@ -1,27 +1,57 @@
 //! A concurrent table of values under dense ids (products are numbered
-//! `0..n` in creation order): a lookup is an index, not a hash probe.
+//! `0..n` in creation order, orders `1..=n`): a lookup is an index, not a
+//! hash probe, and the table holds no empty buckets.
 //!
 //! Guarantees: the table is split into [`SHARDS`] read-write locks by
 //! `id % SHARDS`, so threads reading or writing different ids rarely meet
 //! on one lock; a reader of one id never waits for another shard's
 //! writer. Ids need not arrive in order (two concurrent creations may
-//! insert out of order): a shard grows to the largest index written.
+//! insert out of order): a shard grows to the largest index written, in
+//! chunks of [`CHUNK`] slots, so growing never copies what it holds and
+//! never needs twice its memory (a hash map doubles its table).
 
 use std::sync::{PoisonError, RwLock};
 
 /// Locks of a table.
 pub const SHARDS: u64 = 64;
+/// Slots per chunk of a shard.
+pub const CHUNK: usize = 256;
+
+/// One shard: slot `i` is `chunks[i / CHUNK][i % CHUNK]`.
+#[derive(Debug)]
+struct Shard<T> {
+    chunks: Vec<Box<[Option<T>]>>,
+}
+
+impl<T> Shard<T> {
+    fn get(&self, i: usize) -> Option<&T> {
+        self.chunks.get(i / CHUNK)?[i % CHUNK].as_ref()
+    }
+
+    fn get_mut(&mut self, i: usize) -> Option<&mut T> {
+        self.chunks.get_mut(i / CHUNK)?[i % CHUNK].as_mut()
+    }
+
+    fn slot(&mut self, i: usize) -> &mut Option<T> {
+        while self.chunks.len() <= i / CHUNK {
+            self.chunks.push((0..CHUNK).map(|_| None).collect());
+        }
+        &mut self.chunks[i / CHUNK][i % CHUNK]
+    }
+}
 
 /// Values of type `T` under dense `u64` ids. `Send + Sync` when `T` is.
 #[derive(Debug)]
 pub struct DenseTable<T> {
-    shards: Box<[RwLock<Vec<Option<T>>>]>,
+    shards: Box<[RwLock<Shard<T>>]>,
 }
 
 impl<T> Default for DenseTable<T> {
     fn default() -> Self {
         Self {
-            shards: (0..SHARDS).map(|_| RwLock::new(Vec::new())).collect(),
+            shards: (0..SHARDS)
+                .map(|_| RwLock::new(Shard { chunks: Vec::new() }))
+                .collect(),
         }
     }
 }
@@ -39,10 +69,7 @@ impl<T> DenseTable<T> {
         let mut shard = self.shards[s]
             .write()
             .unwrap_or_else(PoisonError::into_inner);
-        if shard.len() <= i {
-            shard.resize_with(i + 1, || None);
-        }
-        shard[i] = Some(value);
+        *shard.slot(i) = Some(value);
     }
 
     /// `f` of the value under `id`, if any, under the shard's read lock.
@@ -52,7 +79,7 @@ impl<T> DenseTable<T> {
         let shard = self.shards[s]
             .read()
             .unwrap_or_else(PoisonError::into_inner);
-        shard.get(i).and_then(Option::as_ref).map(f)
+        shard.get(i).map(f)
     }
 
     /// `f` of the value under `id`, if any, under the shard's write lock.
@@ -61,7 +88,27 @@ impl<T> DenseTable<T> {
         let mut shard = self.shards[s]
             .write()
             .unwrap_or_else(PoisonError::into_inner);
-        shard.get_mut(i).and_then(Option::as_mut).map(f)
+        shard.get_mut(i).map(f)
+    }
+
+    /// Calls `f` with every value in id order, read in place: every shard
+    /// stays read-locked while `f` runs.
+    pub fn with_all<R>(&self, f: impl FnOnce(&[&T]) -> R) -> R {
+        let shards: Vec<_> = self
+            .shards
+            .iter()
+            .map(|s| s.read().unwrap_or_else(PoisonError::into_inner))
+            .collect();
+        let slots = shards
+            .iter()
+            .map(|s| s.chunks.len() * CHUNK)
+            .max()
+            .unwrap_or(0);
+        let mut all = Vec::new();
+        for i in 0..slots {
+            all.extend(shards.iter().filter_map(|s| s.get(i)));
+        }
+        f(&all)
     }
 }
 
@@ -83,6 +130,9 @@ mod tests {
         assert_eq!(t.write(3, |v| std::mem::replace(v, 7)), Some(30));
         assert_eq!(t.read(3, |v| *v), Some(7));
         assert_eq!(t.write(5, |v| *v), None);
+        let mut all = Vec::new();
+        t.with_all(|values| all.extend(values.iter().map(|&&v| v)));
+        assert_eq!(all, vec![0, 7, 640, 1_270, 2_000], "in id order");
     }
 
     #[test]

@@ -14,8 +14,6 @@
 
 use std::collections::BTreeMap;
 
-use dashmap::mapref::multiple::RefMulti;
-
 use super::Shop;
 use super::coupons::CouponUsage;
 use super::ids::{CustomerId, OrderId, PaymentId, ProductId};
@@ -97,15 +95,15 @@ impl InvariantReport {
     }
 }
 
-/// Everything the checks read, taken once. Orders and payments are read in
-/// place, sorted by id (a copy of them would double the run's peak memory);
-/// their shards stay read-locked until the check ends.
+/// Everything the checks read, taken once. Orders, payments and the ledger
+/// are read in place, sorted (a copy of them would double the run's peak
+/// memory); they stay read-locked until the check ends.
 struct Snapshot<'a> {
     stock: Vec<(ProductId, StockRecord)>,
-    orders: Vec<RefMulti<'a, OrderId, Order>>,
+    orders: &'a [&'a Order],
     /// The orders' ids, in the same order: what lookups search.
     order_ids: Vec<OrderId>,
-    payments: Vec<RefMulti<'a, PaymentId, Payment>>,
+    payments: &'a [&'a Payment],
     /// The payments' ids, in the same order.
     payment_ids: Vec<PaymentId>,
     keys: Vec<((CustomerId, u64), KeyState)>,
@@ -119,9 +117,14 @@ struct Snapshot<'a> {
 }
 
 impl<'a> Snapshot<'a> {
-    fn take(shop: &'a Shop, ledger: &'a [&'a LedgerEntry]) -> Self {
-        let (order_ids, orders) = shop.orders.sorted();
-        let (payment_ids, payments) = shop.payments.sorted();
+    fn take(
+        shop: &'a Shop,
+        ledger: &'a [&'a LedgerEntry],
+        orders: &'a [&'a Order],
+        payments: &'a [&'a Payment],
+    ) -> Self {
+        let order_ids = orders.iter().map(|o| o.id).collect();
+        let payment_ids = payments.iter().map(|p| p.id).collect();
         Self {
             stock: shop.inventory.snapshot(),
             order_ids,
@@ -143,7 +146,7 @@ impl<'a> Snapshot<'a> {
         self.order_ids
             .binary_search(&id)
             .ok()
-            .map(|i| self.orders[i].value())
+            .map(|i| self.orders[i])
     }
 
     /// The state remembered under an idempotency key (`keys` is sorted).
@@ -158,7 +161,7 @@ impl<'a> Snapshot<'a> {
         self.payment_ids
             .binary_search(&id)
             .ok()
-            .map(|i| self.payments[i].value())
+            .map(|i| self.payments[i])
     }
 
     fn is_prepaid(&self, method: PaymentMethodKind) -> bool {
@@ -185,11 +188,21 @@ impl<'a> Snapshot<'a> {
 
 /// Checks every shop invariant (I1–I12) and returns the rows in id order.
 pub fn check(shop: &Shop) -> InvariantReport {
-    shop.payments.with_ledger(|ledger| check_with(shop, ledger))
+    shop.payments.with_ledger(|ledger| {
+        shop.orders.with_all(|orders| {
+            shop.payments
+                .with_all(|payments| check_with(shop, ledger, orders, payments))
+        })
+    })
 }
 
-fn check_with(shop: &Shop, ledger: &[&LedgerEntry]) -> InvariantReport {
-    let s = Snapshot::take(shop, ledger);
+fn check_with(
+    shop: &Shop,
+    ledger: &[&LedgerEntry],
+    orders: &[&Order],
+    payments: &[&Payment],
+) -> InvariantReport {
+    let s = Snapshot::take(shop, ledger, orders, payments);
     InvariantReport {
         rows: vec![
             stock::conservation(&s),

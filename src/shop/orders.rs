@@ -27,9 +27,8 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use dashmap::mapref::multiple::RefMulti;
-
 use super::coupons::RedemptionTicket;
+use super::dense::DenseTable;
 use super::ids::{CustomerId, FxDashMap, Nanos, OrderId, PaymentId, new_map};
 use super::pricing::{PriceBreakdown, PricedLine};
 use super::strategies::PaymentMethodKind;
@@ -204,7 +203,7 @@ impl OrderError {
 /// The order service. `Send + Sync`.
 #[derive(Debug)]
 pub struct Orders {
-    orders: FxDashMap<OrderId, Order>,
+    orders: DenseTable<Order>,
     by_customer: FxDashMap<CustomerId, Vec<OrderId>>,
     next_id: AtomicU64,
     counts: [AtomicU64; 7],
@@ -213,7 +212,7 @@ pub struct Orders {
 impl Default for Orders {
     fn default() -> Self {
         Self {
-            orders: new_map(),
+            orders: DenseTable::default(),
             by_customer: new_map(),
             next_id: AtomicU64::new(1),
             counts: Default::default(),
@@ -236,7 +235,7 @@ impl Orders {
             }],
             stock_held: false,
         };
-        self.orders.insert(id, order);
+        self.orders.insert(id.0, order);
         self.by_customer.entry(customer).or_default().push(id);
         self.counts[OrderStatus::Created.index()].fetch_add(1, Ordering::Relaxed);
         id
@@ -252,36 +251,34 @@ impl Orders {
         now: Nanos,
         f: impl FnOnce(&mut Order) -> Result<R, OrderError>,
     ) -> Result<R, OrderError> {
-        let mut o = self
-            .orders
-            .get_mut(&order)
-            .ok_or(OrderError::UnknownOrder { order })?;
-        let from = o.status;
-        if !from.can_become(to) {
-            return Err(OrderError::IllegalTransition { order, from, to });
-        }
-        let r = f(&mut o)?;
-        let at = o.history.last().map_or(now, |last| now.max(last.at));
-        o.status = to;
-        o.history.push(StatusChange { status: to, at });
-        self.counts[from.index()].fetch_sub(1, Ordering::Relaxed);
-        self.counts[to.index()].fetch_add(1, Ordering::Relaxed);
-        Ok(r)
+        self.orders
+            .write(order.0, |o| {
+                let from = o.status;
+                if !from.can_become(to) {
+                    return Err(OrderError::IllegalTransition { order, from, to });
+                }
+                let r = f(o)?;
+                let at = o.history.last().map_or(now, |last| now.max(last.at));
+                o.status = to;
+                o.history.push(StatusChange { status: to, at });
+                self.counts[from.index()].fetch_sub(1, Ordering::Relaxed);
+                self.counts[to.index()].fetch_add(1, Ordering::Relaxed);
+                Ok(r)
+            })
+            .ok_or(OrderError::UnknownOrder { order })?
     }
 
     /// A copy of the order.
     pub fn get(&self, order: OrderId) -> Result<Order, OrderError> {
         self.orders
-            .get(&order)
-            .map(|o| o.clone())
+            .read(order.0, Order::clone)
             .ok_or(OrderError::UnknownOrder { order })
     }
 
     /// The order's state. Allocation-free.
     pub fn status(&self, order: OrderId) -> Result<OrderStatus, OrderError> {
         self.orders
-            .get(&order)
-            .map(|o| o.status)
+            .read(order.0, |o| o.status)
             .ok_or(OrderError::UnknownOrder { order })
     }
 
@@ -303,33 +300,27 @@ impl Orders {
 
     /// Number of orders for which `f` holds.
     pub fn count(&self, f: impl Fn(&Order) -> bool) -> u64 {
-        self.orders.iter().filter(|o| f(o)).count() as u64
+        self.orders
+            .with_all(|all| all.iter().filter(|o| f(o)).count() as u64)
     }
 
-    /// Every order, sorted by id, read in place: each reference holds a
-    /// read lock on its shard until dropped, so take them only when no
-    /// thread writes orders (after a drain), and drop them soon.
-    pub fn sorted(&self) -> (Vec<OrderId>, Vec<RefMulti<'_, OrderId, Order>>) {
-        // Sorted as (id, reference) pairs: comparing ids held in place,
-        // not behind each reference, keeps the sort in cache.
-        let mut all: Vec<_> = self.orders.iter().map(|r| (*r.key(), r)).collect();
-        all.sort_unstable_by_key(|&(id, _)| id);
-        all.into_iter().unzip()
+    /// Calls `f` with every order, sorted by id, read in place: the
+    /// orders stay read-locked while `f` runs, so call it when no thread
+    /// writes orders (after a drain).
+    pub fn with_all<R>(&self, f: impl FnOnce(&[&Order]) -> R) -> R {
+        self.orders.with_all(f)
     }
 
     /// Every order, sorted by id.
     pub fn all(&self) -> Vec<Order> {
-        let mut all: Vec<Order> = self.orders.iter().map(|o| o.clone()).collect();
-        all.sort_unstable_by_key(|o| o.id);
-        all
+        self.orders
+            .with_all(|all| all.iter().map(|&o| o.clone()).collect())
     }
 
     /// Rewrites an order, to test the invariant checker.
     #[cfg(test)]
     pub(crate) fn corrupt(&self, order: OrderId, f: impl FnOnce(&mut Order)) {
-        if let Some(mut o) = self.orders.get_mut(&order) {
-            f(&mut o);
-        }
+        self.orders.write(order.0, f);
     }
 }
 

@@ -22,8 +22,7 @@
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
-use dashmap::mapref::multiple::RefMulti;
-
+use super::dense::DenseTable;
 use super::ids::{Cents, CustomerId, FxDashMap, Nanos, OrderId, PaymentId, new_map};
 use super::ledger::{Ledger, LedgerEntry};
 pub use super::strategies::{
@@ -110,7 +109,7 @@ pub struct PaymentCounters {
 #[derive(Debug)]
 pub struct Payments {
     strategies: [Option<Box<dyn PaymentStrategy>>; 4],
-    payments: FxDashMap<PaymentId, Payment>,
+    payments: DenseTable<Payment>,
     keys: FxDashMap<(CustomerId, u64), KeyRecord>,
     ledger: Ledger,
     next_id: AtomicU64,
@@ -134,7 +133,7 @@ impl Payments {
         }
         Self {
             strategies,
-            payments: new_map(),
+            payments: DenseTable::default(),
             keys: new_map(),
             ledger: Ledger::new(ledger_shards),
             next_id: AtomicU64::new(1),
@@ -162,24 +161,19 @@ impl Payments {
 
     /// One payment.
     pub fn get(&self, payment: PaymentId) -> Option<Payment> {
-        self.payments.get(&payment).map(|p| *p)
+        self.payments.read(payment.0, |p| *p)
     }
 
-    /// Every payment, sorted by id, read in place (see
-    /// [`Orders::sorted`](super::orders::Orders::sorted) for the locks).
-    pub fn sorted(&self) -> (Vec<PaymentId>, Vec<RefMulti<'_, PaymentId, Payment>>) {
-        // Sorted as (id, reference) pairs: comparing ids held in place,
-        // not behind each reference, keeps the sort in cache.
-        let mut all: Vec<_> = self.payments.iter().map(|r| (*r.key(), r)).collect();
-        all.sort_unstable_by_key(|&(id, _)| id);
-        all.into_iter().unzip()
+    /// Calls `f` with every payment, sorted by id, read in place (see
+    /// [`Orders::with_all`](super::orders::Orders::with_all) for the locks).
+    pub fn with_all<R>(&self, f: impl FnOnce(&[&Payment]) -> R) -> R {
+        self.payments.with_all(f)
     }
 
     /// Every payment, sorted by id.
     pub fn all(&self) -> Vec<Payment> {
-        let mut all: Vec<Payment> = self.payments.iter().map(|p| *p).collect();
-        all.sort_unstable_by_key(|p| p.id);
-        all
+        self.payments
+            .with_all(|all| all.iter().map(|&&p| p).collect())
     }
 
     /// Every ledger leg, in movement order.
@@ -208,9 +202,7 @@ impl Payments {
     /// Rewrites a payment, to test the invariant checker.
     #[cfg(test)]
     pub(crate) fn corrupt(&self, payment: PaymentId, f: impl FnOnce(&mut Payment)) {
-        if let Some(mut p) = self.payments.get_mut(&payment) {
-            f(&mut p);
-        }
+        self.payments.write(payment.0, f);
     }
 
     /// Direct access to the ledger, to test the invariant checker.

@@ -106,7 +106,15 @@ impl Catalog {
 pub(super) fn tokenize(text: &str) -> impl Iterator<Item = String> + '_ {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(|w| w.chars().take(32).flat_map(char::to_lowercase).collect())
+        .map(|w| {
+            if w.is_ascii() {
+                // The common case, without decoding chars: the same bytes
+                // as the general path gives an ASCII word.
+                w[..w.len().min(32)].to_ascii_lowercase()
+            } else {
+                w.chars().take(32).flat_map(char::to_lowercase).collect()
+            }
+        })
 }
 
 pub(super) fn insert_sorted(ids: &mut Vec<ProductId>, id: ProductId) {

@@ -231,3 +231,19 @@ fn common_tokens_answer_from_their_bitmap_like_the_lists() {
     assert_eq!(all("lamp red"), expect(&|i| i % 15 == 0 && i != 15));
     assert!(all("brand5 plain").contains(&15));
 }
+
+#[test]
+fn ascii_words_tokenize_like_the_general_path() {
+    let general = |w: &str| -> String { w.chars().take(32).flat_map(char::to_lowercase).collect() };
+    let long = "A".repeat(40);
+    let text = format!("Red-CHESS set2 {long} Ünïcode ÀB x");
+    let got: Vec<String> = tokenize(&text).collect();
+    let want: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(general)
+        .collect();
+    assert_eq!(got, want);
+    assert_eq!(got[3], "a".repeat(32), "cut at 32 characters");
+    assert_eq!(got[4], "ünïcode");
+}

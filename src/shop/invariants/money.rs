@@ -71,7 +71,7 @@ pub(super) fn idempotent_payments(s: &Snapshot) -> InvariantRow {
 pub(super) fn no_double_charge(s: &Snapshot) -> InvariantRow {
     let mut row = InvariantRow::new("I7", "no_double_charge");
     let mut by_order: FxHashMap<OrderId, (u32, Cents)> = FxHashMap::default();
-    for p in &s.payments {
+    for p in s.payments {
         match p.order {
             Some(o) => {
                 let e = by_order.entry(o).or_insert((0, 0));
@@ -87,7 +87,7 @@ pub(super) fn no_double_charge(s: &Snapshot) -> InvariantRow {
             None => {}
         }
     }
-    for o in &s.orders {
+    for o in s.orders {
         row.check();
         let (captures, net) = by_order.get(&o.id).copied().unwrap_or((0, 0));
         if captures > 1 {
@@ -143,7 +143,7 @@ pub(super) fn conservation(s: &Snapshot) -> InvariantRow {
             )
         });
     }
-    for p in &s.payments {
+    for p in s.payments {
         row.check();
         let (captured, refunded) = per_payment.get(&p.id).copied().unwrap_or((0, 0));
         if (captured, refunded) != (p.captured_cents, p.refunded_cents) {

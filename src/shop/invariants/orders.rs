@@ -9,7 +9,7 @@ use crate::shop::pricing;
 /// I9: every order's amounts add up and follow the shop's rules.
 pub(super) fn price_arithmetic(s: &Snapshot) -> InvariantRow {
     let mut row = InvariantRow::new("I9", "price_arithmetic");
-    for o in &s.orders {
+    for o in s.orders {
         row.check();
         let p = &o.details.pricing;
         if let Some(e) = p.arithmetic_error() {
@@ -62,7 +62,7 @@ pub(super) fn price_arithmetic(s: &Snapshot) -> InvariantRow {
 /// goes back in time and ends at the current status.
 pub(super) fn legal_histories(s: &Snapshot) -> InvariantRow {
     let mut row = InvariantRow::new("I10", "legal_order_histories");
-    for o in &s.orders {
+    for o in s.orders {
         row.check();
         let h = &o.history;
         if h.first().map(|c| c.status) != Some(OrderStatus::Created) {
@@ -120,7 +120,7 @@ fn expected_payment(s: &Snapshot, o: &Order) -> &'static [PaymentStatus] {
 /// I11: payments, inventory, coupons and keys agree with each order's state.
 pub(super) fn services_agree(s: &Snapshot) -> InvariantRow {
     let mut row = InvariantRow::new("I11", "services_agree");
-    for o in &s.orders {
+    for o in s.orders {
         row.check();
         let d = &o.details;
         let state = o.status.as_str();
@@ -252,13 +252,13 @@ pub(super) fn liveness(s: &Snapshot) -> InvariantRow {
     for c in &s.busy_carts {
         row.fail(|| format!("cart of customer {c} is still marked as checking out"));
     }
-    for o in &s.orders {
+    for o in s.orders {
         row.check();
         if !o.status.is_stable() {
             row.fail(|| format!("order {} is stuck in {}", o.id, o.status.as_str()));
         }
     }
-    for p in &s.payments {
+    for p in s.payments {
         row.check();
         if p.status != PaymentStatus::Authorized {
             continue;

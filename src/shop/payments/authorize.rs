@@ -159,7 +159,7 @@ impl Payments {
                         order: None,
                         authorized_at: now,
                     };
-                    self.payments.insert(id, payment);
+                    self.payments.insert(id.0, payment);
                     e.insert(KeyRecord {
                         amount,
                         method,

@@ -8,25 +8,30 @@
 
 use std::sync::atomic::Ordering;
 
-use super::{PaymentError, PaymentStatus, Payments};
+use super::{Payment, PaymentError, PaymentStatus, Payments};
 use crate::shop::ids::{Cents, Nanos, OrderId, PaymentId};
 use crate::shop::ledger::MovementKind;
 
 impl Payments {
+    /// `f` of the payment, under its lock.
+    fn update<R>(
+        &self,
+        payment: PaymentId,
+        f: impl FnOnce(&mut Payment) -> Result<R, PaymentError>,
+    ) -> Result<R, PaymentError> {
+        self.payments
+            .write(payment.0, f)
+            .ok_or(PaymentError::UnknownPayment { payment })?
+    }
+
     /// Records the order a payment is for.
     pub fn link(&self, payment: PaymentId, order: OrderId) {
-        if let Some(mut p) = self.payments.get_mut(&payment) {
-            p.order = Some(order);
-        }
+        self.payments.write(payment.0, |p| p.order = Some(order));
     }
 
     /// Takes the authorized money; returns the amount captured.
     pub fn capture(&self, payment: PaymentId, now: Nanos) -> Result<Cents, PaymentError> {
-        let (customer, order, amount) = {
-            let mut p = self
-                .payments
-                .get_mut(&payment)
-                .ok_or(PaymentError::UnknownPayment { payment })?;
+        let (customer, order, amount) = self.update(payment, |p| {
             if p.status != PaymentStatus::Authorized {
                 return Err(PaymentError::InvalidState {
                     payment,
@@ -37,8 +42,8 @@ impl Payments {
             p.status = PaymentStatus::Captured;
             p.captured_cents = p.amount_cents;
             p.captures += 1;
-            (p.customer, p.order, p.amount_cents)
-        };
+            Ok((p.customer, p.order, p.amount_cents))
+        })?;
         self.ledger
             .record(MovementKind::Capture, customer, payment, order, amount, now);
         self.captured.fetch_add(amount, Ordering::Relaxed);
@@ -47,28 +52,22 @@ impl Payments {
 
     /// Cancels an authorization; no money moves.
     pub fn void(&self, payment: PaymentId) -> Result<(), PaymentError> {
-        let mut p = self
-            .payments
-            .get_mut(&payment)
-            .ok_or(PaymentError::UnknownPayment { payment })?;
-        if p.status != PaymentStatus::Authorized {
-            return Err(PaymentError::InvalidState {
-                payment,
-                status: p.status,
-                action: "void",
-            });
-        }
-        p.status = PaymentStatus::Voided;
-        Ok(())
+        self.update(payment, |p| {
+            if p.status != PaymentStatus::Authorized {
+                return Err(PaymentError::InvalidState {
+                    payment,
+                    status: p.status,
+                    action: "void",
+                });
+            }
+            p.status = PaymentStatus::Voided;
+            Ok(())
+        })
     }
 
     /// Gives captured money back in full; returns the amount refunded.
     pub fn refund(&self, payment: PaymentId, now: Nanos) -> Result<Cents, PaymentError> {
-        let (customer, order, amount) = {
-            let mut p = self
-                .payments
-                .get_mut(&payment)
-                .ok_or(PaymentError::UnknownPayment { payment })?;
+        let (customer, order, amount) = self.update(payment, |p| {
             if p.status != PaymentStatus::Captured {
                 return Err(PaymentError::InvalidState {
                     payment,
@@ -78,8 +77,8 @@ impl Payments {
             }
             p.status = PaymentStatus::Refunded;
             p.refunded_cents = p.captured_cents;
-            (p.customer, p.order, p.captured_cents)
-        };
+            Ok((p.customer, p.order, p.captured_cents))
+        })?;
         self.ledger
             .record(MovementKind::Refund, customer, payment, order, amount, now);
         self.refunded.fetch_add(amount, Ordering::Relaxed);
