@@ -9,6 +9,13 @@
 //!   reserve, authorize, order, capture, commit, ledger); the add costs a few
 //!   percent of the total.
 //!
+//! Single-threaded, on the same shop:
+//! - `search`: a two-word query (an adjective and a noun: the noun is on a
+//!   quarter of the products, so the query probes its bitmap), sorted by
+//!   popularity, first page of 20;
+//! - `invariants`: the end-of-run check (I1–I12) of a shop holding 20 000
+//!   paid orders, reported per order checked.
+//!
 //! Every call succeeds (stock and line limits are set high, the payment draw
 //! approves). Checkout samples start from a fresh shop, so state does not
 //! grow across samples. Run with `cargo bench --bench shop`; criterion
@@ -20,7 +27,9 @@ use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use ecsim::shop::{CheckoutRequest, CustomerId, PaymentMethodKind, ProductId, Shop, ShopConfig};
+use ecsim::shop::{
+    CheckoutRequest, CustomerId, PaymentMethodKind, ProductId, SearchQuery, Shop, ShopConfig,
+};
 
 const PRODUCTS: u32 = 1_000;
 const CUSTOMERS_PER_THREAD: u32 = 512;
@@ -134,5 +143,52 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+const ADJECTIVES: [&str; 6] = ["red", "blue", "small", "large", "classic", "deluxe"];
+const NOUNS: [&str; 4] = ["novel", "puzzle", "planter", "wrench"];
+
+fn search_and_check(c: &mut Criterion) {
+    let mut group = c.benchmark_group("shop");
+    group.throughput(Throughput::Elements(1));
+    let (shop, customers) = shop(1);
+    let queries: Vec<String> = ADJECTIVES
+        .iter()
+        .flat_map(|a| NOUNS.iter().map(move |n| format!("{a} {n}")))
+        .collect();
+    let mut i = 0;
+    group.bench_function("search/1t", |b| {
+        b.iter(|| {
+            i += 1;
+            let q = SearchQuery {
+                text: &queries[i % queries.len()],
+                page_size: 20,
+                ..SearchQuery::default()
+            };
+            black_box(shop.search(&q).expect("valid query"))
+        })
+    });
+    const ORDERS: u64 = 20_000;
+    for i in 0..ORDERS {
+        let customer = customers[0][(i % u64::from(CUSTOMERS_PER_THREAD)) as usize];
+        shop.add_to_cart(customer, sku(false, 0, i), 1, i)
+            .expect("add succeeds");
+        let req = CheckoutRequest {
+            coupon: None,
+            method: PaymentMethodKind::Card,
+            idempotency_key: i,
+            payment_roll: 0.99,
+        };
+        shop.checkout(customer, req, i).expect("checkout succeeds");
+    }
+    group.throughput(Throughput::Elements(ORDERS));
+    group.bench_function("invariants/20k_orders", |b| {
+        b.iter(|| {
+            let report = ecsim::shop::invariants::check(&shop);
+            assert!(report.is_ok());
+            black_box(report)
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench, search_and_check);
 criterion_main!(benches);
