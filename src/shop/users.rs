@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use sha2::{Digest, Sha256};
 
+use super::dense::DenseTable;
 use super::ids::{FxDashMap, Nanos, Token, UserId, mix64, new_map};
 
 /// Longest accepted email, in bytes (RFC 5321 path limit).
@@ -115,7 +116,7 @@ struct User {
 /// The users service. `Send + Sync`; every map is sharded.
 #[derive(Debug)]
 pub struct Users {
-    by_id: FxDashMap<UserId, User>,
+    by_id: DenseTable<User>,
     by_email: FxDashMap<Box<str>, UserId>,
     sessions: FxDashMap<Token, Session>,
     next_id: AtomicU32,
@@ -132,7 +133,7 @@ impl Users {
     /// An empty user base. `iterations` is the PBKDF2 cost (at least 1).
     pub fn new(iterations: u32, salt_seed: u64, session_ttl: Nanos) -> Self {
         Self {
-            by_id: new_map(),
+            by_id: DenseTable::default(),
             by_email: new_map(),
             sessions: new_map(),
             next_id: AtomicU32::new(0),
@@ -159,7 +160,8 @@ impl Users {
             }),
             dashmap::Entry::Vacant(e) => {
                 let id = UserId(self.next_id.fetch_add(1, Ordering::Relaxed));
-                self.by_id.insert(id, User { role, salt, hash });
+                self.by_id
+                    .insert(u64::from(id.0), User { role, salt, hash });
                 e.insert(id);
                 self.registrations.fetch_add(1, Ordering::Relaxed);
                 Ok(id)
@@ -197,10 +199,10 @@ impl Users {
             .get(email.as_str())
             .map(|r| *r)
             .ok_or(UserError::BadCredentials)?;
-        let (salt, stored, role) = {
-            let user = self.by_id.get(&id).ok_or(UserError::BadCredentials)?;
-            (user.salt, user.hash, user.role)
-        };
+        let (salt, stored, role) = self
+            .by_id
+            .read(u64::from(id.0), |user| (user.salt, user.hash, user.role))
+            .ok_or(UserError::BadCredentials)?;
         if password.len() > MAX_PASSWORD_LEN {
             return Err(UserError::BadCredentials);
         }
@@ -247,7 +249,7 @@ impl Users {
 
     /// Fails with `not_found` unless `user` is registered. Allocation-free.
     pub fn require_user(&self, user: UserId) -> Result<(), UserError> {
-        if self.by_id.contains_key(&user) {
+        if self.by_id.read(u64::from(user.0), |_| ()).is_some() {
             Ok(())
         } else {
             Err(UserError::UnknownUser { user })
@@ -256,7 +258,7 @@ impl Users {
 
     /// The role of a registered user.
     pub fn role(&self, user: UserId) -> Option<Role> {
-        self.by_id.get(&user).map(|u| u.role)
+        self.by_id.read(u64::from(user.0), |u| u.role)
     }
 
     /// Drops every session expired at `now`; returns how many.
@@ -420,15 +422,15 @@ mod tests {
         let ib = b
             .register("same@pw.com", "password1", Role::Customer)
             .unwrap();
-        let ha = a.by_id.get(&ia).unwrap().hash;
+        let ha = a.by_id.read(u64::from(ia.0), |u| u.hash).unwrap();
         assert_ne!(
             ha,
-            a.by_id.get(&ja).unwrap().hash,
+            a.by_id.read(u64::from(ja.0), |u| u.hash).unwrap(),
             "same password, different salt"
         );
         assert_eq!(
             ha,
-            b.by_id.get(&ib).unwrap().hash,
+            b.by_id.read(u64::from(ib.0), |u| u.hash).unwrap(),
             "same seed and email, same hash"
         );
         assert_ne!(
