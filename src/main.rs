@@ -7,7 +7,9 @@ use clap::Parser;
 
 /// mimalloc instead of the system allocator: the shop allocates small
 /// strings and vectors per customer and order, and glibc's malloc spent
-/// about 5% of a Black Friday run and kept freed memory fragmented.
+/// about 5% of a Black Friday run and kept freed memory fragmented. Built
+/// without transparent huge pages (`no_thp`): with them, Black Friday's
+/// peak RSS was 430 MiB instead of 380 MiB, at the same speed.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
