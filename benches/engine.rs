@@ -8,15 +8,25 @@
 //! the cache. `black_friday_20m`: the full shop model (customers and
 //! admins using the real shop services) on the first 20 minutes of the
 //! bundled Black Friday, doors opening at 5 minutes; the shop's setup is
-//! outside the timing. Run with `cargo bench --bench engine`; criterion
-//! reports time per run and, through `Throughput::Elements`, events per
-//! second.
+//! outside the timing. `mm8_shop_1M_customers`: the same M/M/8 with the
+//! real shop behind it, as `ecsim run benches/mm8.toml` runs it (session
+//! starts, catalog reads; the setup outside the timing).
+//! `closed_200k_in_flight`: 200k closed-model users thinking 10 s, so the
+//! event queue and the agent slab are far larger than the cache.
+//! `queue_hold_1M`: the event queue alone, a million entries, each pop
+//! followed by a schedule (the "hold" model), per operation pair. Run with
+//! `cargo bench --bench engine`; criterion reports time per run and,
+//! through `Throughput::Elements`, events per second.
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use ecsim::engine::Engine;
+use ecsim::kernel::queue::EventQueue;
+use ecsim::kernel::rng::from_u64;
+use ecsim::kernel::time::SimTime;
 use ecsim::model::ModelOnly;
 use ecsim::model::shopper::ShopBusiness;
 use ecsim::scenario::{Scenario, load_str};
+use rand::RngExt;
 
 const MM8: &str = r#"
 [scenario]
@@ -89,6 +99,45 @@ products = 100000
 capacity = 10000
 "#;
 
+const CLOSED: &str = r#"
+[scenario]
+duration = "30s"
+[load]
+type = "closed"
+users = 200000
+think_time = { dist = "exponential", mean = "10s" }
+[behavior]
+start = "view_product"
+[behavior.transitions]
+view_product = { view_product = 0.9, leave = 0.1 }
+[cache]
+enabled = false
+[stations.catalog_db]
+workers = 400
+service_time = { dist = "exponential", mean = "10ms" }
+"#;
+
+/// A queue holding `size` events over 10 s, and the stream that drew them.
+fn filled(size: usize) -> (EventQueue<u32>, ecsim::kernel::rng::SimRng) {
+    let mut rng = from_u64(7);
+    let mut q = EventQueue::new();
+    for i in 0..size {
+        q.schedule(SimTime(rng.random_range(0..10_000_000_000u64)), i as u32);
+    }
+    (q, rng)
+}
+
+/// `n` pops, each followed by a schedule up to 20 s later.
+fn hold((mut q, mut rng): (EventQueue<u32>, ecsim::kernel::rng::SimRng), n: usize) -> u64 {
+    let mut sum = 0u64;
+    for _ in 0..n {
+        let Some((t, e)) = q.pop() else { break };
+        sum = sum.wrapping_add(u64::from(e));
+        q.schedule(SimTime(t.0 + rng.random_range(0..20_000_000_000u64)), e);
+    }
+    sum
+}
+
 fn scenario(text: &str) -> Scenario {
     match load_str("bench.toml", "bench", text, &[], None) {
         Ok(l) => l.scenario,
@@ -107,11 +156,31 @@ fn bench(c: &mut Criterion) {
         ("mm8_rho09_1M_customers", MM8),
         ("fanout_100_scatter_gather", FANOUT),
         ("shop_mix", SHOP),
+        ("closed_200k_in_flight", CLOSED),
     ] {
         let sc = scenario(text);
         g.throughput(Throughput::Elements(events(&sc)));
         g.bench_function(name, |b| b.iter(|| events(&sc)));
     }
+    let mm8 = scenario(MM8);
+    let shop = || ShopBusiness::new(&mm8).unwrap_or_else(|e| panic!("{e}"));
+    let n = Engine::new(&mm8, shop()).run(&mut |_| true).events;
+    g.throughput(Throughput::Elements(n));
+    g.bench_function("mm8_shop_1M_customers", |b| {
+        b.iter_batched(
+            shop,
+            |business| Engine::new(&mm8, business).run(&mut |_| true).events,
+            BatchSize::PerIteration,
+        )
+    });
+    g.throughput(Throughput::Elements(1_000_000));
+    g.bench_function("queue_hold_1M", |b| {
+        b.iter_batched(
+            || filled(1_000_000),
+            |q| hold(q, 1_000_000),
+            BatchSize::PerIteration,
+        )
+    });
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/black_friday.toml");
     let sets = [
         "scenario.duration=\"20m\"",

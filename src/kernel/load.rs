@@ -69,8 +69,22 @@ impl RateProfile {
 
     /// The first arrival strictly after `from` and before `end` (both ns),
     /// consuming one unit exponential from `rng`.
+    #[inline]
     pub fn next_after(&self, from: f64, end: f64, rng: &mut SimRng) -> Option<f64> {
         let mut e: f64 = Exp1.sample(rng);
+        if let [(_, r)] = self.knots[..] {
+            // One knot: the constant rate, the general loop's one piece
+            // (slope 0, to `end`) with the same arithmetic, without the
+            // search for it.
+            if from < end {
+                let area = r * (end - from);
+                if e <= area {
+                    let at = from + e / r;
+                    return (at < end).then_some(at);
+                }
+            }
+            return None;
+        }
         let mut t = from;
         let mut i = self.segment(t);
         while t < end {

@@ -390,7 +390,7 @@ impl<B: Business> Model<B> {
         error: Option<ErrorKind>,
     ) -> Access {
         Access {
-            session: (a.who != Who::Admin).then_some(a.serial),
+            session: (a.who() != Who::Admin).then_some(a.serial),
             customer: self.business.customer(&a.session),
             op: a.req.action,
             subject: a.req.subject,

@@ -8,7 +8,10 @@
 //! whose route is a plain list of steps lives entirely in [`Request`]; a
 //! call graph (branches, fan-out calls, hedge copies, held bodies) runs in
 //! [`Frame`]s from the agent's own arena, reused from request to request,
-//! so a fan-out of 100 does not allocate 100 times.
+//! so a fan-out of 100 does not allocate 100 times. The arena (with the
+//! request's own join) is allocated the first time a slot needs it: most
+//! agents never do, and a closed model keeps a million of them in flight,
+//! so an agent stays small (a test pins its size).
 
 use crate::contract::ErrorKind;
 use crate::contract::action::Op;
@@ -39,7 +42,9 @@ impl Place {
 
 /// The clock's own bookkeeping for a place that waits in a queue (the
 /// virtual clock's queue token and station); the model never reads it.
+/// Packed to 10 bytes: one lives in every agent.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C, packed(2))]
 pub struct Cookie {
     /// The queue entry's token, 0 when not queued.
     pub token: u64,
@@ -53,19 +58,19 @@ pub struct Agent<S> {
     pub rng: SimRng,
     /// The business layer's session state.
     pub session: S,
-    /// Who it is.
-    pub who: Who,
+    /// Who it is, packed in 4 bytes ([`Agent::who`]).
+    who: u32,
     /// The session's number in start order (an admin operation's, among
     /// the admins'): the access log's remote host.
     pub(super) serial: u64,
     pub(super) req: Request,
-    pub(super) frames: Vec<Frame>,
+    /// The call arena, allocated when first needed and kept for the
+    /// slot's next agents.
+    calls: Option<Box<Calls>>,
     /// Head of the free list of `frames` (`NONE`: empty).
     pub(super) free: u16,
     /// Frames in use.
     pub(super) live: u16,
-    /// The last join id handed out (ids are never reused by an agent).
-    pub(super) joins: u32,
     /// Timers (hedges, timeouts, backoffs, patience) asked for and not
     /// yet fired.
     pub(super) timers: u32,
@@ -79,18 +84,45 @@ pub struct Agent<S> {
 /// No frame.
 pub(super) const NONE: u16 = u16::MAX;
 
+/// [`Who::Open`] packed; a closed-model user is its number.
+const OPEN: u32 = u32::MAX;
+/// [`Who::Admin`] packed.
+const ADMIN: u32 = u32::MAX - 1;
+
+/// `who` in 4 bytes. Closed-model users are numbered far below `ADMIN`
+/// (validation allows 10⁸ users).
+fn pack(who: Who) -> u32 {
+    match who {
+        Who::Open => OPEN,
+        Who::Admin => ADMIN,
+        Who::Closed(user) => {
+            debug_assert!(user < ADMIN, "user {user} is past the packed range");
+            user
+        }
+    }
+}
+
+/// An agent's call arena: its frames and the request's own join.
+#[derive(Default)]
+struct Calls {
+    frames: Vec<Frame>,
+    /// The last join id handed out (ids are never reused by an agent).
+    joins: u32,
+    /// The composite step the request is waiting for, if any.
+    root_join: Join,
+}
+
 impl<S> Agent<S> {
     pub(super) fn new(rng: SimRng, session: S, who: Who, req: Request) -> Self {
         Agent {
             rng,
             session,
-            who,
+            who: pack(who),
             serial: 0,
             req,
-            frames: Vec::new(),
+            calls: None,
             free: NONE,
             live: 0,
-            joins: 0,
             timers: 0,
             ended: false,
             reloading: false,
@@ -103,16 +135,56 @@ impl<S> Agent<S> {
         debug_assert!(self.live == 0, "only a finished agent is reused");
         self.rng = rng;
         self.session = session;
-        self.who = who;
+        self.who = pack(who);
         self.req = req;
-        self.frames.clear();
+        if let Some(c) = self.calls.as_mut() {
+            c.frames.clear();
+            c.root_join = Join::default();
+            c.joins = 0;
+        }
         self.free = NONE;
         self.live = 0;
-        self.joins = 0;
         self.timers = 0;
         self.ended = false;
         self.reloading = false;
         self.root_cookie = Cookie::default();
+    }
+
+    /// Who the agent is.
+    #[inline]
+    pub fn who(&self) -> Who {
+        match self.who {
+            OPEN => Who::Open,
+            ADMIN => Who::Admin,
+            user => Who::Closed(user),
+        }
+    }
+
+    /// The frames of the arena (none before it is first needed).
+    #[inline]
+    pub(super) fn frames(&self) -> &[Frame] {
+        self.calls.as_deref().map_or(&[], |c| &c.frames)
+    }
+
+    /// The arena, allocated the first time it is needed.
+    #[inline]
+    fn calls(&mut self) -> &mut Calls {
+        self.calls.get_or_insert_with(Box::default)
+    }
+
+    /// The request's own join id (0: none in progress).
+    #[inline]
+    fn root_join_id(&self) -> u32 {
+        self.calls.as_ref().map_or(0, |c| c.root_join.id)
+    }
+
+    /// Forgets the request's own composite step (a new request, or an
+    /// abandoned one whose calls become orphans).
+    #[inline]
+    pub(super) fn clear_root_join(&mut self) {
+        if let Some(c) = self.calls.as_mut() {
+            c.root_join = Join::default();
+        }
     }
 
     /// The operation the agent is performing, or will perform next.
@@ -131,7 +203,7 @@ impl<S> Agent<S> {
         if place == Place::ROOT {
             &mut self.root_cookie
         } else {
-            &mut self.frames[place.0 as usize].cookie
+            &mut self.calls().frames[place.0 as usize].cookie
         }
     }
 
@@ -142,7 +214,7 @@ impl<S> Agent<S> {
         if place == Place::ROOT {
             self.root_cookie.token
         } else {
-            self.frames
+            self.frames()
                 .get(place.0 as usize)
                 .filter(|f| f.in_use)
                 .map_or(0, |f| f.cookie.token)
@@ -166,16 +238,16 @@ impl<S> Agent<S> {
             if p == Place::ROOT {
                 return self.req.abandoned;
             }
-            let Some(f) = self.frames.get(p.0 as usize) else {
+            let Some(f) = self.frames().get(p.0 as usize) else {
                 return true;
             };
             if !f.in_use || f.cancelled {
                 return true;
             }
             let parent_join = if f.parent == Place::ROOT {
-                self.req.join.id
+                self.root_join_id()
             } else {
-                match self.frames.get(f.parent.0 as usize) {
+                match self.frames().get(f.parent.0 as usize) {
                     Some(pf) if pf.in_use => pf.join.id,
                     _ => return true,
                 }
@@ -192,22 +264,22 @@ impl<S> Agent<S> {
         if place == Place::ROOT {
             &mut self.req.cursor
         } else {
-            &mut self.frames[place.0 as usize].cursor
+            &mut self.calls().frames[place.0 as usize].cursor
         }
     }
 
     #[inline]
     pub(super) fn join(&mut self, place: Place) -> &mut Join {
         if place == Place::ROOT {
-            &mut self.req.join
+            &mut self.calls().root_join
         } else {
-            &mut self.frames[place.0 as usize].join
+            &mut self.calls().frames[place.0 as usize].join
         }
     }
 
     #[inline]
     pub(super) fn frame(&mut self, place: Place) -> &mut Frame {
-        &mut self.frames[place.0 as usize]
+        &mut self.calls().frames[place.0 as usize]
     }
 
     /// A new frame for `parent`'s join `join`.
@@ -231,30 +303,33 @@ impl<S> Agent<S> {
             cookie: Cookie::default(),
         };
         self.live += 1;
-        if self.free != NONE {
-            let i = self.free;
-            self.free = self.frames[i as usize].next_free;
-            self.frames[i as usize] = frame;
-            Place(i)
+        let free = self.free;
+        let frames = &mut self.calls.get_or_insert_with(Box::default).frames;
+        if free != NONE {
+            self.free = frames[free as usize].next_free;
+            frames[free as usize] = frame;
+            Place(free)
         } else {
-            self.frames.push(frame);
-            Place((self.frames.len() - 1) as u16)
+            frames.push(frame);
+            Place((frames.len() - 1) as u16)
         }
     }
 
     /// Returns frame `place` to the arena.
     pub(super) fn release(&mut self, place: Place) {
-        let f = &mut self.frames[place.0 as usize];
+        let next_free = self.free;
+        let f = &mut self.calls().frames[place.0 as usize];
         f.in_use = false;
-        f.next_free = self.free;
+        f.next_free = next_free;
         self.free = place.0;
         self.live -= 1;
     }
 
     /// A fresh join id.
     pub(super) fn next_join(&mut self) -> u32 {
-        self.joins += 1;
-        self.joins
+        let c = self.calls();
+        c.joins += 1;
+        c.joins
     }
 }
 
@@ -358,8 +433,6 @@ pub(super) struct Request {
     pub(super) waiting: bool,
     /// Where the request is on its operation's route.
     pub(super) cursor: Cursor,
-    /// The composite step the request is waiting for, if any.
-    pub(super) join: Join,
 }
 
 impl Request {
@@ -375,7 +448,6 @@ impl Request {
             reload: false,
             waiting: false,
             cursor: Cursor::at(action.0),
-            join: Join::default(),
         }
     }
 }

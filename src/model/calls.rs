@@ -321,8 +321,8 @@ impl<B: Business> Model<B> {
         id: u32,
         env: &mut E,
     ) {
-        for i in 0..a.frames.len() {
-            let f = &a.frames[i];
+        for i in 0..a.frames().len() {
+            let f = &a.frames()[i];
             if f.in_use && f.parent == parent && f.parent_join == id && !f.cancelled {
                 self.cancel(a, Place(i as u16), env);
             }

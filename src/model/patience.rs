@@ -18,7 +18,7 @@ use std::sync::atomic::Ordering::Relaxed;
 
 use rand::RngExt;
 
-use super::agent::{Agent, Join, Place, Who};
+use super::agent::{Agent, Place, Who};
 use super::{Command, Env, Model};
 use crate::contract::ErrorKind;
 use crate::contract::business::Business;
@@ -34,7 +34,7 @@ impl<B: Business> Model<B> {
         let Some(p) = &self.patience else {
             return;
         };
-        if a.who == Who::Admin {
+        if a.who() == Who::Admin {
             return;
         }
         let wait = p.sample_nanos(&mut a.rng);
@@ -57,7 +57,7 @@ impl<B: Business> Model<B> {
         a.req.abandoned = true;
         a.req.patience = 0;
         // Its calls become orphans: their answers are ignored.
-        a.req.join = Join::default();
+        a.clear_root_join();
         if a.req.start >= self.warmup {
             let latency = env.now().since(a.req.start).as_nanos();
             env.record(a.req.action.index(), latency, Some(ErrorKind::Abandoned));

@@ -58,12 +58,15 @@ pub mod desk;
 mod metrics;
 mod mix;
 mod names;
+mod session;
 mod setup;
 #[cfg(test)]
 mod tests;
 
 use mix::{Mix, pick};
 use names::*;
+pub use session::ShopSession;
+use session::{Ident, NO_COUPON};
 pub use setup::shop_config;
 use setup::*;
 
@@ -75,30 +78,6 @@ const ADMIN_EMAIL: &str = "admin@ecsim.test";
 const PAGE_SIZE: u32 = 24;
 /// Recently viewed products a session remembers.
 const RECENT: usize = 4;
-/// The per-session state of a customer.
-#[derive(Clone, Debug, Default)]
-pub struct ShopSession {
-    customer: Option<CustomerId>,
-    /// Registered-pool index (returning customers).
-    pool_index: Option<u32>,
-    /// Email of a new visitor's account once registered.
-    new_email: Option<u64>,
-    logged_in: bool,
-    /// The shop session opened at login, closed when the visit ends.
-    token: Option<Token>,
-    guest_cart: Vec<(u32, u32)>,
-    recent: [u32; RECENT],
-    n_recent: u8,
-    coupon: Option<u16>,
-    method: u8,
-    /// `(sku, qty)` of the cart being checked out.
-    lines: Vec<(u32, u32)>,
-    key: u64,
-    retries: u32,
-    added: bool,
-    bought: bool,
-}
-
 /// Counters the shop does not keep itself (atomics: the wall clock shares
 /// one business between threads).
 #[derive(Debug, Default)]
@@ -195,7 +174,7 @@ impl ShopBusiness {
     }
 
     fn coupon_code(&self, s: &ShopSession) -> Option<&str> {
-        s.coupon
+        s.coupon()
             .and_then(|i| self.coupon_codes.get(i as usize))
             .map(String::as_str)
     }
@@ -218,13 +197,14 @@ impl Business for ShopBusiness {
         let m = &self.mix;
         if m.registered > 0 && cx.rng.random::<f64>() < m.returning {
             let i = cx.rng.random_range(0..m.registered);
-            s.pool_index = Some(i);
-            s.customer = Some(self.pool[i as usize]);
+            s.ident = i;
+            s.ident_kind = Ident::Pool;
+            s.set_customer(self.pool[i as usize]);
         } else {
             self.tally.new_visitors.fetch_add(1, Relaxed);
         }
         if m.coupon_share > 0.0 && cx.rng.random::<f64>() < m.coupon_share {
-            s.coupon = Some(pick(&m.coupon_cdf, cx.rng) as u16);
+            s.coupon = pick(&m.coupon_cdf, cx.rng) as u16;
         }
         s.method = pick(&m.method_cdf, cx.rng) as u8;
     }
@@ -265,18 +245,18 @@ impl Business for ShopBusiness {
     fn condition(&self, condition: Condition, s: &ShopSession) -> bool {
         match condition {
             Condition::NeedsLogin => !s.logged_in,
-            Condition::HasCoupon => s.coupon.is_some(),
+            Condition::HasCoupon => s.coupon().is_some(),
         }
     }
 
     /// Cart lines being checked out.
     fn lines(&self, s: &ShopSession) -> u32 {
-        s.lines.len() as u32
+        s.lines().len() as u32
     }
 
     /// The inventory shard of checkout line `i`.
     fn line_shard(&self, s: &ShopSession, i: u32, shards: u16) -> u16 {
-        self.sku_shard(s.lines[i as usize].0, shards)
+        self.sku_shard(s.lines()[i as usize].0, shards)
     }
 
     /// The shop's own lock shard of `sku`, among `shards`.
@@ -345,22 +325,23 @@ impl Business for ShopBusiness {
                 let qty = (self.mix.quantity.sample(cx.rng).round() as u32).max(1);
                 self.in_stock(subject, qty)?;
                 s.added = true;
-                match s.customer {
+                match s.customer() {
                     Some(c) => self
                         .shop
                         .add_to_cart(c, ProductId(subject), qty, now)
                         .map(|_| ())
                         .map_err(|e| kind(&e)),
                     None => {
-                        match s.guest_cart.iter_mut().find(|l| l.0 == subject) {
+                        let cart = &mut s.checkout().guest_cart;
+                        match cart.iter_mut().find(|l| l.0 == subject) {
                             Some(line) => line.1 += qty,
-                            None => s.guest_cart.push((subject, qty)),
+                            None => cart.push((subject, qty)),
                         }
                         Ok(())
                     }
                 }
             }
-            Action::ViewCart => match s.customer {
+            Action::ViewCart => match s.customer() {
                 Some(c) => {
                     let code = self.coupon_code(s).map(str::to_owned);
                     // A coupon that does not apply is shown as such; the cart
@@ -373,7 +354,7 @@ impl Business for ShopBusiness {
                 None => Ok(()),
             },
             Action::OrderStatus => {
-                let c = s.customer.ok_or(ErrorKind::Unauthorized)?;
+                let c = s.customer().ok_or(ErrorKind::Unauthorized)?;
                 if let Some(&last) = self.shop.orders_of(c).last() {
                     self.shop.order_status(last).map_err(|e| kind(&e))?;
                 }
@@ -391,7 +372,7 @@ impl Business for ShopBusiness {
 
     /// A session ends.
     fn end_session(&self, s: &mut ShopSession, _cx: &mut Cx<'_>) {
-        if let Some(token) = s.token.take() {
+        if let Some(token) = s.checkout.as_mut().and_then(|c| c.token.take()) {
             self.shop.logout(token);
         }
         if s.added {
@@ -404,7 +385,7 @@ impl Business for ShopBusiness {
 
     /// The customer's id once logged in.
     fn customer(&self, s: &ShopSession) -> Option<u64> {
-        s.customer.filter(|_| s.logged_in).map(|c| c.0 as u64)
+        s.customer().filter(|_| s.logged_in).map(|c| c.0 as u64)
     }
 
     /// The doorbusters' stock on hand.

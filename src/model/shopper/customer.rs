@@ -19,15 +19,17 @@ impl ShopBusiness {
 
     pub(super) fn login(&self, s: &mut ShopSession, now: u64) -> Result<(), ErrorKind> {
         if !s.logged_in {
-            let email = match (s.pool_index, s.new_email) {
+            let email = match (s.pool_index(), s.new_email()) {
                 (Some(i), _) => email_registered(i),
                 (None, Some(n)) => email_new(n),
                 (None, None) => {
                     let n = self.next_new.fetch_add(1, Relaxed);
                     let email = email_new(n);
                     let id = self.shop.register(&email, PASSWORD).map_err(|e| kind(&e))?;
-                    s.customer = Some(id);
-                    s.new_email = Some(n);
+                    s.set_customer(id);
+                    // Each number is a registered account: fewer than 2³².
+                    s.ident = n as u32;
+                    s.ident_kind = Ident::New;
                     email
                 }
             };
@@ -35,21 +37,21 @@ impl ShopBusiness {
                 .shop
                 .login(&email, PASSWORD, now)
                 .map_err(|e| kind(&e))?;
-            s.token = Some(session.token);
+            s.checkout().token = Some(session.token);
             s.logged_in = true;
         }
-        let Some(customer) = s.customer else {
+        let Some(customer) = s.customer() else {
             return Err(ErrorKind::Unauthorized);
         };
         // A new visitor's cart moves into the shop once they have an account.
-        for (product, qty) in std::mem::take(&mut s.guest_cart) {
+        for (product, qty) in std::mem::take(&mut s.checkout().guest_cart) {
             // A line the shop refuses (cart full) stays out; the checkout
             // goes on with what the cart holds.
             let _ = self
                 .shop
                 .add_to_cart(customer, ProductId(product), qty, now);
         }
-        s.lines = self
+        s.checkout().lines = self
             .shop
             .cart(customer)
             .iter()
@@ -66,30 +68,31 @@ impl ShopBusiness {
         now: u64,
         reload: bool,
     ) -> Result<(), ErrorKind> {
-        let customer = s.customer.ok_or(ErrorKind::Unauthorized)?;
-        if s.lines.is_empty() {
+        let customer = s.customer().ok_or(ErrorKind::Unauthorized)?;
+        if s.lines().is_empty() {
             return Err(ErrorKind::EmptyCart);
         }
-        for i in 0..s.lines.len() {
-            let (sku, qty) = s.lines[i];
+        for i in 0..s.lines().len() {
+            let (sku, qty) = s.lines()[i];
             self.in_stock(sku, qty)?;
         }
         if let Some(code) = self.coupon_code(s).map(str::to_owned)
             && let Err(e) = self.shop.price_cart(customer, Some(&code), now)
         {
             // The customer learns the coupon does not apply and drops it.
-            s.coupon = None;
+            s.coupon = NO_COUPON;
             return Err(kind(&e));
         }
-        if !reload || s.key == 0 {
-            s.key = self.next_key.fetch_add(1, Relaxed);
+        let c = s.checkout();
+        if !reload || c.key == 0 {
+            c.key = self.next_key.fetch_add(1, Relaxed);
         }
-        s.retries = 0;
+        c.retries = 0;
         Ok(())
     }
 
     pub(super) fn checkout(&self, s: &mut ShopSession, cx: &mut Cx<'_>) -> EffectOutcome {
-        let Some(customer) = s.customer else {
+        let Some(customer) = s.customer() else {
             return EffectOutcome::Fail(ErrorKind::Unauthorized);
         };
         let code = self.coupon_code(s).map(str::to_owned);
@@ -97,7 +100,7 @@ impl ShopBusiness {
         let req = CheckoutRequest {
             coupon: code.as_deref(),
             method,
-            idempotency_key: s.key,
+            idempotency_key: s.checkout.as_ref().map_or(0, |c| c.key),
             payment_roll: cx.rng.random(),
         };
         match self.shop.checkout(customer, req, cx.now.as_nanos()) {
@@ -106,19 +109,20 @@ impl ShopBusiness {
                     desk.placed(receipt.order);
                 }
                 s.bought = true;
-                s.lines.clear();
+                s.checkout().lines.clear();
                 EffectOutcome::Continue
             }
             Err(e) => {
                 let k = kind(&e);
-                if k == ErrorKind::GatewayTimeout && s.retries < self.mix.max_retries {
+                let c = s.checkout();
+                if k == ErrorKind::GatewayTimeout && c.retries < self.mix.max_retries {
                     // Back through the gateway's station, same key.
-                    s.retries += 1;
+                    c.retries += 1;
                     self.tally.payment_retries.fetch_add(1, Relaxed);
                     return EffectOutcome::Repeat(1);
                 }
                 if k == ErrorKind::OutOfStock {
-                    self.seen_sold_out().extend(s.lines.iter().map(|l| l.0));
+                    self.seen_sold_out().extend(s.lines().iter().map(|l| l.0));
                 }
                 EffectOutcome::Fail(k)
             }
