@@ -45,6 +45,7 @@ use crate::model::arrivals::{Arrivals, closed_starts, fault_windows};
 use crate::model::capacity::Scaler;
 use crate::model::{AccessLog, Agent, CatalogCache, Command, Model, Place, Progress, Who};
 use crate::scenario::Scenario;
+use crate::scenario::model::Load;
 use crate::scenario::model::StationKind;
 use env::{Here, here};
 use stations::Took;
@@ -161,10 +162,18 @@ impl<B: Business> Engine<B> {
                 )
             })
             .collect();
+        // A closed load's users are all in flight at once: their slots and
+        // events are reserved up front, not grown by doubling (a million
+        // users' slots are 128 MB, and each doubling leaves the old block
+        // with the allocator for a while: 330 MiB peak instead of 200).
+        let closed_users = match sc.load {
+            Load::Closed { users, .. } => users as usize,
+            Load::Open { .. } | Load::Replay { .. } => 0,
+        };
         Engine {
             now: SimTime::ZERO,
-            queue: EventQueue::new(),
-            slots: Vec::new(),
+            queue: EventQueue::with_capacity(closed_users + 1024),
+            slots: Vec::with_capacity(closed_users),
             commands: Vec::new(),
             free: Vec::new(),
             active: 0,

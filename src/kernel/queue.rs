@@ -60,6 +60,15 @@ const ROOT: usize = 3;
 const FAR: usize = 1 << 15;
 
 impl<E: Copy> EventQueue<E> {
+    /// An empty queue with room for `events` before it grows (growing
+    /// copies the heap into one twice as large, and an allocator may keep
+    /// the old one mapped for a while).
+    pub fn with_capacity(events: usize) -> Self {
+        let mut q = Self::new();
+        q.groups.reserve((events + ROOT) / ARITY + 1);
+        q
+    }
+
     /// An empty queue.
     pub fn new() -> Self {
         EventQueue {
