@@ -3,8 +3,9 @@
 //! A [`Shop`] owns users, catalog, inventory, carts, coupons, payments and
 //! orders, and is built from a plain [`ShopConfig`]. The virtual-clock engine
 //! calls it from one thread, the wall-clock mode from many: every service is
-//! `Send + Sync`, shared maps are sharded (`dashmap` with a fixed seedless
-//! hasher) and stock sits behind `N` sharded locks.
+//! `Send + Sync`, records under dense ids sit in sharded dense tables, other
+//! shared maps are sharded (`dashmap` with a fixed seedless hasher) and
+//! stock sits behind `N` sharded locks.
 //!
 //! Guarantees the engine can rely on:
 //! - **no clock, no OS randomness**: every call that cares takes `now`

@@ -104,7 +104,7 @@ impl<T> DenseTable<T> {
             .map(|s| s.chunks.len() * CHUNK)
             .max()
             .unwrap_or(0);
-        let mut all = Vec::new();
+        let mut all = Vec::with_capacity(slots * shards.len());
         for i in 0..slots {
             all.extend(shards.iter().filter_map(|s| s.get(i)));
         }

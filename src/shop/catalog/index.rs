@@ -58,9 +58,11 @@ impl Postings {
         insert_sorted(&mut self.ids, id);
         let common = self.ids.len() >= MIN_BITMAP && self.ids.len() * DENSE >= products as usize;
         if self.bits.is_empty() && common {
-            for &p in &self.ids.clone() {
+            let ids = std::mem::take(&mut self.ids);
+            for &p in &ids {
                 self.set(p);
             }
+            self.ids = ids;
         } else if !self.bits.is_empty() {
             self.set(id);
         }
