@@ -42,12 +42,63 @@ pub fn histogram(sigfig: u8) -> Histogram<u64> {
         .expect("constant histogram bounds are valid")
 }
 
+/// A latency histogram with the standard bounds that takes its memory on
+/// its first record: a run keeps one per operation, and zero-filling 300
+/// KiB for each operation it never calls was a tenth of a short run. Reads
+/// (through `Deref`) see an empty histogram until then; the serialized form
+/// is the same either way.
+#[derive(Clone, Debug, Default)]
+pub struct Latency(Option<Histogram<u64>>);
+
+/// The reading of a latency that was never recorded.
+static EMPTY: std::sync::LazyLock<Histogram<u64>> = std::sync::LazyLock::new(latency_histogram);
+
+impl Latency {
+    /// Records `ns`, saturating at the upper bound.
+    #[inline]
+    pub fn record(&mut self, ns: u64) {
+        self.0
+            .get_or_insert_with(latency_histogram)
+            .saturating_record(ns);
+    }
+
+    /// Adds `other`'s counts (exact: bucket by bucket).
+    pub fn add(&mut self, other: &Latency) {
+        if let Some(o) = &other.0 {
+            // Cannot fail: both histograms have the standard bounds.
+            self.0
+                .get_or_insert_with(latency_histogram)
+                .add(o)
+                .expect("histograms share bounds");
+        }
+    }
+}
+
+impl std::ops::Deref for Latency {
+    type Target = Histogram<u64>;
+
+    fn deref(&self) -> &Histogram<u64> {
+        self.0.as_ref().unwrap_or(&EMPTY)
+    }
+}
+
+impl serde::Serialize for Latency {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        codec::serialize(self, s)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Latency {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        codec::deserialize(d).map(|h| Latency(Some(h)))
+    }
+}
+
 /// Per-operation statistics.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct OpStats {
     /// Latency of every completed request, ok or not, in ns.
-    #[serde(with = "codec")]
-    pub latency: Histogram<u64>,
+    pub latency: Latency,
     /// Completed requests.
     pub count: u64,
     /// Of which failed.
@@ -65,7 +116,7 @@ pub struct OpStats {
 impl Default for OpStats {
     fn default() -> Self {
         OpStats {
-            latency: latency_histogram(),
+            latency: Latency::default(),
             count: 0,
             errors: 0,
             sum_ns: 0,
@@ -79,7 +130,7 @@ impl OpStats {
     /// Records one completed request.
     #[inline]
     pub fn record(&mut self, latency_ns: u64, error: Option<ErrorKind>) {
-        self.latency.saturating_record(latency_ns.max(1));
+        self.latency.record(latency_ns.max(1));
         self.count += 1;
         self.sum_ns += latency_ns as u128;
         if let Some(k) = error {
@@ -90,10 +141,7 @@ impl OpStats {
 
     /// Adds `other` into `self` (exact: histograms add bucket by bucket).
     pub fn merge(&mut self, other: &OpStats) {
-        // Cannot fail: both histograms have the standard bounds.
-        self.latency
-            .add(&other.latency)
-            .expect("histograms share bounds");
+        self.latency.add(&other.latency);
         self.count += other.count;
         self.errors += other.errors;
         self.sum_ns += other.sum_ns;

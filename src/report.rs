@@ -121,7 +121,7 @@ impl Report {
         for &op in &ops {
             let s = &result.ops[op.index()];
             let name = sc.op_name(op);
-            histograms.push((name.to_owned(), s.latency.clone()));
+            histograms.push((name.to_owned(), Histogram::clone(&s.latency)));
             for k in ErrorKind::ALL {
                 let n = s.errors_by_kind[k.index()];
                 if n > 0 {
@@ -133,7 +133,7 @@ impl Report {
                 }
             }
         }
-        histograms.push((ALL.to_owned(), all.latency.clone()));
+        histograms.push((ALL.to_owned(), Histogram::clone(&all.latency)));
 
         let stations = result
             .stations

@@ -159,6 +159,13 @@ pub trait Business {
     /// A session begins.
     fn start_session(&self, session: &mut Self::Session, cx: &mut Cx<'_>);
 
+    /// [`Business::start_session`] for a clock that owns the business (the
+    /// virtual clock): the same start, with counters bumped through `&mut`
+    /// instead of locked adds. Must do exactly what `start_session` does.
+    fn start_session_owned(&mut self, session: &mut Self::Session, cx: &mut Cx<'_>) {
+        self.start_session(session, cx);
+    }
+
     /// What the action is about: its cache key (a product id, or a page).
     fn subject(&self, action: Action, session: &mut Self::Session, cx: &mut Cx<'_>) -> u32;
 

@@ -81,7 +81,7 @@ impl SimDuration {
         } else if ns >= u64::MAX as f64 {
             SimDuration(u64::MAX)
         } else {
-            SimDuration(ns.round() as u64)
+            SimDuration(round_u64(ns))
         }
     }
 
@@ -159,6 +159,21 @@ impl fmt::Display for SimTime {
     }
 }
 
+/// `x.round() as u64` (half away from zero, saturating; NaN and negatives
+/// give 0), bit for bit, without the libm call that `f64::round` compiles
+/// to on baseline x86-64 (it has no rounding instruction before SSE4.1):
+/// the truncation and the fraction are exact below 2^53, and above it
+/// every float is already an integer.
+#[inline]
+pub fn round_u64(x: f64) -> u64 {
+    let t = x as u64;
+    if x - t as f64 >= 0.5 {
+        t.saturating_add(1)
+    } else {
+        t
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,5 +200,38 @@ mod tests {
     fn subtraction_saturates() {
         assert_eq!(SimTime(5) - SimTime(9), SimDuration::ZERO);
         assert_eq!(SimTime(9) - SimTime(5), SimDuration(4));
+    }
+
+    #[test]
+    fn round_u64_rounds_exactly_like_f64_round() {
+        let edges = [
+            0.0,
+            -0.0,
+            0.5,
+            1.5,
+            2.5,
+            0.49999999999999994,
+            -0.4,
+            -0.6,
+            -3.5,
+            4_503_599_627_370_495.5,
+            4_503_599_627_370_496.0,
+            9_007_199_254_740_993.0,
+            1.8446744073709552e19,
+            3e19,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            f64::MIN_POSITIVE,
+        ];
+        let mut rng = crate::kernel::rng::from_u64(7);
+        let drawn = (0..100_000).map(|i| {
+            let x: f64 = rand::RngExt::random(&mut rng);
+            // Uniform fractions at scales from 1 to 2^60 ns.
+            x * f64::from(1u32 << (i % 30)) * f64::from(1u32 << (i % 31))
+        });
+        for x in edges.into_iter().chain(drawn) {
+            assert_eq!(round_u64(x), x.round() as u64, "{x:e}");
+        }
     }
 }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use crate::contract::action::{Action, Op};
 use crate::kernel::load::RateProfile;
 use crate::kernel::rng::{SimRng, StreamKind, stream};
-use crate::kernel::time::{SimDuration, SimTime};
+use crate::kernel::time::{SimDuration, SimTime, round_u64};
 use crate::scenario::model::{Load, Scenario, Trace};
 
 /// A stream of arrivals: Poisson (its rate profile, random stream and the
@@ -59,7 +59,7 @@ impl Stream {
                 *last = t;
                 // Arrival instants are exact reals; rounding to the ns can
                 // only tie with, never precede, the current time.
-                Some(SimTime((t.round() as u64).max(now.as_nanos())))
+                Some(SimTime(round_u64(t).max(now.as_nanos())))
             }
             Source::Trace { trace, speed, next } => {
                 if *next >= trace.times.len() {

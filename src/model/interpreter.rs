@@ -27,20 +27,27 @@ use crate::contract::ErrorKind;
 use crate::contract::action::{Action, Op};
 use crate::contract::business::{Business, Cx, Invalidate};
 use crate::contract::route::{EffectOutcome, Step};
+use crate::kernel::popularity::CatalogPicker;
 use crate::kernel::rng::{SimRng, StreamKind, stream};
 use crate::kernel::time::{SimDuration, SimTime};
 use crate::scenario::model::Next;
 
+/// The business context of a call: borrows only the picker of the model,
+/// so that the business can be borrowed apart from it.
+fn cx_of<'a>(picker: &'a CatalogPicker, now: SimTime, rng: &'a mut SimRng, cached: bool) -> Cx<'a> {
+    Cx {
+        now,
+        rng,
+        picker,
+        cache: None,
+        cached,
+        reload: false,
+    }
+}
+
 impl<B: Business> Model<B> {
     pub(super) fn cx<'a>(&'a self, now: SimTime, rng: &'a mut SimRng, cached: bool) -> Cx<'a> {
-        Cx {
-            now,
-            rng,
-            picker: &self.picker,
-            cache: None,
-            cached,
-            reload: false,
-        }
+        cx_of(&self.picker, now, rng, cached)
     }
 
     /// A new session of `who`, arriving at `at`: its own random stream
@@ -48,7 +55,10 @@ impl<B: Business> Model<B> {
     /// state. [`Model::first`] then starts it.
     pub fn session<E: Env>(&self, who: Who, at: SimTime, env: &mut E) -> Agent<B::Session> {
         let n = self.count_session(at);
-        self.session_of(n, who, at, env)
+        let mut a = self.fresh(n, who, at);
+        let mut cx = self.cx(env.now(), &mut a.rng, false);
+        self.business.start_session(&mut a.session, &mut cx);
+        a
     }
 
     /// [`Model::session`] for a clock that owns the model (the virtual
@@ -60,16 +70,8 @@ impl<B: Business> Model<B> {
         env: &mut E,
     ) -> Agent<B::Session> {
         let n = self.count_session_owned(at);
-        self.session_of(n, who, at, env)
-    }
-
-    /// Session number `n`'s agent.
-    fn session_of<E: Env>(&self, n: u64, who: Who, at: SimTime, env: &mut E) -> Agent<B::Session> {
-        let (rng, req) = self.session_stream(n, at);
-        let mut a = Agent::new(rng, B::Session::default(), who, req);
-        a.serial = n;
-        let mut cx = self.cx(env.now(), &mut a.rng, false);
-        self.business.start_session(&mut a.session, &mut cx);
+        let mut a = self.fresh(n, who, at);
+        self.start_owned(&mut a, env.now());
         a
     }
 
@@ -83,7 +85,9 @@ impl<B: Business> Model<B> {
         env: &mut E,
     ) {
         let n = self.count_session(at);
-        self.session_in_of(n, a, who, at, env);
+        self.renew(n, a, who, at);
+        let mut cx = self.cx(env.now(), &mut a.rng, false);
+        self.business.start_session(&mut a.session, &mut cx);
     }
 
     /// [`Model::session_in`] for a clock that owns the model (the virtual
@@ -96,23 +100,31 @@ impl<B: Business> Model<B> {
         env: &mut E,
     ) {
         let n = self.count_session_owned(at);
-        self.session_in_of(n, a, who, at, env);
+        self.renew(n, a, who, at);
+        self.start_owned(a, env.now());
     }
 
-    /// Session number `n` in the place of finished agent `a`.
-    fn session_in_of<E: Env>(
-        &self,
-        n: u64,
-        a: &mut Agent<B::Session>,
-        who: Who,
-        at: SimTime,
-        env: &mut E,
-    ) {
+    /// Session number `n`'s agent, not yet started by the business.
+    fn fresh(&self, n: u64, who: Who, at: SimTime) -> Agent<B::Session> {
+        let (rng, req) = self.session_stream(n, at);
+        let mut a = Agent::new(rng, B::Session::default(), who, req);
+        a.serial = n;
+        a
+    }
+
+    /// Session number `n` in the place of finished agent `a`, not yet
+    /// started by the business.
+    fn renew(&self, n: u64, a: &mut Agent<B::Session>, who: Who, at: SimTime) {
         let (rng, req) = self.session_stream(n, at);
         a.reset(rng, B::Session::default(), who, req);
         a.serial = n;
-        let mut cx = self.cx(env.now(), &mut a.rng, false);
-        self.business.start_session(&mut a.session, &mut cx);
+    }
+
+    /// The business starts `a`'s session through `&mut` (its counters
+    /// without locked adds).
+    fn start_owned(&mut self, a: &mut Agent<B::Session>, now: SimTime) {
+        let mut cx = cx_of(&self.picker, now, &mut a.rng, false);
+        self.business.start_session_owned(&mut a.session, &mut cx);
     }
 
     /// Counts a session starting at `at`; its number.

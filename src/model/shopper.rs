@@ -93,6 +93,15 @@ struct Tally {
     logins_at_start: u64,
 }
 
+/// Who starts a session.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Visitor {
+    /// A customer of the registered pool.
+    Returning,
+    /// A visitor without an account (yet).
+    New,
+}
+
 /// The business of a full run: customers and admins using the real shop.
 pub struct ShopBusiness {
     shop: Shop,
@@ -162,6 +171,27 @@ impl ShopBusiness {
         })
     }
 
+    /// A session's start, uncounted: returning (one of the registered
+    /// pool) or new, its coupon and its payment method.
+    fn begin(&self, s: &mut ShopSession, cx: &mut Cx<'_>) -> Visitor {
+        *s = ShopSession::default();
+        let m = &self.mix;
+        let visitor = if m.registered > 0 && cx.rng.random::<f64>() < m.returning {
+            let i = cx.rng.random_range(0..m.registered);
+            s.ident = i;
+            s.ident_kind = Ident::Pool;
+            s.set_customer(self.pool[i as usize]);
+            Visitor::Returning
+        } else {
+            Visitor::New
+        };
+        if m.coupon_share > 0.0 && cx.rng.random::<f64>() < m.coupon_share {
+            s.coupon = pick(&m.coupon_cdf, cx.rng) as u16;
+        }
+        s.method = pick(&m.method_cdf, cx.rng) as u8;
+        visitor
+    }
+
     /// The shop, to inspect its state after a run.
     pub fn shop(&self) -> &Shop {
         &self.shop
@@ -192,21 +222,17 @@ impl Business for ShopBusiness {
 
     /// A session begins: returning or new, coupon, payment method.
     fn start_session(&self, s: &mut ShopSession, cx: &mut Cx<'_>) {
-        *s = ShopSession::default();
         self.tally.sessions.fetch_add(1, Relaxed);
-        let m = &self.mix;
-        if m.registered > 0 && cx.rng.random::<f64>() < m.returning {
-            let i = cx.rng.random_range(0..m.registered);
-            s.ident = i;
-            s.ident_kind = Ident::Pool;
-            s.set_customer(self.pool[i as usize]);
-        } else {
+        if self.begin(s, cx) == Visitor::New {
             self.tally.new_visitors.fetch_add(1, Relaxed);
         }
-        if m.coupon_share > 0.0 && cx.rng.random::<f64>() < m.coupon_share {
-            s.coupon = pick(&m.coupon_cdf, cx.rng) as u16;
+    }
+
+    fn start_session_owned(&mut self, s: &mut ShopSession, cx: &mut Cx<'_>) {
+        *self.tally.sessions.get_mut() += 1;
+        if self.begin(s, cx) == Visitor::New {
+            *self.tally.new_visitors.get_mut() += 1;
         }
-        s.method = pick(&m.method_cdf, cx.rng) as u8;
     }
 
     /// What `action` is about (a product, a page, a SKU to restock).

@@ -1,8 +1,10 @@
 //! Catalog: products, categories and search.
 //!
 //! Guarantees:
-//! - product lookup by id ([`Catalog::product`]) takes one shard read lock of a
-//!   dense table (an index, no hashing) and never allocates; it returns a `Copy` [`ProductView`];
+//! - product lookup by id ([`Catalog::product`]) takes no lock and never
+//!   allocates: it reads the product's card (`cards`: price, category, rank,
+//!   active) and returns a `Copy` [`ProductView`]; names sit in a dense
+//!   table under sharded locks;
 //! - prices are integer cents in `0..=MAX_PRICE_CENTS`; products are never
 //!   removed (orders and stock refer to them), deleting one deactivates it and
 //!   lookups then answer `not_found`;
@@ -11,9 +13,10 @@
 //! - the text index maps lower-case alphanumeric tokens of product names to
 //!   sorted posting lists; a query matches products having *every* token.
 //!
-//! The parent holds products, categories and their edits; `index` keeps the
-//! text index and its sorted posting lists, `search` answers queries from
-//! it, `error` names every refusal.
+//! The parent holds products, categories and their edits; `cards` keeps
+//! every product's price, category, rank and state for lock-free reads;
+//! `index` keeps the text index and its sorted posting lists, `search`
+//! answers queries from it, `error` names every refusal.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
@@ -21,12 +24,14 @@ use std::sync::{Arc, PoisonError, RwLock};
 use super::dense::DenseTable;
 use super::ids::{CategoryId, Cents, FxDashMap, ProductId, new_map};
 
+mod cards;
 mod error;
 mod index;
 mod search;
 #[cfg(test)]
 mod tests;
 
+use cards::{Card, Cards};
 pub use error::CatalogError;
 use index::{Postings, insert_sorted, tokenize};
 pub use search::{SearchPage, SearchQuery, SortOrder};
@@ -79,19 +84,17 @@ pub struct ProductView {
     pub popularity_rank: u32,
 }
 
+/// What a product keeps besides its card (see `cards`).
 #[derive(Debug)]
 struct Product {
     name: Arc<str>,
-    category: CategoryId,
-    price: Cents,
-    rank: u32,
-    active: bool,
 }
 
 /// The catalog service. `Send + Sync`.
 #[derive(Debug)]
 pub struct Catalog {
     products: DenseTable<Product>,
+    cards: Cards,
     next_id: AtomicU32,
     categories: RwLock<Vec<Box<str>>>,
     tokens: FxDashMap<Box<str>, Postings>,
@@ -103,6 +106,7 @@ impl Catalog {
     pub fn new(categories: &[String]) -> Self {
         Self {
             products: DenseTable::default(),
+            cards: Cards::default(),
             next_id: AtomicU32::new(0),
             categories: RwLock::new(categories.iter().map(|c| c.as_str().into()).collect()),
             tokens: new_map(),
@@ -163,12 +167,19 @@ impl Catalog {
             return Err(CatalogError::EmptyName);
         }
         let id = ProductId(self.next_id.fetch_add(1, Ordering::Relaxed));
+        // The card first: once the product is in the table, updates write
+        // its card under the table's lock, and none can run before.
+        self.cards.set(
+            id.0,
+            Card {
+                price: spec.price_cents,
+                category: spec.category,
+                rank: spec.popularity_rank,
+                active: true,
+            },
+        );
         let product = Product {
             name: spec.name.trim().into(),
-            category: spec.category,
-            price: spec.price_cents,
-            rank: spec.popularity_rank,
-            active: true,
         };
         self.products.insert(u64::from(id.0), product);
         self.index(id, &spec.name);
@@ -192,24 +203,28 @@ impl Catalog {
         let (old_name, old_category) = self
             .products
             .write(u64::from(id.0), |p| {
-                let old = (p.name.clone(), p.category);
+                // The shard's write lock serializes this card's writers.
+                let mut card = self.cards.get(id.0)?;
+                let old = (p.name.clone(), card.category);
                 if let Some(name) = &patch.name {
                     p.name = name.trim().into();
                 }
                 if let Some(category) = patch.category {
-                    p.category = category;
+                    card.category = category;
                 }
                 if let Some(price) = patch.price_cents {
-                    p.price = price;
+                    card.price = price;
                 }
                 if let Some(rank) = patch.popularity_rank {
-                    p.rank = rank;
+                    card.rank = rank;
                 }
                 if let Some(active) = patch.active {
-                    p.active = active;
+                    card.active = active;
                 }
-                old
+                self.cards.set(id.0, card);
+                Some(old)
             })
+            .flatten()
             .ok_or(CatalogError::UnknownProduct { product: id })?;
         if let Some(name) = &patch.name {
             self.unindex(id, &old_name);
@@ -228,16 +243,15 @@ impl Catalog {
 
     /// The active product `id`. Hot path: no allocation, one shard read lock.
     pub fn product(&self, id: ProductId) -> Result<ProductView, CatalogError> {
-        self.products
-            .read(u64::from(id.0), |p| {
-                p.active.then_some(ProductView {
-                    id,
-                    category: p.category,
-                    price_cents: p.price,
-                    popularity_rank: p.rank,
-                })
+        self.cards
+            .get(id.0)
+            .filter(|c| c.active)
+            .map(|c| ProductView {
+                id,
+                category: c.category,
+                price_cents: c.price,
+                popularity_rank: c.rank,
             })
-            .flatten()
             .ok_or(CatalogError::UnknownProduct { product: id })
     }
 
