@@ -106,6 +106,7 @@ struct Snapshot<'a> {
     payments: &'a [&'a Payment],
     /// The payments' ids, in the same order.
     payment_ids: Vec<PaymentId>,
+    /// Every remembered idempotency key, sorted, each once.
     keys: Vec<((CustomerId, u64), KeyState)>,
     ledger: &'a [&'a LedgerEntry],
     coupons: Vec<CouponUsage>,
@@ -143,13 +144,20 @@ impl<'a> Snapshot<'a> {
     }
 
     fn order(&self, id: OrderId) -> Option<&Order> {
-        self.order_ids
-            .binary_search(&id)
-            .ok()
-            .map(|i| self.orders[i])
+        self.order_at(id).map(|i| self.orders[i])
     }
 
-    /// The state remembered under an idempotency key (`keys` is sorted).
+    /// The position of order `id` in `orders`.
+    fn order_at(&self, id: OrderId) -> Option<usize> {
+        self.order_ids.binary_search(&id).ok()
+    }
+
+    /// The position of payment `id` in `payments`.
+    fn payment_at(&self, id: PaymentId) -> Option<usize> {
+        self.payment_ids.binary_search(&id).ok()
+    }
+
+    /// The state remembered under an idempotency key.
     fn key_state(&self, key: (CustomerId, u64)) -> Option<KeyState> {
         self.keys
             .binary_search_by_key(&key, |&(k, _)| k)
@@ -158,10 +166,7 @@ impl<'a> Snapshot<'a> {
     }
 
     fn payment(&self, id: PaymentId) -> Option<&Payment> {
-        self.payment_ids
-            .binary_search(&id)
-            .ok()
-            .map(|i| self.payments[i])
+        self.payment_at(id).map(|i| self.payments[i])
     }
 
     fn is_prepaid(&self, method: PaymentMethodKind) -> bool {

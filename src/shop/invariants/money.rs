@@ -2,10 +2,8 @@
 
 use std::collections::BTreeSet;
 
-use rustc_hash::FxHashMap;
-
 use super::{InvariantRow, Snapshot};
-use crate::shop::ids::{Cents, CustomerId, OrderId};
+use crate::shop::ids::{Cents, CustomerId};
 use crate::shop::ledger::{Account, MovementKind};
 use crate::shop::payments::{KeyState, PaymentStatus};
 
@@ -13,8 +11,7 @@ use crate::shop::payments::{KeyState, PaymentStatus};
 /// payments not voided, and the key's record points at a payment of that key.
 pub(super) fn idempotent_payments(s: &Snapshot) -> InvariantRow {
     let mut row = InvariantRow::new("I6", "idempotent_payments");
-    // Payments grouped by key, in id order within a key; every key either
-    // a payment or the key service knows, in order.
+    // Payments grouped by key, in id order within a key.
     let mut by_key: Vec<((CustomerId, u64), usize)> = s
         .payments
         .iter()
@@ -22,20 +19,31 @@ pub(super) fn idempotent_payments(s: &Snapshot) -> InvariantRow {
         .map(|(i, p)| ((p.customer, p.idempotency_key), i))
         .collect();
     by_key.sort_unstable();
-    let mut keys: Vec<(CustomerId, u64)> = by_key
-        .iter()
-        .map(|&(k, _)| k)
-        .chain(s.keys.iter().map(|&(k, _)| k))
-        .collect();
-    keys.sort_unstable();
-    keys.dedup();
-    let mut at = 0;
-    for key @ (customer, k) in keys {
+    // Walk the union of the payments' keys and the key service's (both
+    // sorted, the latter without repeats) without building it.
+    let (mut at, mut remembered) = (0, 0);
+    loop {
+        let key @ (customer, k) = match (
+            by_key.get(at).map(|&(k, _)| k),
+            s.keys.get(remembered).map(|&(k, _)| k),
+        ) {
+            (None, None) => break,
+            (Some(a), None) => a,
+            (None, Some(b)) => b,
+            (Some(a), Some(b)) => a.min(b),
+        };
         row.check();
         let start = at;
         while at < by_key.len() && by_key[at].0 == key {
             at += 1;
         }
+        let state = match s.keys.get(remembered) {
+            Some(&(k, state)) if k == key => {
+                remembered += 1;
+                Some(state)
+            }
+            _ => None,
+        };
         let payments = || by_key[start..at].iter().map(|&(_, i)| &s.payments[i]);
         let captures: u32 = payments().map(|p| p.captures).sum();
         if captures > 1 {
@@ -53,7 +61,6 @@ pub(super) fn idempotent_payments(s: &Snapshot) -> InvariantRow {
                 format!("customer {customer} key {k}: payments for different amounts {amounts:?}")
             });
         }
-        let state = s.key_state(key);
         let pointed = match state {
             Some(KeyState::Authorized(p) | KeyState::Completed(p, _)) => Some(p),
             _ => None,
@@ -70,13 +77,18 @@ pub(super) fn idempotent_payments(s: &Snapshot) -> InvariantRow {
 /// I7: per order, at most one capture and captured − refunded ≤ total.
 pub(super) fn no_double_charge(s: &Snapshot) -> InvariantRow {
     let mut row = InvariantRow::new("I7", "no_double_charge");
-    let mut by_order: FxHashMap<OrderId, (u32, Cents)> = FxHashMap::default();
+    // Captures and net charge by position in `s.orders` (no hash map: it
+    // was the largest allocation of the check).
+    let mut by_order: Vec<(u32, Cents)> = vec![(0, 0); s.orders.len()];
     for p in s.payments {
         match p.order {
+            // A payment naming no existing order charges no order here.
             Some(o) => {
-                let e = by_order.entry(o).or_insert((0, 0));
-                e.0 += p.captures;
-                e.1 += p.captured_cents - p.refunded_cents;
+                if let Some(i) = s.order_at(o) {
+                    let e = &mut by_order[i];
+                    e.0 += p.captures;
+                    e.1 += p.captured_cents - p.refunded_cents;
+                }
             }
             None if p.captured_cents != 0 => row.fail(|| {
                 format!(
@@ -87,9 +99,8 @@ pub(super) fn no_double_charge(s: &Snapshot) -> InvariantRow {
             None => {}
         }
     }
-    for o in s.orders {
+    for (o, &(captures, net)) in s.orders.iter().zip(&by_order) {
         row.check();
-        let (captures, net) = by_order.get(&o.id).copied().unwrap_or((0, 0));
         if captures > 1 {
             row.fail(|| format!("order {}: captured {captures} times", o.id));
         }
@@ -110,16 +121,21 @@ pub(super) fn no_double_charge(s: &Snapshot) -> InvariantRow {
 /// and the merchant's balance equals the totals of paid orders.
 pub(super) fn conservation(s: &Snapshot) -> InvariantRow {
     let mut row = InvariantRow::new("I8", "money_conservation");
-    let mut per_payment: FxHashMap<_, (Cents, Cents)> = FxHashMap::default();
+    // Captured and refunded by position in `s.payments`.
+    let mut per_payment: Vec<(Cents, Cents)> = vec![(0, 0); s.payments.len()];
     let (mut merchant, mut customers) = (0, 0);
     for e in s.ledger {
         match e.account {
             Account::Merchant => {
                 merchant += e.amount_cents;
-                let t = per_payment.entry(e.payment).or_insert((0, 0));
-                match e.kind {
-                    MovementKind::Capture => t.0 += e.amount_cents,
-                    MovementKind::Refund => t.1 -= e.amount_cents,
+                // A leg of an unknown payment matches no payment's
+                // record: the movement sums below still count it.
+                if let Some(i) = s.payment_at(e.payment) {
+                    let t = &mut per_payment[i];
+                    match e.kind {
+                        MovementKind::Capture => t.0 += e.amount_cents,
+                        MovementKind::Refund => t.1 -= e.amount_cents,
+                    }
                 }
             }
             Account::Customer(_) => customers += e.amount_cents,
@@ -143,9 +159,8 @@ pub(super) fn conservation(s: &Snapshot) -> InvariantRow {
             )
         });
     }
-    for p in s.payments {
+    for (p, &(captured, refunded)) in s.payments.iter().zip(&per_payment) {
         row.check();
-        let (captured, refunded) = per_payment.get(&p.id).copied().unwrap_or((0, 0));
         if (captured, refunded) != (p.captured_cents, p.refunded_cents) {
             row.fail(|| {
                 format!(
