@@ -120,6 +120,20 @@ impl Shop {
         Ok(self.users.register(email, password, Role::Customer)?)
     }
 
+    /// Registers customers `emails` in order (see [`Users::register_many`]:
+    /// the same ids as one by one, passwords hashed on up to `threads`
+    /// threads).
+    pub fn register_many(
+        &self,
+        emails: &[String],
+        password: &str,
+        threads: usize,
+    ) -> Result<Vec<CustomerId>, ShopError> {
+        Ok(self
+            .users
+            .register_many(emails, password, Role::Customer, threads)?)
+    }
+
     /// Logs in (customer or admin) and opens a session.
     pub fn login(&self, email: &str, password: &str, now: Nanos) -> Result<Session, ShopError> {
         Ok(self.users.login(email, password, now)?)

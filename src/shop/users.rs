@@ -154,6 +154,69 @@ impl Users {
         // Hash before taking the email entry so the shard lock is held briefly.
         let salt = self.salt_for(&email);
         let hash = self.hash(password, &salt);
+        self.insert(email, salt, hash, role)
+    }
+
+    /// Registers `emails` in order, all with `password` and `role`: the
+    /// same users and ids as registering them one by one, but their
+    /// passwords are hashed first, on up to `threads` threads (a shop's
+    /// thousands of pre-registered customers are most of its setup).
+    /// Stops at the first refusal; every email is checked before any is
+    /// registered, so only a duplicate leaves earlier ones registered.
+    pub fn register_many(
+        &self,
+        emails: &[String],
+        password: &str,
+        role: Role,
+        threads: usize,
+    ) -> Result<Vec<UserId>, UserError> {
+        check_password(password)?;
+        let emails = emails
+            .iter()
+            .map(|e| normalize_email(e))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut hashed = vec![([0u8; 16], [0u8; 32]); emails.len()];
+        let hash_all = |emails: &[String], out: &mut [([u8; 16], [u8; 32])]| {
+            for (email, o) in emails.iter().zip(out) {
+                let salt = self.salt_for(email);
+                *o = (salt, self.hash(password, &salt));
+            }
+        };
+        // Parts of at least 1024 accounts: a thread costs tens of µs.
+        let part = emails.len().div_ceil(threads.max(1)).max(1024);
+        std::thread::scope(|scope| {
+            let mut parts = emails.chunks(part).zip(hashed.chunks_mut(part));
+            let first = parts.next();
+            for (emails, out) in parts {
+                // A thread that cannot start leaves its part to this one.
+                let spawned = std::thread::Builder::new()
+                    .spawn_scoped(scope, move || hash_all(emails, out))
+                    .is_ok();
+                if !spawned {
+                    return Err(());
+                }
+            }
+            if let Some((emails, out)) = first {
+                hash_all(emails, out);
+            }
+            Ok(())
+        })
+        .unwrap_or_else(|()| hash_all(&emails, &mut hashed));
+        emails
+            .into_iter()
+            .zip(hashed)
+            .map(|(email, (salt, hash))| self.insert(email, salt, hash, role))
+            .collect()
+    }
+
+    /// Registers normalized `email` with its salt and hash.
+    fn insert(
+        &self,
+        email: String,
+        salt: [u8; 16],
+        hash: [u8; 32],
+        role: Role,
+    ) -> Result<UserId, UserError> {
         match self.by_email.entry(email.into_boxed_str()) {
             dashmap::Entry::Occupied(e) => Err(UserError::EmailTaken {
                 email: e.key().to_string(),
@@ -359,6 +422,48 @@ mod tests {
         assert_eq!((s.user, s.role, s.expires_at), (id, Role::Customer, 1_010));
         assert_eq!(u.authenticate(s.token, 500).unwrap(), s);
         assert_eq!(u.counters(), (1, 1, 0));
+    }
+
+    #[test]
+    fn registering_many_gives_the_users_of_registering_one_by_one() {
+        let emails: Vec<String> = (0..2500).map(|i| format!("C{i}@Shop.example")).collect();
+        let one_by_one = users();
+        let ids: Vec<UserId> = emails
+            .iter()
+            .map(|e| one_by_one.register(e, "correct horse", Role::Customer))
+            .collect::<Result<_, _>>()
+            .unwrap();
+        for threads in [1, 3] {
+            let many = users();
+            assert_eq!(
+                many.register_many(&emails, "correct horse", Role::Customer, threads),
+                Ok(ids.clone())
+            );
+            for id in [0, 1024, 2499] {
+                let hash = |u: &Users| u.by_id.read(id, |u| (u.salt, u.hash)).unwrap();
+                assert_eq!(
+                    hash(&many),
+                    hash(&one_by_one),
+                    "user {id}, {threads} threads"
+                );
+            }
+            assert!(many.login("c2499@shop.example", "correct horse", 0).is_ok());
+            assert_eq!(many.counters(), (2500, 1, 0));
+        }
+        let u = users();
+        let dup = ["a@x.com", "b@x.com", "A@x.com"].map(String::from);
+        assert_eq!(
+            u.register_many(&dup, "correct horse", Role::Customer, 2),
+            Err(UserError::EmailTaken {
+                email: "a@x.com".into()
+            })
+        );
+        let bad = ["c@x.com", "not an email"].map(String::from);
+        assert!(matches!(
+            u.register_many(&bad, "correct horse", Role::Customer, 2),
+            Err(UserError::InvalidEmail { .. })
+        ));
+        assert_eq!(u.count(), 2, "c@x.com was checked, not registered");
     }
 
     #[test]
