@@ -43,7 +43,7 @@ use crate::contract::ErrorKind;
 use crate::contract::business::Business;
 use crate::kernel::dist::Sampler;
 use crate::kernel::popularity::CatalogPicker;
-use crate::kernel::rng::SimRng;
+use crate::kernel::rng::{SimRng, StreamKind, Streams};
 use crate::kernel::time::{SimDuration, SimTime};
 use crate::scenario::model::{Choice, Next, Scenario};
 
@@ -169,6 +169,8 @@ pub struct Model<B: Business> {
     end: SimTime,
     used: Vec<bool>,
     sessions: AtomicU64,
+    /// Session `n` draws from `session_streams.at(n)`.
+    session_streams: Streams,
     measured: AtomicU64,
     admins: AtomicU64,
     /// How long customers wait for one action (none: for ever).
@@ -196,6 +198,7 @@ impl<B: Business> Model<B> {
             end: SimTime::ZERO + sc.duration,
             used: sc.used_stations(),
             sessions: AtomicU64::new(0),
+            session_streams: Streams::new(sc.seed, StreamKind::Session),
             measured: AtomicU64::new(0),
             admins: AtomicU64::new(0),
             patience: sc

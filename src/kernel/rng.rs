@@ -44,10 +44,28 @@ pub fn mix64(mut z: u64) -> u64 {
 /// The generator for stream `(kind, index)` of a run with `seed`.
 #[inline]
 pub fn stream(seed: u64, kind: StreamKind, index: u64) -> SimRng {
-    let a = mix64(seed ^ mix64(kind as u64));
-    let b = mix64(a ^ index);
-    let c = mix64(b ^ 0x5851_F42D_4C95_7F2D);
-    Pcg64Mcg::new(((b as u128) << 64) | c as u128)
+    Streams::new(seed, kind).at(index)
+}
+
+/// The streams of one kind in a run: [`stream`] with the part that
+/// depends only on `(seed, kind)` computed once (a clock starting millions
+/// of sessions derives a stream for each).
+#[derive(Clone, Copy, Debug)]
+pub struct Streams(u64);
+
+impl Streams {
+    /// The streams of `kind` in a run with `seed`.
+    pub fn new(seed: u64, kind: StreamKind) -> Self {
+        Streams(mix64(seed ^ mix64(kind as u64)))
+    }
+
+    /// Stream `index`: the same generator as `stream(seed, kind, index)`.
+    #[inline]
+    pub fn at(self, index: u64) -> SimRng {
+        let b = mix64(self.0 ^ index);
+        let c = mix64(b ^ 0x5851_F42D_4C95_7F2D);
+        Pcg64Mcg::new(((b as u128) << 64) | c as u128)
+    }
 }
 
 /// A generator seeded from a single `u64`, for tests and tools.

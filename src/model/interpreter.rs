@@ -149,7 +149,7 @@ impl<B: Business> Model<B> {
 
     /// Session `n`'s stream and empty request.
     fn session_stream(&self, n: u64, at: SimTime) -> (SimRng, Request) {
-        let rng = stream(self.sc.seed, StreamKind::Session, n);
+        let rng = self.session_streams.at(n);
         (rng, Request::new(Op::from(Action::Home), at))
     }
 

@@ -1,11 +1,10 @@
 //! The [`Shop`]: every service behind one `Send + Sync` handle.
 //!
 //! Guarantees: the shop never reads a clock (every call that cares takes
-//! `now`) nor OS randomness; the customer-facing hot paths —
-//! [`Shop::product`], [`Shop::stock`], [`Shop::add_to_cart`] and
-//! [`Shop::price_cart`] — take only sharded locks, one at a time, and do not
-//! allocate (except the first line of a new cart). No call holds locks of two
-//! services at once, so the services cannot deadlock one another.
+//! `now`) nor OS randomness; [`Shop::product`] takes no lock, [`Shop::stock`],
+//! [`Shop::add_to_cart`] and [`Shop::price_cart`] take sharded locks one at a
+//! time; none allocates (but a new cart's first line). No call holds locks of
+//! two services at once, so the services cannot deadlock one another.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -120,18 +119,14 @@ impl Shop {
         Ok(self.users.register(email, password, Role::Customer)?)
     }
 
-    /// Registers customers `emails` in order (see [`Users::register_many`]:
-    /// the same ids as one by one, passwords hashed on up to `threads`
-    /// threads).
+    /// Registers customers in order, hashing on `threads` threads ([`Users::register_many`]).
     pub fn register_many(
         &self,
-        emails: &[String],
-        password: &str,
-        threads: usize,
-    ) -> Result<Vec<CustomerId>, ShopError> {
-        Ok(self
-            .users
-            .register_many(emails, password, Role::Customer, threads)?)
+        e: &[String],
+        pw: &str,
+        n: usize,
+    ) -> Result<Vec<UserId>, ShopError> {
+        Ok(self.users.register_many(e, pw, Role::Customer, n)?)
     }
 
     /// Logs in (customer or admin) and opens a session.
