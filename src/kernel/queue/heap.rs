@@ -1,0 +1,178 @@
+//! The exact part of the event queue: a 4-ary min-heap of entries keyed
+//! `time << 64 | seq`, laid out so that a node's children are one aligned
+//! pair of cache lines.
+//!
+//! Guarantee: [`Heap::pop`] returns the entry with the smallest key, so
+//! entries come out ordered by time, then by sequence number (the order
+//! in which they were scheduled).
+//!
+//! Layout: four children per node halve the depth of a binary heap, and
+//! the heap is stored in groups of four 32-byte entries aligned to 128
+//! bytes, with the root in the last slot of group 0, so that the children
+//! of every node are exactly one group: one aligned pair of cache lines,
+//! which the hardware fetches together. A pop on a heap much larger than
+//! the cache so pays one miss per level, not two or three. On such a heap,
+//! while it compares one level's children, a pop also loads one key of
+//! each group of the next level (four adjacent groups), so that their
+//! misses overlap the comparisons instead of following them (safe Rust has
+//! no prefetch instruction; a load whose value is discarded is one). The
+//! queue keeps this heap small once the queue is large (see `queue.rs`).
+
+/// One pending event with its ordering key.
+#[derive(Clone, Copy)]
+pub(super) struct Entry<E> {
+    /// `time << 64 | seq`: one comparison orders by time, then sequence.
+    pub(super) key: u128,
+    pub(super) event: E,
+}
+
+impl<E> Entry<E> {
+    /// The entry's time in nanoseconds.
+    #[inline(always)]
+    pub(super) fn time(&self) -> u64 {
+        (self.key >> 64) as u64
+    }
+}
+
+/// The four children of one node, on their own pair of cache lines.
+#[derive(Clone, Copy)]
+#[repr(C, align(128))]
+struct Group<E>([Entry<E>; ARITY]);
+
+const ARITY: usize = 4;
+/// The root's entry index: the last slot of group 0.
+const ROOT: usize = 3;
+/// Entries from which a pop loads the next level ahead: 1 MiB of heap,
+/// about what a core's cache keeps of it.
+const FAR: usize = 1 << 15;
+
+/// A min-heap of entries by key.
+pub(super) struct Heap<E> {
+    /// Entry `e` is `groups[e / 4].0[e % 4]`; the root is entry [`ROOT`],
+    /// the children of entry `e` are group `e - 2` (entries `4e - 8` to
+    /// `4e - 5`), so its parent is entry `e / 4 + 2`. Slots past the last
+    /// entry hold stale copies and are never read as entries.
+    groups: Vec<Group<E>>,
+    /// Entries in the heap.
+    len: usize,
+}
+
+impl<E: Copy> Heap<E> {
+    /// An empty heap with room for `entries` before it grows.
+    pub(super) fn with_capacity(entries: usize) -> Self {
+        Heap {
+            groups: Vec::with_capacity((entries + ROOT) / ARITY + 1),
+            len: 0,
+        }
+    }
+
+    #[inline]
+    fn at(&self, e: usize) -> &Entry<E> {
+        &self.groups[e / ARITY].0[e % ARITY]
+    }
+
+    #[inline]
+    fn set(&mut self, e: usize, entry: Entry<E>) {
+        self.groups[e / ARITY].0[e % ARITY] = entry;
+    }
+
+    /// Adds `entry`.
+    #[inline(always)]
+    pub(super) fn push(&mut self, entry: Entry<E>) {
+        let key = entry.key;
+        let mut i = self.len + ROOT;
+        if i / ARITY == self.groups.len() {
+            // A new group; its other slots are filled as the heap grows.
+            self.groups.push(Group([entry; ARITY]));
+        }
+        self.len += 1;
+        // Sift up: move parents down until the new entry's place is found.
+        while i > ROOT {
+            let parent = i / ARITY + 2;
+            let p = *self.at(parent);
+            if p.key <= key {
+                break;
+            }
+            self.set(i, p);
+            i = parent;
+        }
+        self.set(i, entry);
+    }
+
+    /// Removes and returns the entry with the smallest key.
+    #[inline(always)]
+    pub(super) fn pop(&mut self) -> Option<Entry<E>> {
+        if self.len == 0 {
+            return None;
+        }
+        self.len -= 1;
+        let end = self.len + ROOT;
+        let top = *self.at(ROOT);
+        let far = self.len >= FAR;
+        if end > ROOT {
+            let last = *self.at(end);
+            // Sift `last` down from the root through the smallest children.
+            let mut i = ROOT;
+            loop {
+                let first = 4 * i - 8;
+                if first >= end {
+                    break;
+                }
+                // The groups of the next level: the children of entries
+                // `first..first + 4` are groups `first - 2..first + 2`.
+                if far {
+                    let next = first - 2..(first + 2).min(self.groups.len());
+                    for g in self.groups.get(next).unwrap_or(&[]) {
+                        std::hint::black_box(g.0[0].key as u64);
+                    }
+                }
+                let group = &self.groups[i - 2].0;
+                let n = (end - first).min(ARITY);
+                let mut best = 0;
+                for c in 1..n {
+                    if group[c].key < group[best].key {
+                        best = c;
+                    }
+                }
+                if group[best].key >= last.key {
+                    break;
+                }
+                let child = group[best];
+                self.set(i, child);
+                i = first + best;
+            }
+            self.set(i, last);
+        }
+        Some(top)
+    }
+
+    /// The entry with the smallest key, if any.
+    #[inline]
+    pub(super) fn peek(&self) -> Option<&Entry<E>> {
+        (self.len > 0).then(|| self.at(ROOT))
+    }
+
+    /// Removes every entry, in no particular order, into `out`.
+    pub(super) fn drain_into(&mut self, out: &mut Vec<Entry<E>>) {
+        out.extend((ROOT..ROOT + self.len).map(|e| *self.at(e)));
+        self.len = 0;
+        self.groups.truncate(1);
+    }
+
+    /// Entries the heap holds before it grows.
+    pub(super) fn capacity(&self) -> usize {
+        self.groups.capacity() * ARITY
+    }
+
+    /// Number of entries.
+    #[inline]
+    pub(super) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when the heap holds no entry.
+    #[inline]
+    pub(super) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
