@@ -151,6 +151,11 @@ impl<E: Copy> EventQueue<E> {
     /// Removes and returns the earliest event, or `None` when empty.
     #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
+        if self.now == HEAP_ONLY {
+            // A small queue is the heap alone (the run is empty).
+            let e = self.near.pop()?;
+            return Some((SimTime(e.time()), e.event));
+        }
         let (time, event) = match self.run.peek() {
             // The run is empty while the wheel is unused.
             None => {
@@ -168,7 +173,7 @@ impl<E: Copy> EventQueue<E> {
                 (e.time(), e.event)
             }
         };
-        if self.now != HEAP_ONLY && self.near.is_empty() && self.run.is_empty() {
+        if self.near.is_empty() && self.run.is_empty() {
             self.refill();
         }
         Some((SimTime(time), event))
