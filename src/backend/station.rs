@@ -18,7 +18,9 @@
 //! Lowering `workers` below `busy` retires the excess as they finish:
 //! nobody's request is dropped.
 
-use std::collections::VecDeque;
+mod deque;
+
+pub use deque::ChunkDeque;
 
 use crate::kernel::dist::Sampler;
 use crate::kernel::time::{SimDuration, SimTime};
@@ -91,7 +93,7 @@ pub struct Station {
     /// Servers busy now.
     pub busy: u32,
     /// Waiting requests in arrival order, abandoned entries included.
-    pub queue: VecDeque<Queued>,
+    pub queue: ChunkDeque<Queued>,
     /// Entries in `queue` still waiting.
     pub live: u32,
     /// Largest `live` admitted (`u32::MAX`: unbounded).
@@ -170,7 +172,7 @@ impl Station {
         Station {
             workers,
             busy: 0,
-            queue: VecDeque::new(),
+            queue: ChunkDeque::new(),
             live: 0,
             queue_limit,
             timeout,

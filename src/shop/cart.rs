@@ -3,9 +3,12 @@
 //! Guarantees:
 //! - a cart holds at most `max_lines` distinct products (never more than
 //!   [`MAX_CART_LINES`]) and each line `1..=max_qty` units;
-//! - updates of one customer's cart are serialised by its map entry; adding to
-//!   an existing cart does not allocate (lines keep their capacity after a
-//!   checkout empties them);
+//! - carts sit in a dense table under the customer's id (customers are
+//!   numbered from 0 and the shop checks a customer is registered before
+//!   a cart is made: no hash-table slack, 40 bytes a customer);
+//! - updates of one customer's cart are serialised by its table shard's
+//!   lock; adding to an existing cart does not allocate (lines keep their
+//!   capacity after a checkout empties them);
 //! - a checkout marks the cart busy ([`Carts::begin_checkout`]) so that a
 //!   second concurrent checkout of the same cart is refused with
 //!   `checkout_in_progress` instead of selling the same cart twice; on success
@@ -14,7 +17,8 @@
 //! The cart does not know products or stock: the shop validates those before
 //! calling in, passing the units currently on hand.
 
-use super::ids::{CustomerId, FxDashMap, Nanos, ProductId, new_map};
+use super::dense::DenseTable;
+use super::ids::{CustomerId, Nanos, ProductId};
 
 /// Hard upper bound on distinct products in a cart (pricing copies a cart
 /// into a stack buffer of this size to avoid allocating).
@@ -90,10 +94,15 @@ struct Cart {
     updated_at: Nanos,
 }
 
+/// A customer's slot in the cart table.
+fn key(customer: CustomerId) -> u64 {
+    u64::from(customer.0)
+}
+
 /// The cart service. `Send + Sync`.
 #[derive(Debug)]
 pub struct Carts {
-    carts: FxDashMap<CustomerId, Cart>,
+    carts: DenseTable<Cart>,
     max_lines: usize,
     max_qty: u32,
 }
@@ -103,7 +112,7 @@ impl Carts {
     /// of `max_qty` units each.
     pub fn new(max_lines: usize, max_qty: u32) -> Self {
         Self {
-            carts: new_map(),
+            carts: DenseTable::default(),
             max_lines: max_lines.clamp(1, MAX_CART_LINES),
             max_qty: max_qty.max(1),
         }
@@ -125,31 +134,32 @@ impl Carts {
                 max: self.max_qty,
             });
         }
-        let mut cart = self.carts.entry(customer).or_default();
-        let current = cart.lines.iter().position(|l| l.product == product);
-        let new_qty = u64::from(current.map_or(0, |i| cart.lines[i].qty)) + u64::from(qty);
-        self.check(product, new_qty, available)?;
-        // check() bounded new_qty by max_qty, a u32.
-        let new_qty = new_qty as u32;
-        match current {
-            Some(i) => cart.lines[i].qty = new_qty,
-            None if cart.lines.len() >= self.max_lines => {
-                return Err(CartError::TooManyLines {
-                    max: self.max_lines,
-                });
-            }
-            None => {
-                if cart.lines.capacity() == 0 {
-                    cart.lines.reserve_exact(4);
+        self.carts.upsert(key(customer), Cart::default, |cart| {
+            let current = cart.lines.iter().position(|l| l.product == product);
+            let new_qty = u64::from(current.map_or(0, |i| cart.lines[i].qty)) + u64::from(qty);
+            self.check(product, new_qty, available)?;
+            // check() bounded new_qty by max_qty, a u32.
+            let new_qty = new_qty as u32;
+            match current {
+                Some(i) => cart.lines[i].qty = new_qty,
+                None if cart.lines.len() >= self.max_lines => {
+                    return Err(CartError::TooManyLines {
+                        max: self.max_lines,
+                    });
                 }
-                cart.lines.push(CartLine {
-                    product,
-                    qty: new_qty,
-                });
+                None => {
+                    if cart.lines.capacity() == 0 {
+                        cart.lines.reserve_exact(4);
+                    }
+                    cart.lines.push(CartLine {
+                        product,
+                        qty: new_qty,
+                    });
+                }
             }
-        }
-        cart.updated_at = now;
-        Ok(new_qty)
+            cart.updated_at = now;
+            Ok(new_qty)
+        })
     }
 
     /// Sets a line's quantity; 0 removes the line.
@@ -165,18 +175,15 @@ impl Carts {
             return self.remove(customer, product, now);
         }
         self.check(product, u64::from(qty), available)?;
-        let mut cart = self
-            .carts
-            .get_mut(&customer)
-            .ok_or(CartError::NotInCart { product })?;
-        let line = cart
-            .lines
-            .iter_mut()
-            .find(|l| l.product == product)
-            .ok_or(CartError::NotInCart { product })?;
-        line.qty = qty;
-        cart.updated_at = now;
-        Ok(())
+        self.carts
+            .write(key(customer), |cart| {
+                let line = cart.lines.iter_mut().find(|l| l.product == product)?;
+                line.qty = qty;
+                cart.updated_at = now;
+                Some(())
+            })
+            .flatten()
+            .ok_or(CartError::NotInCart { product })
     }
 
     /// Removes a line.
@@ -186,18 +193,15 @@ impl Carts {
         product: ProductId,
         now: Nanos,
     ) -> Result<(), CartError> {
-        let mut cart = self
-            .carts
-            .get_mut(&customer)
-            .ok_or(CartError::NotInCart { product })?;
-        let i = cart
-            .lines
-            .iter()
-            .position(|l| l.product == product)
-            .ok_or(CartError::NotInCart { product })?;
-        cart.lines.remove(i);
-        cart.updated_at = now;
-        Ok(())
+        self.carts
+            .write(key(customer), |cart| {
+                let i = cart.lines.iter().position(|l| l.product == product)?;
+                cart.lines.remove(i);
+                cart.updated_at = now;
+                Some(())
+            })
+            .flatten()
+            .ok_or(CartError::NotInCart { product })
     }
 
     fn check(&self, product: ProductId, qty: u64, available: i64) -> Result<(), CartError> {
@@ -220,33 +224,36 @@ impl Carts {
     /// Copies the cart into `buf` and returns how many lines it holds.
     /// Allocation-free; an unknown customer has an empty cart.
     pub fn copy_lines(&self, customer: CustomerId, buf: &mut [CartLine; MAX_CART_LINES]) -> usize {
-        let Some(cart) = self.carts.get(&customer) else {
-            return 0;
-        };
-        let n = cart.lines.len().min(MAX_CART_LINES);
-        buf[..n].copy_from_slice(&cart.lines[..n]);
-        n
+        self.carts
+            .read(key(customer), |cart| {
+                let n = cart.lines.len().min(MAX_CART_LINES);
+                buf[..n].copy_from_slice(&cart.lines[..n]);
+                n
+            })
+            .unwrap_or(0)
     }
 
     /// The cart's lines in insertion order.
     pub fn lines(&self, customer: CustomerId) -> Vec<CartLine> {
         self.carts
-            .get(&customer)
-            .map(|c| c.lines.clone())
+            .read(key(customer), |c| c.lines.clone())
             .unwrap_or_default()
     }
 
     /// Marks the cart busy and returns a snapshot of its lines.
     pub fn begin_checkout(&self, customer: CustomerId) -> Result<Vec<CartLine>, CartError> {
-        let mut cart = self.carts.get_mut(&customer).ok_or(CartError::Empty)?;
-        if cart.checking_out {
-            return Err(CartError::CheckoutInProgress);
-        }
-        if cart.lines.is_empty() {
-            return Err(CartError::Empty);
-        }
-        cart.checking_out = true;
-        Ok(cart.lines.clone())
+        self.carts
+            .write(key(customer), |cart| {
+                if cart.checking_out {
+                    return Err(CartError::CheckoutInProgress);
+                }
+                if cart.lines.is_empty() {
+                    return Err(CartError::Empty);
+                }
+                cart.checking_out = true;
+                Ok(cart.lines.clone())
+            })
+            .unwrap_or(Err(CartError::Empty))
     }
 
     /// Ends a checkout begun with [`Carts::begin_checkout`]; on success removes
@@ -257,42 +264,46 @@ impl Carts {
         purchased: Option<&[CartLine]>,
         now: Nanos,
     ) {
-        let Some(mut cart) = self.carts.get_mut(&customer) else {
-            return;
-        };
-        cart.checking_out = false;
-        if let Some(purchased) = purchased {
-            for p in purchased {
-                if let Some(line) = cart.lines.iter_mut().find(|l| l.product == p.product) {
-                    line.qty = line.qty.saturating_sub(p.qty);
+        self.carts.write(key(customer), |cart| {
+            cart.checking_out = false;
+            if let Some(purchased) = purchased {
+                for p in purchased {
+                    if let Some(line) = cart.lines.iter_mut().find(|l| l.product == p.product) {
+                        line.qty = line.qty.saturating_sub(p.qty);
+                    }
                 }
+                cart.lines.retain(|l| l.qty > 0);
+                cart.updated_at = now;
             }
-            cart.lines.retain(|l| l.qty > 0);
-            cart.updated_at = now;
-        }
+        });
     }
 
     /// Customers whose cart is marked busy, sorted (empty after a drain).
     pub fn busy(&self) -> Vec<CustomerId> {
-        let mut busy: Vec<CustomerId> = self
-            .carts
-            .iter()
-            .filter(|c| c.checking_out)
-            .map(|c| *c.key())
-            .collect();
+        let mut busy = Vec::new();
+        self.carts.for_each(|id, c| {
+            if c.checking_out {
+                // Ids come from `CustomerId`s.
+                busy.push(CustomerId(id as u32));
+            }
+        });
         busy.sort_unstable();
         busy
     }
 
     /// Number of non-empty carts (abandoned-cart reporting).
     pub fn non_empty(&self) -> u64 {
-        self.carts.iter().filter(|c| !c.lines.is_empty()).count() as u64
+        let mut n = 0;
+        self.carts
+            .for_each(|_, c| n += u64::from(!c.lines.is_empty()));
+        n
     }
 
     /// Marks a cart busy without a checkout, to test the liveness check.
     #[cfg(test)]
     pub(crate) fn corrupt_busy(&self, customer: CustomerId) {
-        self.carts.entry(customer).or_default().checking_out = true;
+        self.carts
+            .upsert(key(customer), Cart::default, |c| c.checking_out = true);
     }
 }
 

@@ -91,6 +91,31 @@ impl<T> DenseTable<T> {
         shard.get_mut(i).map(f)
     }
 
+    /// `f` of the value under `id`, put there by `make` first if there is
+    /// none, under the shard's write lock.
+    pub fn upsert<R>(&self, id: u64, make: impl FnOnce() -> T, f: impl FnOnce(&mut T) -> R) -> R {
+        let (s, i) = at(id);
+        let mut shard = self.shards[s]
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        f(shard.slot(i).get_or_insert_with(make))
+    }
+
+    /// Calls `f` with every id and its value, in no particular order, read
+    /// in place one shard at a time (each shard read-locked while `f` runs
+    /// on its values).
+    pub fn for_each(&self, mut f: impl FnMut(u64, &T)) {
+        for (s, shard) in (0..SHARDS).zip(self.shards.iter()) {
+            let shard = shard.read().unwrap_or_else(PoisonError::into_inner);
+            let slots = shard.chunks.iter().flat_map(|c| c.iter());
+            for (i, slot) in (0..).zip(slots) {
+                if let Some(v) = slot {
+                    f(i * SHARDS + s, v);
+                }
+            }
+        }
+    }
+
     /// Calls `f` with every value in id order, read in place: every shard
     /// stays read-locked while `f` runs.
     pub fn with_all<R>(&self, f: impl FnOnce(&[&T]) -> R) -> R {
@@ -133,6 +158,15 @@ mod tests {
         let mut all = Vec::new();
         t.with_all(|values| all.extend(values.iter().map(|&&v| v)));
         assert_eq!(all, vec![0, 7, 640, 1_270, 2_000], "in id order");
+        let mut pairs = Vec::new();
+        t.for_each(|id, &v| pairs.push((id, v)));
+        pairs.sort_unstable();
+        assert_eq!(
+            pairs,
+            vec![(0, 0), (3, 7), (64, 640), (127, 1_270), (200, 2_000)]
+        );
+        assert_eq!(t.upsert(5, || 1, |v| std::mem::replace(v, 2)), 1, "made");
+        assert_eq!(t.upsert(5, || 1, |v| *v), 2, "found");
     }
 
     #[test]

@@ -18,9 +18,9 @@ use super::Shop;
 use super::coupons::CouponUsage;
 use super::ids::{CustomerId, OrderId, PaymentId, ProductId};
 use super::inventory::StockRecord;
-use super::ledger::LedgerEntry;
 use super::orders::Order;
-use super::payments::{KeyState, Payment};
+use super::payments::KeyState;
+use super::payments::{Payment, Payments};
 use super::pricing::ShippingRule;
 use super::strategies::PaymentMethodKind;
 
@@ -95,20 +95,19 @@ impl InvariantReport {
     }
 }
 
-/// Everything the checks read, taken once. Orders, payments and the ledger
-/// are read in place, sorted (a copy of them would double the run's peak
-/// memory); they stay read-locked until the check ends.
+/// Everything the checks read, taken once. Orders and payments are read in
+/// place, sorted (a copy of them would double the run's peak memory); they
+/// stay read-locked until the check ends. Idempotency keys and the ledger
+/// are read in place from the payment service when a check walks them,
+/// never copied (a copy of the keys was the largest allocation of the
+/// check).
 struct Snapshot<'a> {
     stock: Vec<(ProductId, StockRecord)>,
     orders: &'a [&'a Order],
-    /// The orders' ids, in the same order: what lookups search.
-    order_ids: Vec<OrderId>,
     payments: &'a [&'a Payment],
-    /// The payments' ids, in the same order.
-    payment_ids: Vec<PaymentId>,
-    /// Every remembered idempotency key, sorted, each once.
-    keys: Vec<((CustomerId, u64), KeyState)>,
-    ledger: &'a [&'a LedgerEntry],
+    /// The payment service: what lookups and walks over idempotency keys
+    /// and the ledger read.
+    service: &'a Payments,
     coupons: Vec<CouponUsage>,
     in_flight: u64,
     busy_carts: Vec<CustomerId>,
@@ -118,22 +117,12 @@ struct Snapshot<'a> {
 }
 
 impl<'a> Snapshot<'a> {
-    fn take(
-        shop: &'a Shop,
-        ledger: &'a [&'a LedgerEntry],
-        orders: &'a [&'a Order],
-        payments: &'a [&'a Payment],
-    ) -> Self {
-        let order_ids = orders.iter().map(|o| o.id).collect();
-        let payment_ids = payments.iter().map(|p| p.id).collect();
+    fn take(shop: &'a Shop, orders: &'a [&'a Order], payments: &'a [&'a Payment]) -> Self {
         Self {
             stock: shop.inventory.snapshot(),
-            order_ids,
             orders,
-            payment_ids,
             payments,
-            keys: shop.payments.keys(),
-            ledger,
+            service: &shop.payments,
             coupons: shop.coupons.usage(),
             in_flight: shop.checkouts_in_flight(),
             busy_carts: shop.carts.busy(),
@@ -149,20 +138,17 @@ impl<'a> Snapshot<'a> {
 
     /// The position of order `id` in `orders`.
     fn order_at(&self, id: OrderId) -> Option<usize> {
-        self.order_ids.binary_search(&id).ok()
+        position(self.orders, id.0, |o| o.id.0)
     }
 
     /// The position of payment `id` in `payments`.
     fn payment_at(&self, id: PaymentId) -> Option<usize> {
-        self.payment_ids.binary_search(&id).ok()
+        position(self.payments, id.0, |p| p.id.0)
     }
 
     /// The state remembered under an idempotency key.
-    fn key_state(&self, key: (CustomerId, u64)) -> Option<KeyState> {
-        self.keys
-            .binary_search_by_key(&key, |&(k, _)| k)
-            .ok()
-            .map(|i| self.keys[i].1)
+    fn key_state(&self, (customer, key): (CustomerId, u64)) -> Option<KeyState> {
+        self.service.key_state(customer, key)
     }
 
     fn payment(&self, id: PaymentId) -> Option<&Payment> {
@@ -191,23 +177,27 @@ impl<'a> Snapshot<'a> {
     }
 }
 
+/// The position of the record numbered `id` in `all` (sorted by number):
+/// records are numbered from 1 without gaps, so record `id` is normally at
+/// `id - 1`; otherwise (a gap, or no such record) a binary search decides.
+fn position<T>(all: &[&T], id: u64, number: impl Fn(&T) -> u64) -> Option<usize> {
+    let guess = usize::try_from(id.wrapping_sub(1)).ok();
+    match guess.and_then(|i| all.get(i)) {
+        Some(r) if number(r) == id => guess,
+        _ => all.binary_search_by_key(&id, |r| number(r)).ok(),
+    }
+}
+
 /// Checks every shop invariant (I1–I12) and returns the rows in id order.
 pub fn check(shop: &Shop) -> InvariantReport {
-    shop.payments.with_ledger(|ledger| {
-        shop.orders.with_all(|orders| {
-            shop.payments
-                .with_all(|payments| check_with(shop, ledger, orders, payments))
-        })
+    shop.orders.with_all(|orders| {
+        shop.payments
+            .with_all(|payments| check_with(shop, orders, payments))
     })
 }
 
-fn check_with(
-    shop: &Shop,
-    ledger: &[&LedgerEntry],
-    orders: &[&Order],
-    payments: &[&Payment],
-) -> InvariantReport {
-    let s = Snapshot::take(shop, ledger, orders, payments);
+fn check_with(shop: &Shop, orders: &[&Order], payments: &[&Payment]) -> InvariantReport {
+    let s = Snapshot::take(shop, orders, payments);
     InvariantReport {
         rows: vec![
             stock::conservation(&s),

@@ -27,6 +27,10 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+mod history;
+
+pub use history::History;
+
 use super::coupons::RedemptionTicket;
 use super::dense::DenseTable;
 use super::ids::{CustomerId, FxDashMap, Nanos, OrderId, PaymentId, new_map};
@@ -154,7 +158,7 @@ pub struct Order {
     /// Current state.
     pub status: OrderStatus,
     /// Every state entered, oldest first, starting with `created`.
-    pub history: Vec<StatusChange>,
+    pub history: History,
     /// The order's units count as sold in the inventory.
     pub stock_held: bool,
 }
@@ -229,10 +233,10 @@ impl Orders {
             id,
             details,
             status: OrderStatus::Created,
-            history: vec![StatusChange {
+            history: History::new(StatusChange {
                 status: OrderStatus::Created,
                 at: now,
-            }],
+            }),
             stock_held: false,
         };
         self.orders.insert(id.0, order);
@@ -342,6 +346,12 @@ mod tests {
     }
 
     #[test]
+    fn an_order_takes_160_bytes_in_its_table() {
+        // 307k orders at Black Friday: each 8 bytes here is 2.5 MB.
+        assert_eq!(std::mem::size_of::<Option<Order>>(), 160);
+    }
+
+    #[test]
     fn state_machine_table() {
         let legal: Vec<(OrderStatus, OrderStatus)> = OrderStatus::ALL
             .iter()
@@ -415,7 +425,7 @@ mod tests {
         let id = orders.create(new_order(4), 50);
         orders.transition(id, Paid, 40, |_| Ok(())).unwrap();
         assert_eq!(
-            orders.get(id).unwrap().history[1],
+            orders.get(id).unwrap().history.get(1).unwrap(),
             StatusChange {
                 status: Paid,
                 at: 50

@@ -182,9 +182,9 @@ impl Payments {
     }
 
     /// Calls `f` with every ledger leg in movement order, read in place
-    /// ([`Ledger::with_entries`]).
-    pub fn with_ledger<R>(&self, f: impl FnOnce(&[&LedgerEntry]) -> R) -> R {
-        self.ledger.with_entries(f)
+    /// ([`Ledger::for_each_entry`]).
+    pub fn for_each_ledger_entry(&self, f: impl FnMut(LedgerEntry)) {
+        self.ledger.for_each_entry(f);
     }
 
     /// Counters for the business report.

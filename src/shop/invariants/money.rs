@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use super::{InvariantRow, Snapshot};
-use crate::shop::ids::{Cents, CustomerId};
+use crate::shop::ids::{Cents, CustomerId, PaymentId};
 use crate::shop::ledger::{Account, MovementKind};
 use crate::shop::payments::{KeyState, PaymentStatus};
 
@@ -11,40 +11,64 @@ use crate::shop::payments::{KeyState, PaymentStatus};
 /// payments not voided, and the key's record points at a payment of that key.
 pub(super) fn idempotent_payments(s: &Snapshot) -> InvariantRow {
     let mut row = InvariantRow::new("I6", "idempotent_payments");
-    // Payments grouped by key, in id order within a key.
-    let mut by_key: Vec<((CustomerId, u64), usize)> = s
+    // Payments grouped by key, in id order within a key: (customer, key,
+    // position), 16 bytes a payment.
+    let mut by_key: Vec<(CustomerId, u64, u32)> = s
         .payments
         .iter()
-        .enumerate()
-        .map(|(i, p)| ((p.customer, p.idempotency_key), i))
+        .zip(0u32..)
+        .map(|(p, i)| (p.customer, p.idempotency_key, i))
         .collect();
     by_key.sort_unstable();
-    // Walk the union of the payments' keys and the key service's (both
-    // sorted, the latter without repeats) without building it.
-    let (mut at, mut remembered) = (0, 0);
+    let has_payments = |key: (CustomerId, u64)| {
+        by_key
+            .binary_search_by(|&(c, k, _)| (c, k).cmp(&key))
+            .is_ok()
+    };
+    // Keys the key service remembers but no payment carries, read in place:
+    // they are checked with the others, in key order, below. A remembered
+    // payment of the key itself proves the key carries payments without a
+    // search.
+    let mut remembered_only: Vec<((CustomerId, u64), Option<PaymentId>)> = Vec::new();
+    s.service.for_each_key(|key, state| {
+        let pointed = pointed(state);
+        let carried = pointed
+            .and_then(|p| s.payment(p))
+            .is_some_and(|q| (q.customer, q.idempotency_key) == key)
+            || has_payments(key);
+        if !carried {
+            remembered_only.push((key, pointed));
+        }
+    });
+    remembered_only.sort_unstable();
+    let mut only = remembered_only.iter().peekable();
+    let mut at = 0;
     loop {
-        let key @ (customer, k) = match (
-            by_key.get(at).map(|&(k, _)| k),
-            s.keys.get(remembered).map(|&(k, _)| k),
-        ) {
-            (None, None) => break,
-            (Some(a), None) => a,
-            (None, Some(b)) => b,
-            (Some(a), Some(b)) => a.min(b),
+        let next = by_key.get(at).map(|&(c, k, _)| (c, k));
+        // A key without payments sorted before the next key with some.
+        if let Some(&&(key @ (customer, k), pointed)) = only.peek()
+            && next.is_none_or(|n| key < n)
+        {
+            only.next();
+            row.check();
+            if let Some(p) = pointed {
+                row.fail(|| format!("customer {customer} key {k}: remembers payment {p}, which is not a payment of this key"));
+            }
+            continue;
+        }
+        let Some(key @ (customer, k)) = next else {
+            break;
         };
         row.check();
         let start = at;
-        while at < by_key.len() && by_key[at].0 == key {
+        while at < by_key.len() && (by_key[at].0, by_key[at].1) == key {
             at += 1;
         }
-        let state = match s.keys.get(remembered) {
-            Some(&(k, state)) if k == key => {
-                remembered += 1;
-                Some(state)
-            }
-            _ => None,
+        let payments = || {
+            by_key[start..at]
+                .iter()
+                .map(|&(_, _, i)| &s.payments[i as usize])
         };
-        let payments = || by_key[start..at].iter().map(|&(_, i)| &s.payments[i]);
         let captures: u32 = payments().map(|p| p.captures).sum();
         if captures > 1 {
             row.fail(|| format!("customer {customer} key {k}: {captures} captures"));
@@ -61,17 +85,21 @@ pub(super) fn idempotent_payments(s: &Snapshot) -> InvariantRow {
                 format!("customer {customer} key {k}: payments for different amounts {amounts:?}")
             });
         }
-        let pointed = match state {
-            Some(KeyState::Authorized(p) | KeyState::Completed(p, _)) => Some(p),
-            _ => None,
-        };
-        if let Some(p) = pointed
+        if let Some(p) = s.key_state(key).and_then(pointed)
             && !payments().any(|q| q.id == p)
         {
             row.fail(|| format!("customer {customer} key {k}: remembers payment {p}, which is not a payment of this key"));
         }
     }
     row
+}
+
+/// The payment a key's record points at.
+fn pointed(state: KeyState) -> Option<PaymentId> {
+    match state {
+        KeyState::Authorized(p) | KeyState::Completed(p, _) => Some(p),
+        KeyState::Declined(_) => None,
+    }
 }
 
 /// I7: per order, at most one capture and captured − refunded ≤ total.
@@ -124,12 +152,30 @@ pub(super) fn conservation(s: &Snapshot) -> InvariantRow {
     // Captured and refunded by position in `s.payments`.
     let mut per_payment: Vec<(Cents, Cents)> = vec![(0, 0); s.payments.len()];
     let (mut merchant, mut customers) = (0, 0);
-    for e in s.ledger {
+    // The ledger comes in movement order: each movement's legs are
+    // adjacent; `open` is the movement being summed.
+    let mut open: Option<(u64, Cents)> = None;
+    fn close(row: &mut InvariantRow, (seq, sum): (u64, Cents)) {
+        row.check();
+        if sum != 0 {
+            row.fail(|| format!("ledger movement {seq}: legs sum to {sum} cents, not 0"));
+        }
+    }
+    s.service.for_each_ledger_entry(|e| {
+        match open {
+            Some((seq, ref mut sum)) if seq == e.seq => *sum += e.amount_cents,
+            _ => {
+                if let Some(done) = open {
+                    close(&mut row, done);
+                }
+                open = Some((e.seq, e.amount_cents));
+            }
+        }
         match e.account {
             Account::Merchant => {
                 merchant += e.amount_cents;
                 // A leg of an unknown payment matches no payment's
-                // record: the movement sums below still count it.
+                // record: the movement sums still count it.
                 if let Some(i) = s.payment_at(e.payment) {
                     let t = &mut per_payment[i];
                     match e.kind {
@@ -140,17 +186,9 @@ pub(super) fn conservation(s: &Snapshot) -> InvariantRow {
             }
             Account::Customer(_) => customers += e.amount_cents,
         }
-    }
-    // The ledger is sorted by movement: each movement's legs are adjacent.
-    for legs in s.ledger.chunk_by(|a, b| a.seq == b.seq) {
-        row.check();
-        let (seq, sum) = (
-            legs[0].seq,
-            legs.iter().map(|e| e.amount_cents).sum::<Cents>(),
-        );
-        if sum != 0 {
-            row.fail(|| format!("ledger movement {seq}: legs sum to {sum} cents, not 0"));
-        }
+    });
+    if let Some(done) = open {
+        close(&mut row, done);
     }
     if merchant + customers != 0 {
         row.fail(|| {

@@ -68,26 +68,26 @@ pub(super) fn legal_histories(s: &Snapshot) -> InvariantRow {
         if h.first().map(|c| c.status) != Some(OrderStatus::Created) {
             row.fail(|| format!("order {}: history does not start with created", o.id));
         }
-        for w in h.windows(2) {
-            if !w[0].status.can_become(w[1].status) {
+        for (a, b) in h.iter().zip(h.iter().skip(1)) {
+            if !a.status.can_become(b.status) {
                 row.fail(|| {
                     format!(
                         "order {}: illegal transition {} → {}",
                         o.id,
-                        w[0].status.as_str(),
-                        w[1].status.as_str()
+                        a.status.as_str(),
+                        b.status.as_str()
                     )
                 });
             }
-            if w[1].at < w[0].at {
+            if b.at < a.at {
                 row.fail(|| {
                     format!(
                         "order {}: {} at {} is before {} at {}",
                         o.id,
-                        w[1].status.as_str(),
-                        w[1].at,
-                        w[0].status.as_str(),
-                        w[0].at
+                        b.status.as_str(),
+                        b.at,
+                        a.status.as_str(),
+                        a.at
                     )
                 });
             }
@@ -279,12 +279,18 @@ pub(super) fn liveness(s: &Snapshot) -> InvariantRow {
             });
         }
     }
-    for ((customer, key), state) in &s.keys {
+    // Normally none: collected from the key service in place, then sorted.
+    let mut open = Vec::new();
+    s.service.for_each_key(|key, state| {
         if let KeyState::Authorized(p) = state {
-            row.fail(|| {
-                format!("customer {customer} key {key}: checkout never finished (payment {p})")
-            });
+            open.push((key, p));
         }
+    });
+    open.sort_unstable();
+    for ((customer, key), p) in open {
+        row.fail(|| {
+            format!("customer {customer} key {key}: checkout never finished (payment {p})")
+        });
     }
     row
 }

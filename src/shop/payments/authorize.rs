@@ -187,6 +187,21 @@ impl Payments {
         self.keys.remove(&(customer, key));
     }
 
+    /// What the key remembers, if anything (not counted as a replay).
+    pub fn key_state(&self, customer: CustomerId, key: u64) -> Option<KeyState> {
+        self.keys.get(&(customer, key)).map(|r| r.state)
+    }
+
+    /// Calls `f` with every idempotency key and what it remembers, in no
+    /// particular order, read in place (no copy of the keys): one shard of
+    /// the key map at a time stays read-locked while `f` runs, so `f` must
+    /// not call back into the key service.
+    pub fn for_each_key(&self, mut f: impl FnMut((CustomerId, u64), KeyState)) {
+        for r in self.keys.iter() {
+            f(*r.key(), r.state);
+        }
+    }
+
     /// Every idempotency key and what it remembers, sorted by (customer, key).
     pub fn keys(&self) -> Vec<((CustomerId, u64), KeyState)> {
         let mut all = Vec::with_capacity(self.keys.len());

@@ -217,6 +217,24 @@ fn i6_idempotent_payments() {
 }
 
 #[test]
+fn i6_a_remembered_key_without_its_payment() {
+    let (shop, _, _) = busy_shop(ShopConfig::sample(4));
+    let checked = check(&shop).row("I6").unwrap().checked;
+    // Payment 2 moves to a key of its own: key 2 still remembers it but
+    // carries no payment any more, and is checked in key order with the rest.
+    shop.payments
+        .corrupt(PaymentId(2), |p| p.idempotency_key = 99);
+    assert_caught(
+        &shop,
+        "I6",
+        "customer 1 key 2: remembers payment 2, which is not a payment of this key",
+    );
+    let row = check(&shop).row("I6").unwrap().clone();
+    assert_eq!(row.checked, checked + 1, "keys 1 to 5 and 99");
+    assert_eq!(row.violation_count, 1);
+}
+
+#[test]
 fn i7_no_double_charge() {
     let (shop, _, _) = busy_shop(ShopConfig::sample(4));
     shop.payments.corrupt(PaymentId(1), |p| p.captures = 2);
@@ -277,7 +295,10 @@ fn i10_legal_histories() {
         o.status = OrderStatus::Paid;
     });
     assert_caught(&shop, "I10", "order 3: illegal transition cancelled → paid");
-    shop.orders.corrupt(OrderId(2), |o| o.history[2].at = 0);
+    shop.orders.corrupt(OrderId(2), |o| {
+        let shipped = o.history.get(2).unwrap();
+        o.history.set(2, StatusChange { at: 0, ..shipped });
+    });
     assert_caught(&shop, "I10", "order 2: shipped at 0 is before paid at 2");
 }
 
