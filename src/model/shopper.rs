@@ -139,9 +139,7 @@ impl ShopBusiness {
     pub fn with_config(sc: &Scenario, config: ShopConfig) -> Result<ShopBusiness, SetupError> {
         let shop = Shop::new(config)?;
         let emails: Vec<String> = (0..sc.customers.registered).map(email_registered).collect();
-        // Hashing their passwords is most of the setup: on every core.
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let pool = shop.register_many(&emails, PASSWORD, threads)?;
+        let pool = shop.register_many(emails, PASSWORD)?;
         let admin = shop.login(ADMIN_EMAIL, PASSWORD, 0)?.token;
         let c = shop.counters();
         let tally = Tally {

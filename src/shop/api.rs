@@ -119,14 +119,10 @@ impl Shop {
         Ok(self.users.register(email, password, Role::Customer)?)
     }
 
-    /// Registers customers in order, hashing on `threads` threads ([`Users::register_many`]).
-    pub fn register_many(
-        &self,
-        e: &[String],
-        pw: &str,
-        n: usize,
-    ) -> Result<Vec<UserId>, ShopError> {
-        Ok(self.users.register_many(e, pw, Role::Customer, n)?)
+    /// Registers customers in order, all with password `pw`, each hashed
+    /// on its first login ([`Users::register_many`]).
+    pub fn register_many(&self, e: Vec<String>, pw: &str) -> Result<Vec<UserId>, ShopError> {
+        Ok(self.users.register_many(e, pw, Role::Customer)?)
     }
 
     /// Logs in (customer or admin) and opens a session.

@@ -4,17 +4,25 @@
 //! - emails are normalised (trimmed, ASCII lower-case) and unique: two
 //!   concurrent registrations of the same email cannot both succeed, because
 //!   the uniqueness check and the insert happen under the same map entry;
-//! - passwords are stored only as a PBKDF2-HMAC-SHA256 hash with a per-user
+//! - passwords are stored as a PBKDF2-HMAC-SHA256 hash with a per-user
 //!   salt. The salt is derived from the shop-wide salt seed and the email (no
 //!   OS randomness, so runs are reproducible) and the iteration count comes
 //!   from the config: simulations use a handful of iterations so a login costs
 //!   microseconds, a real deployment would use hundreds of thousands;
+//! - customers registered in bulk ([`Users::register_many`], a shop's
+//!   existing customer base, all with one password) are hashed on their
+//!   first login instead of at registration, like accounts imported from
+//!   another system: the shared password is kept until then, and the first
+//!   login stores the same salt and hash that registering one by one would
+//!   have. A login answers the same either way; only the setup is cheaper
+//!   (thousands of hashes for customers who may never log in);
 //! - sessions expire `session_ttl` after login, judged by the `now` the caller
 //!   passes; tokens are a bijective mix of a counter and the seed, hence unique;
 //! - admin-only operations go through [`Users::require_admin`], which refuses
 //!   customers with [`UserError::NotAdmin`] (kind `unauthorized`).
 
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{PoisonError, RwLock};
 
 use sha2::{Digest, Sha256};
 
@@ -109,8 +117,16 @@ impl UserError {
 #[derive(Debug)]
 struct User {
     role: Role,
-    salt: [u8; 16],
-    hash: [u8; 32],
+    credential: Credential,
+}
+
+/// How a user's password is kept.
+#[derive(Clone, Copy, Debug)]
+enum Credential {
+    /// The salt and PBKDF2 hash.
+    Hashed { salt: [u8; 16], hash: [u8; 32] },
+    /// Registered in bulk with `Users::bulk_passwords[k]`, not yet hashed.
+    Bulk(u32),
 }
 
 /// The users service. `Send + Sync`; every map is sharded.
@@ -124,6 +140,8 @@ pub struct Users {
     iterations: u32,
     salt_seed: u64,
     session_ttl: Nanos,
+    /// The shared passwords of bulk registrations ([`Credential::Bulk`]).
+    bulk_passwords: RwLock<Vec<Box<str>>>,
     registrations: AtomicU64,
     logins: AtomicU64,
     login_failures: AtomicU64,
@@ -141,6 +159,7 @@ impl Users {
             iterations: iterations.max(1),
             salt_seed,
             session_ttl,
+            bulk_passwords: RwLock::default(),
             registrations: AtomicU64::new(0),
             logins: AtomicU64::new(0),
             login_failures: AtomicU64::new(0),
@@ -154,67 +173,46 @@ impl Users {
         // Hash before taking the email entry so the shard lock is held briefly.
         let salt = self.salt_for(&email);
         let hash = self.hash(password, &salt);
-        self.insert(email, salt, hash, role)
+        self.insert(email, Credential::Hashed { salt, hash }, role)
     }
 
     /// Registers `emails` in order, all with `password` and `role`: the
-    /// same users and ids as registering them one by one, but their
-    /// passwords are hashed first, on up to `threads` threads (a shop's
-    /// thousands of pre-registered customers are most of its setup).
+    /// same users and ids as registering them one by one, but each password
+    /// is hashed on the user's first login (see the module docs): a shop's
+    /// thousands of pre-registered customers were most of its setup.
     /// Stops at the first refusal; every email is checked before any is
     /// registered, so only a duplicate leaves earlier ones registered.
     pub fn register_many(
         &self,
-        emails: &[String],
+        emails: Vec<String>,
         password: &str,
         role: Role,
-        threads: usize,
     ) -> Result<Vec<UserId>, UserError> {
         check_password(password)?;
         let emails = emails
-            .iter()
-            .map(|e| normalize_email(e))
+            .into_iter()
+            .map(normalize_owned)
             .collect::<Result<Vec<_>, _>>()?;
-        let mut hashed = vec![([0u8; 16], [0u8; 32]); emails.len()];
-        let hash_all = |emails: &[String], out: &mut [([u8; 16], [u8; 32])]| {
-            for (email, o) in emails.iter().zip(out) {
-                let salt = self.salt_for(email);
-                *o = (salt, self.hash(password, &salt));
-            }
+        let k = {
+            let mut bulk = self
+                .bulk_passwords
+                .write()
+                .unwrap_or_else(PoisonError::into_inner);
+            bulk.push(password.into());
+            // More than 2³² bulk registrations would first run out of memory.
+            u32::try_from(bulk.len() - 1).unwrap_or(u32::MAX)
         };
-        // Parts of at least 1024 accounts: a thread costs tens of µs.
-        let part = emails.len().div_ceil(threads.max(1)).max(1024);
-        std::thread::scope(|scope| {
-            let mut parts = emails.chunks(part).zip(hashed.chunks_mut(part));
-            let first = parts.next();
-            for (emails, out) in parts {
-                // A thread that cannot start leaves its part to this one.
-                let spawned = std::thread::Builder::new()
-                    .spawn_scoped(scope, move || hash_all(emails, out))
-                    .is_ok();
-                if !spawned {
-                    return Err(());
-                }
-            }
-            if let Some((emails, out)) = first {
-                hash_all(emails, out);
-            }
-            Ok(())
-        })
-        .unwrap_or_else(|()| hash_all(&emails, &mut hashed));
         emails
             .into_iter()
-            .zip(hashed)
-            .map(|(email, (salt, hash))| self.insert(email, salt, hash, role))
+            .map(|email| self.insert(email, Credential::Bulk(k), role))
             .collect()
     }
 
-    /// Registers normalized `email` with its salt and hash.
+    /// Registers normalized `email` with its credential.
     fn insert(
         &self,
         email: String,
-        salt: [u8; 16],
-        hash: [u8; 32],
+        credential: Credential,
         role: Role,
     ) -> Result<UserId, UserError> {
         match self.by_email.entry(email.into_boxed_str()) {
@@ -224,7 +222,7 @@ impl Users {
             dashmap::Entry::Vacant(e) => {
                 let id = UserId(self.next_id.fetch_add(1, Ordering::Relaxed));
                 self.by_id
-                    .insert(u64::from(id.0), User { role, salt, hash });
+                    .insert(u64::from(id.0), User { role, credential });
                 e.insert(id);
                 self.registrations.fetch_add(1, Ordering::Relaxed);
                 Ok(id)
@@ -262,20 +260,24 @@ impl Users {
             .get(email.as_str())
             .map(|r| *r)
             .ok_or(UserError::BadCredentials)?;
-        let (salt, stored, role) = self
+        let (credential, role) = self
             .by_id
-            .read(u64::from(id.0), |user| (user.salt, user.hash, user.role))
+            .read(u64::from(id.0), |user| (user.credential, user.role))
             .ok_or(UserError::BadCredentials)?;
         if password.len() > MAX_PASSWORD_LEN {
             return Err(UserError::BadCredentials);
         }
-        let computed = self.hash(password, &salt);
-        // Constant-time comparison: fold the differences, then test once.
-        let diff = computed
-            .iter()
-            .zip(stored.iter())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b));
-        if diff == 0 {
+        let (computed, stored) = match credential {
+            Credential::Hashed { salt, hash } => (self.hash(password, &salt), hash),
+            Credential::Bulk(k) => {
+                let (salt, computed, hash) = self.first_hash(&email, password, k);
+                let hashed = Credential::Hashed { salt, hash };
+                self.by_id
+                    .write(u64::from(id.0), |user| user.credential = hashed);
+                (computed, hash)
+            }
+        };
+        if same_bytes(&computed, &stored) {
             Ok((id, role))
         } else {
             Err(UserError::BadCredentials)
@@ -356,43 +358,123 @@ impl Users {
         salt
     }
 
+    /// The salt of bulk-registered `email` (normalized), the hash of the
+    /// `password` given at its first login, and the hash of its bulk
+    /// password `k`: one PBKDF2 run when the two passwords are equal.
+    fn first_hash(&self, email: &str, password: &str, k: u32) -> ([u8; 16], [u8; 32], [u8; 32]) {
+        let salt = self.salt_for(email);
+        let computed = self.hash(password, &salt);
+        let bulk = self
+            .bulk_passwords
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        let kept = bulk.get(k as usize).map_or("", |p| &**p);
+        let hash = if same_bytes(kept.as_bytes(), password.as_bytes()) {
+            computed
+        } else {
+            self.hash(kept, &salt)
+        };
+        (salt, computed, hash)
+    }
+
     fn hash(&self, password: &str, salt: &[u8; 16]) -> [u8; 32] {
         pbkdf2::pbkdf2_hmac_array::<Sha256, 32>(password.as_bytes(), salt, self.iterations)
     }
 }
 
-/// Trims and lower-cases `email`, then checks its shape.
+/// Trims and lower-cases `email`, then checks its shape: a local part of 1
+/// to 64 bytes of letters, digits and ``!#$%&'*+/=?^_`{|}~-.`` (no dot
+/// first, last or doubled), an `@`, and a domain of two or more dot-separated
+/// labels of letters, digits and hyphens (no hyphen first or last).
 pub fn normalize_email(email: &str) -> Result<String, UserError> {
+    match valid_email(email) {
+        Some(trimmed) => Ok(trimmed.to_ascii_lowercase()),
+        None => Err(UserError::InvalidEmail {
+            email: email.to_string(),
+        }),
+    }
+}
+
+/// [`normalize_email`] of an owned `email`, lower-cased in place when it
+/// needs no trimming (no second allocation).
+fn normalize_owned(mut email: String) -> Result<String, UserError> {
+    match valid_email(&email) {
+        Some(trimmed) if trimmed.len() == email.len() => {
+            email.make_ascii_lowercase();
+            Ok(email)
+        }
+        Some(trimmed) => Ok(trimmed.to_ascii_lowercase()),
+        None => Err(UserError::InvalidEmail { email }),
+    }
+}
+
+/// `email` trimmed, if it has the shape [`normalize_email`] accepts.
+fn valid_email(email: &str) -> Option<&str> {
     let trimmed = email.trim();
-    let invalid = || UserError::InvalidEmail {
-        email: email.to_string(),
-    };
-    if trimmed.len() < 3 || trimmed.len() > MAX_EMAIL_LEN || !trimmed.is_ascii() {
-        return Err(invalid());
-    }
-    let (local, domain) = trimmed.split_once('@').ok_or_else(invalid)?;
-    let local_ok = !local.is_empty()
-        && local.len() <= 64
-        && !local.starts_with('.')
-        && !local.ends_with('.')
-        && !local.contains("..")
-        && local
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+/=?^_`{|}~-.".contains(&b));
-    let domain_ok = domain.contains('.')
-        && domain.split('.').all(|label| {
-            !label.is_empty()
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-                && label
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    let ok = (3..=MAX_EMAIL_LEN).contains(&trimmed.len())
+        && trimmed.is_ascii()
+        && trimmed.split_once('@').is_some_and(|(local, domain)| {
+            local_ok(local.as_bytes()) && domain_ok(domain.as_bytes())
         });
-    if local_ok && domain_ok {
-        Ok(trimmed.to_ascii_lowercase())
-    } else {
-        Err(invalid())
+    ok.then_some(trimmed)
+}
+
+/// The bytes allowed in an email's local part.
+static LOCAL_BYTES: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
     }
+    let special = b"!#$%&'*+/=?^_`{|}~-.";
+    let mut i = 0;
+    while i < special.len() {
+        t[special[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
+/// One pass over an email's local part (a registration's hot path).
+fn local_ok(local: &[u8]) -> bool {
+    let (Some(&first), Some(&last)) = (local.first(), local.last()) else {
+        return false;
+    };
+    let mut prev = 0u8;
+    for &b in local {
+        if !LOCAL_BYTES[usize::from(b)] || (b == b'.' && prev == b'.') {
+            return false;
+        }
+        prev = b;
+    }
+    local.len() <= 64 && first != b'.' && last != b'.'
+}
+
+/// One pass over an email's domain.
+fn domain_ok(domain: &[u8]) -> bool {
+    let (mut label, mut prev, mut dots) = (0usize, 0u8, 0usize);
+    for &b in domain {
+        if b == b'.' {
+            if label == 0 || prev == b'-' {
+                return false;
+            }
+            dots += 1;
+            label = 0;
+        } else if b.is_ascii_alphanumeric() || (b == b'-' && label > 0) {
+            label += 1;
+        } else {
+            return false;
+        }
+        prev = b;
+    }
+    dots > 0 && label > 0 && prev != b'-'
+}
+
+/// Whether `a` and `b` are equal, in time that depends on their lengths
+/// only (differences are folded, then tested once).
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn check_password(password: &str) -> Result<(), UserError> {
