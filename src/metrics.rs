@@ -42,55 +42,74 @@ pub fn histogram(sigfig: u8) -> Histogram<u64> {
         .expect("constant histogram bounds are valid")
 }
 
-/// A latency histogram with the standard bounds that takes its memory on
-/// its first record: a run keeps one per operation, and zero-filling 300
-/// KiB for each operation it never calls was a tenth of a short run. Reads
-/// (through `Deref`) see an empty histogram until then; the serialized form
-/// is the same either way.
+/// A histogram with the standard bounds and `D` significant digits that
+/// takes its memory on its first record: a run keeps one per operation,
+/// station and time-series bucket, and zero-filling them (300 KiB at 3
+/// digits, 41 KiB at 2) for each one a run never touches was a tenth of a
+/// short run. Reads (through `Deref`) see an empty histogram until then;
+/// the serialized form is the same either way.
 #[derive(Clone, Debug, Default)]
-pub struct Latency(Option<Histogram<u64>>);
+pub struct Lazy<const D: u8>(Option<Histogram<u64>>);
 
-/// The reading of a latency that was never recorded.
-static EMPTY: std::sync::LazyLock<Histogram<u64>> = std::sync::LazyLock::new(latency_histogram);
+/// An operation's latencies ([`SIGFIG`] digits).
+pub type Latency = Lazy<SIGFIG>;
+/// A station's waits or a time-series bucket's latencies ([`WAIT_SIGFIG`]
+/// digits).
+pub type Waits = Lazy<WAIT_SIGFIG>;
 
-impl Latency {
+/// The reading of a histogram of `sigfig` digits that was never recorded.
+fn empty(sigfig: u8) -> &'static Histogram<u64> {
+    use std::sync::OnceLock;
+    // `histogram` accepts 0..=5 digits.
+    static EMPTY: [OnceLock<Histogram<u64>>; 6] = [const { OnceLock::new() }; 6];
+    EMPTY[usize::from(sigfig.min(5))].get_or_init(|| histogram(sigfig))
+}
+
+impl<const D: u8> Lazy<D> {
     /// Records `ns`, saturating at the upper bound.
     #[inline]
     pub fn record(&mut self, ns: u64) {
         self.0
-            .get_or_insert_with(latency_histogram)
+            .get_or_insert_with(|| histogram(D))
             .saturating_record(ns);
     }
 
     /// Adds `other`'s counts (exact: bucket by bucket).
-    pub fn add(&mut self, other: &Latency) {
+    pub fn add(&mut self, other: &Lazy<D>) {
         if let Some(o) = &other.0 {
             // Cannot fail: both histograms have the standard bounds.
             self.0
-                .get_or_insert_with(latency_histogram)
+                .get_or_insert_with(|| histogram(D))
                 .add(o)
                 .expect("histograms share bounds");
         }
     }
-}
 
-impl std::ops::Deref for Latency {
-    type Target = Histogram<u64>;
-
-    fn deref(&self) -> &Histogram<u64> {
-        self.0.as_ref().unwrap_or(&EMPTY)
+    /// Empties the histogram, keeping its memory.
+    pub fn reset(&mut self) {
+        if let Some(h) = &mut self.0 {
+            h.reset();
+        }
     }
 }
 
-impl serde::Serialize for Latency {
+impl<const D: u8> std::ops::Deref for Lazy<D> {
+    type Target = Histogram<u64>;
+
+    fn deref(&self) -> &Histogram<u64> {
+        self.0.as_ref().unwrap_or_else(|| empty(D))
+    }
+}
+
+impl<const D: u8> serde::Serialize for Lazy<D> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         codec::serialize(self, s)
     }
 }
 
-impl<'de> serde::Deserialize<'de> for Latency {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        codec::deserialize(d).map(|h| Latency(Some(h)))
+impl<'de, const D: u8> serde::Deserialize<'de> for Lazy<D> {
+    fn deserialize<De: serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        codec::deserialize(d).map(|h| Lazy(Some(h)))
     }
 }
 
@@ -173,7 +192,7 @@ impl OpStats {
 }
 
 /// Per-station statistics over the measured window.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct StationStats {
     /// Requests that started service.
     pub served: u64,
@@ -182,8 +201,7 @@ pub struct StationStats {
     /// Requests that gave up waiting.
     pub timed_out: u64,
     /// Queueing delay of each request that started service or gave up, ns.
-    #[serde(with = "codec")]
-    pub wait: Histogram<u64>,
+    pub wait: Waits,
     /// Exact sum of those waits, ns.
     pub wait_sum_ns: u128,
     /// Time integral of busy workers, worker·ns.
@@ -216,27 +234,6 @@ pub struct StationStats {
     pub billed_area: u128,
 }
 
-impl Default for StationStats {
-    fn default() -> Self {
-        StationStats {
-            served: 0,
-            rejected: 0,
-            timed_out: 0,
-            wait: histogram(WAIT_SIGFIG),
-            wait_sum_ns: 0,
-            busy_area: 0,
-            queue_area: 0,
-            max_queue: 0,
-            arrivals: 0,
-            wasted_ns: 0,
-            worker_area: 0,
-            provisioning_area: 0,
-            max_workers: 0,
-            billed_area: 0,
-        }
-    }
-}
-
 impl StationStats {
     /// Requests whose wait was recorded.
     pub fn waited(&self) -> u64 {
@@ -248,8 +245,7 @@ impl StationStats {
         self.served += other.served;
         self.rejected += other.rejected;
         self.timed_out += other.timed_out;
-        // Cannot fail: both histograms have the standard bounds.
-        self.wait.add(&other.wait).expect("histograms share bounds");
+        self.wait.add(&other.wait);
         self.wait_sum_ns += other.wait_sum_ns;
         self.busy_area += other.busy_area;
         self.queue_area += other.queue_area;

@@ -272,7 +272,7 @@ impl Station {
     pub fn record_wait(&mut self, since: SimTime, now: SimTime, warmup: SimTime) {
         if since >= warmup {
             let wait = (now - since).as_nanos();
-            self.stats.wait.saturating_record(wait.max(1));
+            self.stats.wait.record(wait.max(1));
             self.stats.wait_sum_ns += wait as u128;
         }
     }

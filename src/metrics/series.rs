@@ -6,9 +6,7 @@
 //! long run costs rows, not histograms. An interval in which an operation
 //! completed nothing has no row for it; the `ALL` row is always written.
 
-use hdrhistogram::Histogram;
-
-use super::{WAIT_SIGFIG, histogram};
+use super::Waits;
 use crate::kernel::time::{SimDuration, SimTime};
 
 /// One row of `timeseries.csv`.
@@ -42,7 +40,7 @@ struct Bucket {
     errors: u64,
     retries: u64,
     sum_ns: u128,
-    hist: Histogram<u64>,
+    hist: Waits,
 }
 
 impl Bucket {
@@ -52,7 +50,7 @@ impl Bucket {
             errors: 0,
             retries: 0,
             sum_ns: 0,
-            hist: histogram(WAIT_SIGFIG),
+            hist: Waits::default(),
         }
     }
 
@@ -61,7 +59,7 @@ impl Bucket {
         self.count += 1;
         self.errors += error as u64;
         self.sum_ns += latency_ns as u128;
-        self.hist.saturating_record(latency_ns.max(1));
+        self.hist.record(latency_ns.max(1));
     }
 }
 
@@ -139,8 +137,7 @@ impl Series {
             all.retries += b.retries;
             all.errors += b.errors;
             all.sum_ns += b.sum_ns;
-            // Cannot fail: every bucket has the same bounds.
-            all.hist.add(&b.hist).expect("buckets share bounds");
+            all.hist.add(&b.hist);
         }
         for (op, b) in self.buckets.iter_mut().enumerate() {
             if b.count > 0 || b.retries > 0 || op == self.ops {

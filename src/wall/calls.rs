@@ -370,7 +370,7 @@ async fn visit<B: Business>(w: &World<B>, call: Call, cancel: Arc<Notify>) -> Wa
 }
 
 fn record_wait(stats: &mut StationStats, wait_ns: u64) {
-    stats.wait.saturating_record(wait_ns.max(1));
+    stats.wait.record(wait_ns.max(1));
     stats.wait_sum_ns += wait_ns as u128;
     // Little's law: the queue-length integral is the sum of waits.
     stats.queue_area += wait_ns as u128;
