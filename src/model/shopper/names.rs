@@ -60,11 +60,24 @@ pub(super) const THINGS: [&str; 32] = [
 ];
 
 pub(super) fn email_registered(i: u32) -> String {
-    format!("c{i}@ecsim.test")
+    email('c', u64::from(i))
 }
 
 pub(super) fn email_new(n: u64) -> String {
-    format!("n{n}@ecsim.test")
+    email('n', n)
+}
+
+/// `"{prefix}{n}@ecsim.test"` in one exact allocation, without the
+/// formatting machinery: every registration and login builds one.
+fn email(prefix: char, n: u64) -> String {
+    const DOMAIN: &str = "@ecsim.test";
+    let mut digits = itoa::Buffer::new();
+    let n = digits.format(n);
+    let mut s = String::with_capacity(1 + n.len() + DOMAIN.len());
+    s.push(prefix);
+    s.push_str(n);
+    s.push_str(DOMAIN);
+    s
 }
 
 /// The name of product `id`: a brand, a colour, a thing, a model number.
@@ -90,6 +103,14 @@ mod tests {
         assert!((0..1024).any(|i| brand(i) == words[0]), "{n}");
         assert!(COLOURS.contains(&words[1]) && THINGS.contains(&words[2]));
         assert_eq!(words[3], "m7");
+    }
+
+    #[test]
+    fn emails_are_a_letter_a_number_and_the_test_domain() {
+        assert_eq!(email_registered(0), "c0@ecsim.test");
+        assert_eq!(email_registered(u32::MAX), "c4294967295@ecsim.test");
+        assert_eq!(email_new(1234567), "n1234567@ecsim.test");
+        assert_eq!(email_new(7).capacity(), "n7@ecsim.test".len());
     }
 
     #[test]
