@@ -45,6 +45,7 @@ use crate::kernel::rng::{SimRng, StreamKind, stream};
 use crate::kernel::time::SimTime;
 use crate::scenario::model::{CouponValue, MethodKind, Scenario};
 use crate::shop::catalog::{SearchQuery, SortOrder};
+use crate::shop::users::Emails;
 use crate::shop::{
     AccountSpec, CategoryId, CheckoutRequest, CouponKind, CouponSpec, CustomerId,
     PaymentMethodConfig, PaymentMethodKind, ProductId, ProductSpec, ShippingRule, Shop, ShopConfig,
@@ -131,15 +132,37 @@ fn kind(e: &ShopError) -> ErrorKind {
 impl ShopBusiness {
     /// The shop of `sc`, its registered customers and its admin, ready.
     pub fn new(sc: &Scenario) -> Result<ShopBusiness, SetupError> {
-        Self::with_config(sc, shop_config(sc))
+        Self::build(sc, || shop_config(sc))
     }
 
     /// As [`ShopBusiness::new`] with an explicit shop configuration (tests
     /// use it to inject a bug).
     pub fn with_config(sc: &Scenario, config: ShopConfig) -> Result<ShopBusiness, SetupError> {
-        let shop = Shop::new(config)?;
-        let emails: Vec<String> = (0..sc.customers.registered).map(email_registered).collect();
-        let pool = shop.register_many(emails, PASSWORD)?;
+        Self::build(sc, || config)
+    }
+
+    fn build(
+        sc: &Scenario,
+        config: impl FnOnce() -> ShopConfig,
+    ) -> Result<ShopBusiness, SetupError> {
+        let pool_emails = || {
+            let emails = (0..sc.customers.registered).map(email_registered).collect();
+            Emails::normalize(emails).map_err(ShopError::from)
+        };
+        // The pool's emails (a third of a short run's setup) are built
+        // while the catalog is: on a second core when there is one.
+        let (shop, emails) = std::thread::scope(|s| {
+            let emails = std::thread::Builder::new().spawn_scoped(s, pool_emails);
+            let shop = Shop::new(config());
+            let emails = match emails {
+                // A panic there is a bug: it goes on up.
+                Ok(t) => t.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                Err(_) => pool_emails(),
+            };
+            (shop, emails)
+        });
+        let shop = shop?;
+        let pool = shop.register_many(emails?, PASSWORD)?;
         let admin = shop.login(ADMIN_EMAIL, PASSWORD, 0)?.token;
         let c = shop.counters();
         let tally = Tally {

@@ -19,7 +19,7 @@ use super::inventory::{Inventory, StockRecord};
 use super::orders::{Order, OrderStatus, Orders};
 use super::payments::{PaymentCounters, Payments};
 use super::pricing::{self, CouponEffect, PriceBreakdown, PricedLine, ShippingRule};
-use super::users::{Role, Session, Users};
+use super::users::{Emails, Role, Session, Users};
 
 /// The shop: users, catalog, inventory, carts, coupons, payments, orders.
 #[derive(Debug)]
@@ -121,7 +121,7 @@ impl Shop {
 
     /// Registers customers in order, all with password `pw`, each hashed
     /// on its first login ([`Users::register_many`]).
-    pub fn register_many(&self, e: Vec<String>, pw: &str) -> Result<Vec<UserId>, ShopError> {
+    pub fn register_many(&self, e: Emails, pw: &str) -> Result<Vec<UserId>, ShopError> {
         Ok(self.users.register_many(e, pw, Role::Customer)?)
     }
 

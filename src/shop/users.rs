@@ -27,7 +27,10 @@ use std::sync::{PoisonError, RwLock};
 use sha2::{Digest, Sha256};
 
 use super::dense::DenseTable;
+
+mod email;
 use super::ids::{FxDashMap, Nanos, Token, UserId, mix64, new_map};
+pub use email::{Emails, normalize_email};
 
 /// Longest accepted email, in bytes (RFC 5321 path limit).
 pub const MAX_EMAIL_LEN: usize = 254;
@@ -180,19 +183,16 @@ impl Users {
     /// same users and ids as registering them one by one, but each password
     /// is hashed on the user's first login (see the module docs): a shop's
     /// thousands of pre-registered customers were most of its setup.
-    /// Stops at the first refusal; every email is checked before any is
-    /// registered, so only a duplicate leaves earlier ones registered.
+    /// Stops at the first refusal; every email was checked (by
+    /// [`Emails::normalize`]) before any is registered, so only a duplicate
+    /// leaves earlier ones registered.
     pub fn register_many(
         &self,
-        emails: Vec<String>,
+        emails: Emails,
         password: &str,
         role: Role,
     ) -> Result<Vec<UserId>, UserError> {
         check_password(password)?;
-        let emails = emails
-            .into_iter()
-            .map(normalize_owned)
-            .collect::<Result<Vec<_>, _>>()?;
         let k = {
             let mut bulk = self
                 .bulk_passwords
@@ -203,6 +203,7 @@ impl Users {
             u32::try_from(bulk.len() - 1).unwrap_or(u32::MAX)
         };
         emails
+            .0
             .into_iter()
             .map(|email| self.insert(email, Credential::Bulk(k), role))
             .collect()
@@ -380,95 +381,6 @@ impl Users {
     fn hash(&self, password: &str, salt: &[u8; 16]) -> [u8; 32] {
         pbkdf2::pbkdf2_hmac_array::<Sha256, 32>(password.as_bytes(), salt, self.iterations)
     }
-}
-
-/// Trims and lower-cases `email`, then checks its shape: a local part of 1
-/// to 64 bytes of letters, digits and ``!#$%&'*+/=?^_`{|}~-.`` (no dot
-/// first, last or doubled), an `@`, and a domain of two or more dot-separated
-/// labels of letters, digits and hyphens (no hyphen first or last).
-pub fn normalize_email(email: &str) -> Result<String, UserError> {
-    match valid_email(email) {
-        Some(trimmed) => Ok(trimmed.to_ascii_lowercase()),
-        None => Err(UserError::InvalidEmail {
-            email: email.to_string(),
-        }),
-    }
-}
-
-/// [`normalize_email`] of an owned `email`, lower-cased in place when it
-/// needs no trimming (no second allocation).
-fn normalize_owned(mut email: String) -> Result<String, UserError> {
-    match valid_email(&email) {
-        Some(trimmed) if trimmed.len() == email.len() => {
-            email.make_ascii_lowercase();
-            Ok(email)
-        }
-        Some(trimmed) => Ok(trimmed.to_ascii_lowercase()),
-        None => Err(UserError::InvalidEmail { email }),
-    }
-}
-
-/// `email` trimmed, if it has the shape [`normalize_email`] accepts.
-fn valid_email(email: &str) -> Option<&str> {
-    let trimmed = email.trim();
-    let ok = (3..=MAX_EMAIL_LEN).contains(&trimmed.len())
-        && trimmed.is_ascii()
-        && trimmed.split_once('@').is_some_and(|(local, domain)| {
-            local_ok(local.as_bytes()) && domain_ok(domain.as_bytes())
-        });
-    ok.then_some(trimmed)
-}
-
-/// The bytes allowed in an email's local part.
-static LOCAL_BYTES: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        t[b] = (b as u8).is_ascii_alphanumeric();
-        b += 1;
-    }
-    let special = b"!#$%&'*+/=?^_`{|}~-.";
-    let mut i = 0;
-    while i < special.len() {
-        t[special[i] as usize] = true;
-        i += 1;
-    }
-    t
-};
-
-/// One pass over an email's local part (a registration's hot path).
-fn local_ok(local: &[u8]) -> bool {
-    let (Some(&first), Some(&last)) = (local.first(), local.last()) else {
-        return false;
-    };
-    let mut prev = 0u8;
-    for &b in local {
-        if !LOCAL_BYTES[usize::from(b)] || (b == b'.' && prev == b'.') {
-            return false;
-        }
-        prev = b;
-    }
-    local.len() <= 64 && first != b'.' && last != b'.'
-}
-
-/// One pass over an email's domain.
-fn domain_ok(domain: &[u8]) -> bool {
-    let (mut label, mut prev, mut dots) = (0usize, 0u8, 0usize);
-    for &b in domain {
-        if b == b'.' {
-            if label == 0 || prev == b'-' {
-                return false;
-            }
-            dots += 1;
-            label = 0;
-        } else if b.is_ascii_alphanumeric() || (b == b'-' && label > 0) {
-            label += 1;
-        } else {
-            return false;
-        }
-        prev = b;
-    }
-    dots > 0 && label > 0 && prev != b'-'
 }
 
 /// Whether `a` and `b` are equal, in time that depends on their lengths

@@ -130,11 +130,8 @@ impl ShopBusiness {
     }
 
     pub(super) fn search(&self, cx: &mut Cx<'_>) -> Result<(), ErrorKind> {
-        let text = format!(
-            "{} {}",
-            brand(cx.rng.random_range(0..1024)),
-            THINGS[cx.rng.random_range(0..THINGS.len())]
-        );
+        let b = cx.rng.random_range(0..1024);
+        let text = search_text(b, cx.rng.random_range(0..THINGS.len()));
         let sort = match cx.rng.random_range(0..4u8) {
             0 => SortOrder::PriceAsc,
             1 => SortOrder::PriceDesc,

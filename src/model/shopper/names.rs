@@ -16,8 +16,26 @@ const BRAND_TAILS: [&str; 32] = [
 ];
 
 /// Brand `i` of 1024.
-pub(super) fn brand(i: usize) -> String {
-    format!("{}{}", BRAND_HEADS[i % 32], BRAND_TAILS[(i / 32) % 32])
+#[cfg(test)]
+fn brand(i: usize) -> String {
+    let mut s = String::new();
+    push_brand(&mut s, i);
+    s
+}
+
+/// Appends brand `i` of 1024 (names are built on hot paths: no `format!`).
+fn push_brand(out: &mut String, i: usize) {
+    out.push_str(BRAND_HEADS[i % 32]);
+    out.push_str(BRAND_TAILS[(i / 32) % 32]);
+}
+
+/// A search for brand `b`'s thing `t`: `"{brand} {thing}"`.
+pub(super) fn search_text(b: usize, t: usize) -> String {
+    let mut s = String::with_capacity(32);
+    push_brand(&mut s, b);
+    s.push(' ');
+    s.push_str(THINGS[t % THINGS.len()]);
+    s
 }
 
 pub(super) const COLOURS: [&str; 16] = [
@@ -83,12 +101,15 @@ fn email(prefix: char, n: u64) -> String {
 /// The name of product `id`: a brand, a colour, a thing, a model number.
 pub(super) fn product_name(id: u32) -> String {
     let h = crate::kernel::rng::mix64(id as u64 ^ 0x5EED);
-    format!(
-        "{} {} {} m{id}",
-        brand((h % 1024) as usize),
-        COLOURS[((h >> 10) % 16) as usize],
-        THINGS[((h >> 16) % 32) as usize]
-    )
+    let mut s = String::with_capacity(48);
+    push_brand(&mut s, (h % 1024) as usize);
+    s.push(' ');
+    s.push_str(COLOURS[((h >> 10) % 16) as usize]);
+    s.push(' ');
+    s.push_str(THINGS[((h >> 16) % 32) as usize]);
+    s.push_str(" m");
+    s.push_str(itoa::Buffer::new().format(id));
+    s
 }
 
 #[cfg(test)]
@@ -103,6 +124,20 @@ mod tests {
         assert!((0..1024).any(|i| brand(i) == words[0]), "{n}");
         assert!(COLOURS.contains(&words[1]) && THINGS.contains(&words[2]));
         assert_eq!(words[3], "m7");
+    }
+
+    #[test]
+    fn names_are_the_words_in_order() {
+        let h = crate::kernel::rng::mix64(12345 ^ 0x5EED);
+        let want = format!(
+            "{} {} {} m12345",
+            brand((h % 1024) as usize),
+            COLOURS[((h >> 10) % 16) as usize],
+            THINGS[((h >> 16) % 32) as usize]
+        );
+        assert_eq!(product_name(12345), want);
+        assert_eq!(search_text(33, 1), "belon chair");
+        assert_eq!(brand(1023), "praette");
     }
 
     #[test]
