@@ -295,6 +295,28 @@ impl Report {
 
     /// The report's files, in a fixed order.
     pub fn files(&self) -> Vec<atomic::ReportFile> {
+        // The page is the largest file to build (a third of a short run's
+        // report): it is rendered on a second core while the rest is.
+        std::thread::scope(|s| {
+            let page = std::thread::Builder::new().spawn_scoped(s, || html::render(self));
+            let mut files = self.files_but_the_page();
+            let page = match page {
+                // A panic there is a bug: it goes on up.
+                Ok(t) => t.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                Err(_) => html::render(self),
+            };
+            files.insert(
+                FILES_BEFORE_THE_PAGE,
+                atomic::ReportFile {
+                    path: names::HTML.into(),
+                    bytes: page.into_bytes(),
+                },
+            );
+            files
+        })
+    }
+
+    fn files_but_the_page(&self) -> Vec<atomic::ReportFile> {
         let mut files = vec![
             csv::file(names::SUMMARY, csv::summary(&self.summary)),
             csv::file(names::STATIONS, csv::stations(&self.stations)),
@@ -315,11 +337,8 @@ impl Report {
                 path: names::RUN_JSON.into(),
                 bytes: run_json(&self.run).into_bytes(),
             },
-            atomic::ReportFile {
-                path: names::HTML.into(),
-                bytes: html::render(self).into_bytes(),
-            },
         ];
+        debug_assert_eq!(files.len(), FILES_BEFORE_THE_PAGE);
         if !self.thresholds.is_empty() {
             files.push(csv::file(
                 names::THRESHOLDS,
@@ -341,6 +360,9 @@ impl Report {
         files
     }
 }
+
+/// The files [`Report::files`] lists before `report.html`.
+const FILES_BEFORE_THE_PAGE: usize = 10;
 
 fn run_json(r: &RunInfo) -> String {
     let mut v = serde_json::json!({
