@@ -17,6 +17,12 @@
 //! misses overlap the comparisons instead of following them (safe Rust has
 //! no prefetch instruction; a load whose value is discarded is one). The
 //! queue keeps this heap small once the queue is large (see `queue.rs`).
+//!
+//! Every slot past the last entry holds the key [`VACANT`], larger than
+//! any entry's, so a pop compares all four children of a node without
+//! counting how many there are: a vacant one is never the smallest below
+//! an entry's key (keys are unique: every entry has its own sequence
+//! number).
 
 /// One pending event with its ordering key.
 #[derive(Clone, Copy)]
@@ -42,6 +48,9 @@ struct Group<E>([Entry<E>; ARITY]);
 const ARITY: usize = 4;
 /// The root's entry index: the last slot of group 0.
 const ROOT: usize = 3;
+/// The key of a slot past the last entry: above every entry's key (an
+/// entry's time is below `u64::MAX`, and its sequence number is unique).
+const VACANT: u128 = u128::MAX;
 /// Entries from which a pop loads the next level ahead: 1 MiB of heap,
 /// about what a core's cache keeps of it.
 const FAR: usize = 1 << 15;
@@ -51,7 +60,7 @@ pub(super) struct Heap<E> {
     /// Entry `e` is `groups[e / 4].0[e % 4]`; the root is entry [`ROOT`],
     /// the children of entry `e` are group `e - 2` (entries `4e - 8` to
     /// `4e - 5`), so its parent is entry `e / 4 + 2`. Slots past the last
-    /// entry hold stale copies and are never read as entries.
+    /// entry hold the key [`VACANT`] (and a stale event, never read).
     groups: Vec<Group<E>>,
     /// Entries in the heap.
     len: usize,
@@ -76,14 +85,22 @@ impl<E: Copy> Heap<E> {
         self.groups[e / ARITY].0[e % ARITY] = entry;
     }
 
+    /// Marks slot `e` past the last entry.
+    #[inline]
+    fn vacate(&mut self, e: usize) {
+        self.groups[e / ARITY].0[e % ARITY].key = VACANT;
+    }
+
     /// Adds `entry`.
     #[inline(always)]
     pub(super) fn push(&mut self, entry: Entry<E>) {
         let key = entry.key;
         let mut i = self.len + ROOT;
         if i / ARITY == self.groups.len() {
-            // A new group; its other slots are filled as the heap grows.
-            self.groups.push(Group([entry; ARITY]));
+            // A new group, all vacant; its slots are filled as the heap
+            // grows.
+            let vacant = Entry { key: VACANT, ..entry };
+            self.groups.push(Group([vacant; ARITY]));
         }
         self.len += 1;
         // Sift up: move parents down until the new entry's place is found.
@@ -109,9 +126,11 @@ impl<E: Copy> Heap<E> {
         let end = self.len + ROOT;
         let top = *self.at(ROOT);
         let far = self.len >= FAR;
+        let last = *self.at(end);
+        self.vacate(end);
         if end > ROOT {
-            let last = *self.at(end);
-            // Sift `last` down from the root through the smallest children.
+            // Sift `last` down from the root through the smallest children
+            // (vacant slots, past the end, are never the smallest).
             let mut i = ROOT;
             loop {
                 let first = 4 * i - 8;
@@ -127,14 +146,20 @@ impl<E: Copy> Heap<E> {
                     }
                 }
                 let group = &self.groups[i - 2].0;
-                let n = (end - first).min(ARITY);
-                let mut best = 0;
-                for c in 1..n {
-                    if group[c].key < group[best].key {
-                        best = c;
-                    }
-                }
-                if group[best].key >= last.key {
+                // The smallest of the four, the first on a tie (only
+                // vacant slots tie).
+                let (a, ka) = if group[1].key < group[0].key {
+                    (1, group[1].key)
+                } else {
+                    (0, group[0].key)
+                };
+                let (b, kb) = if group[3].key < group[2].key {
+                    (3, group[3].key)
+                } else {
+                    (2, group[2].key)
+                };
+                let (best, key) = if kb < ka { (b, kb) } else { (a, ka) };
+                if key >= last.key {
                     break;
                 }
                 let child = group[best];
@@ -157,6 +182,11 @@ impl<E: Copy> Heap<E> {
         out.extend((ROOT..ROOT + self.len).map(|e| *self.at(e)));
         self.len = 0;
         self.groups.truncate(1);
+        if let Some(g) = self.groups.first_mut() {
+            for e in &mut g.0 {
+                e.key = VACANT;
+            }
+        }
     }
 
     /// Entries the heap holds before it grows.
