@@ -62,8 +62,12 @@ pub(super) struct Heap<E> {
     /// `4e - 5`), so its parent is entry `e / 4 + 2`. Slots past the last
     /// entry hold the key [`VACANT`] (and a stale event, never read).
     groups: Vec<Group<E>>,
-    /// Entries in the heap.
+    /// Entries in the heap (the taken root not counted).
     len: usize,
+    /// The root was handed out by [`Heap::take`] and is gone, but still in
+    /// its slot: the next push takes its place, or the next other call
+    /// removes it ([`Heap::settle`]).
+    taken: bool,
 }
 
 impl<E: Copy> Heap<E> {
@@ -72,6 +76,7 @@ impl<E: Copy> Heap<E> {
         Heap {
             groups: Vec::with_capacity((entries + ROOT) / ARITY + 1),
             len: 0,
+            taken: false,
         }
     }
 
@@ -91,9 +96,16 @@ impl<E: Copy> Heap<E> {
         self.groups[e / ARITY].0[e % ARITY].key = VACANT;
     }
 
-    /// Adds `entry`.
+    /// Adds `entry`; in the place of a taken root, sifted down from there
+    /// (one sift instead of two: a pop followed by a push).
     #[inline(always)]
     pub(super) fn push(&mut self, entry: Entry<E>) {
+        if self.taken {
+            self.taken = false;
+            self.len += 1;
+            self.sift_down(entry);
+            return;
+        }
         let key = entry.key;
         let mut i = self.len + ROOT;
         if i / ARITY == self.groups.len() {
@@ -119,66 +131,95 @@ impl<E: Copy> Heap<E> {
     /// Removes and returns the entry with the smallest key.
     #[inline(always)]
     pub(super) fn pop(&mut self) -> Option<Entry<E>> {
+        let top = self.take()?;
+        self.settle();
+        Some(top)
+    }
+
+    /// Returns the entry with the smallest key, which is then gone from
+    /// the heap but stays in its slot until the next call: a push puts
+    /// its entry there and sifts it down, any other call removes it.
+    #[inline(always)]
+    pub(super) fn take(&mut self) -> Option<Entry<E>> {
+        self.settle();
         if self.len == 0 {
             return None;
         }
         self.len -= 1;
+        self.taken = true;
+        Some(*self.at(ROOT))
+    }
+
+    /// Removes the taken root, if any: the last entry takes its place.
+    #[inline(always)]
+    pub(super) fn settle(&mut self) {
+        if !self.taken {
+            return;
+        }
+        self.taken = false;
         let end = self.len + ROOT;
-        let top = *self.at(ROOT);
-        let far = self.len >= FAR;
         let last = *self.at(end);
         self.vacate(end);
         if end > ROOT {
-            // Sift `last` down from the root through the smallest children
-            // (vacant slots, past the end, are never the smallest).
-            let mut i = ROOT;
-            loop {
-                let first = 4 * i - 8;
-                if first >= end {
-                    break;
-                }
-                // The groups of the next level: the children of entries
-                // `first..first + 4` are groups `first - 2..first + 2`.
-                if far {
-                    let next = first - 2..(first + 2).min(self.groups.len());
-                    for g in self.groups.get(next).unwrap_or(&[]) {
-                        std::hint::black_box(g.0[0].key as u64);
-                    }
-                }
-                let group = &self.groups[i - 2].0;
-                // The smallest of the four, the first on a tie (only
-                // vacant slots tie).
-                let (a, ka) = if group[1].key < group[0].key {
-                    (1, group[1].key)
-                } else {
-                    (0, group[0].key)
-                };
-                let (b, kb) = if group[3].key < group[2].key {
-                    (3, group[3].key)
-                } else {
-                    (2, group[2].key)
-                };
-                let (best, key) = if kb < ka { (b, kb) } else { (a, ka) };
-                if key >= last.key {
-                    break;
-                }
-                let child = group[best];
-                self.set(i, child);
-                i = first + best;
-            }
-            self.set(i, last);
+            self.sift_down(last);
         }
-        Some(top)
     }
 
-    /// The entry with the smallest key, if any.
+    /// Puts `entry` at the root, whose old entry is gone, and sifts it
+    /// down through the smallest children (vacant slots, past the end,
+    /// are never the smallest).
+    #[inline(always)]
+    fn sift_down(&mut self, entry: Entry<E>) {
+        let end = self.len + ROOT;
+        let far = self.len >= FAR;
+        let mut i = ROOT;
+        loop {
+            let first = 4 * i - 8;
+            if first >= end {
+                break;
+            }
+            // The groups of the next level: the children of entries
+            // `first..first + 4` are groups `first - 2..first + 2`.
+            if far {
+                let next = first - 2..(first + 2).min(self.groups.len());
+                for g in self.groups.get(next).unwrap_or(&[]) {
+                    std::hint::black_box(g.0[0].key as u64);
+                }
+            }
+            let group = &self.groups[i - 2].0;
+            // The smallest of the four, the first on a tie (only vacant
+            // slots tie).
+            let (a, ka) = if group[1].key < group[0].key {
+                (1, group[1].key)
+            } else {
+                (0, group[0].key)
+            };
+            let (b, kb) = if group[3].key < group[2].key {
+                (3, group[3].key)
+            } else {
+                (2, group[2].key)
+            };
+            let (best, key) = if kb < ka { (b, kb) } else { (a, ka) };
+            if key >= entry.key {
+                break;
+            }
+            let child = group[best];
+            self.set(i, child);
+            i = first + best;
+        }
+        self.set(i, entry);
+    }
+
+    /// The entry with the smallest key, if any (the heap is settled).
     #[inline]
     pub(super) fn peek(&self) -> Option<&Entry<E>> {
+        debug_assert!(!self.taken, "peek after take without settle");
         (self.len > 0).then(|| self.at(ROOT))
     }
 
     /// Removes every entry, in no particular order, into `out`.
     pub(super) fn drain_into(&mut self, out: &mut Vec<Entry<E>>) {
+        self.settle();
         out.extend((ROOT..ROOT + self.len).map(|e| *self.at(e)));
         self.len = 0;
         self.groups.truncate(1);
