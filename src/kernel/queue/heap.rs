@@ -111,7 +111,10 @@ impl<E: Copy> Heap<E> {
         if i / ARITY == self.groups.len() {
             // A new group, all vacant; its slots are filled as the heap
             // grows.
-            let vacant = Entry { key: VACANT, ..entry };
+            let vacant = Entry {
+                key: VACANT,
+                ..entry
+            };
             self.groups.push(Group([vacant; ARITY]));
         }
         self.len += 1;
