@@ -74,6 +74,13 @@ impl<const D: u8> Lazy<D> {
             .saturating_record(ns);
     }
 
+    /// Records `n` times `ns`, saturating at the upper bound.
+    pub fn record_n(&mut self, ns: u64, n: u64) {
+        self.0
+            .get_or_insert_with(|| histogram(D))
+            .saturating_record_n(ns, n);
+    }
+
     /// Adds `other`'s counts (exact: bucket by bucket).
     pub fn add(&mut self, other: &Lazy<D>) {
         if let Some(o) = &other.0 {

@@ -119,6 +119,11 @@ pub struct Station {
     pub stats: StationStats,
     /// The integrals of a station whose workers move (`None`: fixed).
     pub moving: Option<Box<Moving>>,
+    /// Measured waits of at most 1 ns (a request served at once), kept
+    /// out of `stats.wait` until [`Station::finish`], where they count
+    /// as 1 ns all at once: the histogram ends the same, with one record
+    /// instead of one per request.
+    pub short_waits: u64,
 }
 
 /// What a station whose workers move keeps beyond a fixed one: the
@@ -185,6 +190,7 @@ impl Station {
             last: SimTime::ZERO,
             stats: StationStats::default(),
             moving: None,
+            short_waits: 0,
         }
     }
 
@@ -208,6 +214,10 @@ impl Station {
     /// its workers times the window (and, billed, times the whole run).
     pub fn finish(&mut self, end: SimTime, warmup: SimTime) {
         self.integrate(end, warmup);
+        if self.short_waits > 0 {
+            self.stats.wait.record_n(1, self.short_waits);
+            self.short_waits = 0;
+        }
         if self.moving.is_none() {
             let w = u128::from(self.workers);
             self.stats.worker_area = w * u128::from(end.since(warmup).as_nanos());
@@ -267,12 +277,17 @@ impl Station {
     }
 
     /// Records the wait of a request that arrived at `since` and leaves the
-    /// queue at `now` (served or given up), if it counts.
+    /// queue at `now` (served or given up), if it counts (in `stats` once
+    /// the station is [finished](Station::finish)).
     #[inline]
     pub fn record_wait(&mut self, since: SimTime, now: SimTime, warmup: SimTime) {
         if since >= warmup {
             let wait = (now - since).as_nanos();
-            self.stats.wait.record(wait.max(1));
+            if wait <= 1 {
+                self.short_waits += 1;
+            } else {
+                self.stats.wait.record(wait);
+            }
             self.stats.wait_sum_ns += wait as u128;
         }
     }

@@ -12,6 +12,7 @@ use rand::RngExt;
 use rand_distr::{Distribution, Exp1, Gamma, LogNormal};
 
 use super::rng::SimRng;
+use super::time::EXACT;
 
 mod empirical;
 pub use empirical::{DataRef, Empirical, Table};
@@ -290,16 +291,30 @@ impl Sampler {
     /// distributions, whose parameters are in nanoseconds).
     #[inline]
     pub fn sample_nanos(&self, rng: &mut SimRng) -> u64 {
-        let v = self.sample(rng);
+        let v = self.sample(rng) + 0.5;
         // Round half up (draws are never negative); the float-to-int cast
-        // saturates, so huge values clamp to u64::MAX.
-        (v + 0.5) as u64
+        // saturates, so huge values clamp to u64::MAX. Below 2^53, the
+        // signed cast: the same value in one instruction, not a dozen.
+        if (0.0..EXACT).contains(&v) {
+            v as i64 as u64
+        } else {
+            saturating_nanos(v)
+        }
     }
 
     /// True when every draw is zero (lets callers skip scheduling).
     pub fn is_zero(&self) -> bool {
         matches!(self, Sampler::Constant(v) if *v == 0.0)
     }
+}
+
+/// `v as u64`, out of line: a draw at or past 2^53 ns (104 days) is rare,
+/// and a branch to a call stays a branch, where the compiler would
+/// compute both conversions and select one.
+#[cold]
+#[inline(never)]
+fn saturating_nanos(v: f64) -> u64 {
+    v as u64
 }
 
 #[cfg(test)]

@@ -37,7 +37,13 @@
 //! so no tie is ever decided against the scheduling order.
 //!
 //! Invariant: the heap and the run are both empty only when the whole
-//! queue is, so `peek` needs no `&mut self`.
+//! queue is.
+//!
+//! A small queue's pop leaves the event it hands out in the heap's root
+//! slot (`Heap::take`): an event scheduled next, as handling an event
+//! mostly does, takes that slot and is sifted down once, where a pop and
+//! a push would sift twice. Any other call removes it first, so `peek`
+//! takes `&mut self`.
 
 mod heap;
 mod run;
@@ -152,8 +158,9 @@ impl<E: Copy> EventQueue<E> {
     #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         if self.now == HEAP_ONLY {
-            // A small queue is the heap alone (the run is empty).
-            let e = self.near.pop()?;
+            // A small queue is the heap alone (the run is empty); the
+            // next push takes the root's slot.
+            let e = self.near.take()?;
             return Some((SimTime(e.time()), e.event));
         }
         let (time, event) = match self.run.peek() {
@@ -186,6 +193,7 @@ impl<E: Copy> EventQueue<E> {
     #[cold]
     #[inline(never)]
     fn spread(&mut self) {
+        self.near.settle();
         let Some(first) = self.near.peek() else {
             return;
         };
@@ -251,7 +259,8 @@ impl<E: Copy> EventQueue<E> {
 
     /// The earliest event's time and a reference to it, if any.
     #[inline]
-    fn first(&self) -> Option<(u64, &E)> {
+    fn first(&mut self) -> Option<(u64, &E)> {
+        self.near.settle();
         let h = self.near.peek().map(|h| (h.time(), &h.event));
         match (self.run.peek(), h) {
             (Some(r), Some(h)) if h.0 < r.time => Some(h),
@@ -262,12 +271,12 @@ impl<E: Copy> EventQueue<E> {
 
     /// The earliest event, if any.
     #[inline]
-    pub fn peek(&self) -> Option<&E> {
+    pub fn peek(&mut self) -> Option<&E> {
         self.first().map(|(_, e)| e)
     }
 
     /// The time of the earliest event, if any.
-    pub fn peek_time(&self) -> Option<SimTime> {
+    pub fn peek_time(&mut self) -> Option<SimTime> {
         self.first().map(|(t, _)| SimTime(t))
     }
 

@@ -282,6 +282,16 @@ impl<S> Agent<S> {
         &mut self.calls().frames[place.0 as usize]
     }
 
+    /// Marks whether a place waits for a station.
+    #[inline]
+    pub(super) fn set_waiting(&mut self, place: Place, waiting: bool) {
+        if place != Place::ROOT {
+            self.frame(place).waiting = waiting;
+        } else {
+            self.req.waiting = waiting;
+        }
+    }
+
     /// A new frame for `parent`'s join `join`.
     pub(super) fn spawn(&mut self, parent: Place, join: u32, body: Body) -> Place {
         let frame = Frame {

@@ -30,6 +30,8 @@ enum Source {
         profile: RateProfile,
         rng: SimRng,
         last: f64,
+        /// The stream's end in ns, converted once.
+        end: f64,
     },
     Trace {
         trace: Arc<Trace>,
@@ -45,6 +47,7 @@ impl Stream {
                 profile,
                 rng,
                 last: 0.0,
+                end: end.as_nanos() as f64,
             },
             end,
         }
@@ -54,8 +57,13 @@ impl Stream {
     /// once arrivals stop (the scenario's duration, or the trace's end).
     pub fn next(&mut self, now: SimTime) -> Option<SimTime> {
         match &mut self.source {
-            Source::Poisson { profile, rng, last } => {
-                let t = profile.next_after(*last, self.end.as_nanos() as f64, rng)?;
+            Source::Poisson {
+                profile,
+                rng,
+                last,
+                end,
+            } => {
+                let t = profile.next_after(*last, *end, rng)?;
                 *last = t;
                 // Arrival instants are exact reals; rounding to the ns can
                 // only tie with, never precede, the current time.

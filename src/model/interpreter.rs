@@ -304,9 +304,24 @@ impl<B: Business> Model<B> {
     }
 
     /// Walks `place`'s route from its current step until it must wait or
-    /// the route ends.
-    #[inline]
+    /// the route ends. The common cases, a step that visits a station and
+    /// the end of the request's route, are taken here, without the walk's
+    /// setup.
+    #[inline(always)]
     pub(super) fn advance<E: Env>(&self, a: &mut Agent<B::Session>, place: Place, env: &mut E) {
+        let cur = *a.cursor(place);
+        match self.sc.routes[cur.route as usize].get(cur.step as usize) {
+            Some(&(Step::Visit(s) | Step::CacheLookup { station: s, .. })) => {
+                self.visit(a, place, s, env)
+            }
+            None if place == Place::ROOT => self.finish(a, env),
+            _ => self.walk(a, place, env),
+        }
+    }
+
+    /// [`Model::advance`] in general: every step kind, in a loop.
+    #[inline(never)]
+    fn walk<E: Env>(&self, a: &mut Agent<B::Session>, place: Place, env: &mut E) {
         let route = &self.sc.routes[a.cursor(place).route as usize];
         loop {
             let cur = *a.cursor(place);
@@ -476,18 +491,6 @@ impl<B: Business> Model<B> {
         a.ended = true;
         if !a.busy() {
             env.command(Command::End);
-        }
-    }
-}
-
-impl<S> Agent<S> {
-    /// Marks whether a place waits for a station.
-    #[inline]
-    pub(super) fn set_waiting(&mut self, place: Place, waiting: bool) {
-        if place != Place::ROOT {
-            self.frame(place).waiting = waiting;
-        } else {
-            self.req.waiting = waiting;
         }
     }
 }

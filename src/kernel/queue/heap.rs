@@ -17,6 +17,12 @@
 //! misses overlap the comparisons instead of following them (safe Rust has
 //! no prefetch instruction; a load whose value is discarded is one). The
 //! queue keeps this heap small once the queue is large (see `queue.rs`).
+//!
+//! Every slot past the last entry holds the key [`VACANT`], larger than
+//! any entry's, so a pop compares all four children of a node without
+//! counting how many there are: a vacant one is never the smallest below
+//! an entry's key (keys are unique: every entry has its own sequence
+//! number).
 
 /// One pending event with its ordering key.
 #[derive(Clone, Copy)]
@@ -42,6 +48,9 @@ struct Group<E>([Entry<E>; ARITY]);
 const ARITY: usize = 4;
 /// The root's entry index: the last slot of group 0.
 const ROOT: usize = 3;
+/// The key of a slot past the last entry: above every entry's key (an
+/// entry's time is below `u64::MAX`, and its sequence number is unique).
+const VACANT: u128 = u128::MAX;
 /// Entries from which a pop loads the next level ahead: 1 MiB of heap,
 /// about what a core's cache keeps of it.
 const FAR: usize = 1 << 15;
@@ -51,10 +60,14 @@ pub(super) struct Heap<E> {
     /// Entry `e` is `groups[e / 4].0[e % 4]`; the root is entry [`ROOT`],
     /// the children of entry `e` are group `e - 2` (entries `4e - 8` to
     /// `4e - 5`), so its parent is entry `e / 4 + 2`. Slots past the last
-    /// entry hold stale copies and are never read as entries.
+    /// entry hold the key [`VACANT`] (and a stale event, never read).
     groups: Vec<Group<E>>,
-    /// Entries in the heap.
+    /// Entries in the heap (the taken root not counted).
     len: usize,
+    /// The root was handed out by [`Heap::take`] and is gone, but still in
+    /// its slot: the next push takes its place, or the next other call
+    /// removes it ([`Heap::settle`]).
+    taken: bool,
 }
 
 impl<E: Copy> Heap<E> {
@@ -63,6 +76,7 @@ impl<E: Copy> Heap<E> {
         Heap {
             groups: Vec::with_capacity((entries + ROOT) / ARITY + 1),
             len: 0,
+            taken: false,
         }
     }
 
@@ -76,14 +90,32 @@ impl<E: Copy> Heap<E> {
         self.groups[e / ARITY].0[e % ARITY] = entry;
     }
 
-    /// Adds `entry`.
+    /// Marks slot `e` past the last entry.
+    #[inline]
+    fn vacate(&mut self, e: usize) {
+        self.groups[e / ARITY].0[e % ARITY].key = VACANT;
+    }
+
+    /// Adds `entry`; in the place of a taken root, sifted down from there
+    /// (one sift instead of two: a pop followed by a push).
     #[inline(always)]
     pub(super) fn push(&mut self, entry: Entry<E>) {
+        if self.taken {
+            self.taken = false;
+            self.len += 1;
+            self.sift_down(entry);
+            return;
+        }
         let key = entry.key;
         let mut i = self.len + ROOT;
         if i / ARITY == self.groups.len() {
-            // A new group; its other slots are filled as the heap grows.
-            self.groups.push(Group([entry; ARITY]));
+            // A new group, all vacant; its slots are filled as the heap
+            // grows.
+            let vacant = Entry {
+                key: VACANT,
+                ..entry
+            };
+            self.groups.push(Group([vacant; ARITY]));
         }
         self.len += 1;
         // Sift up: move parents down until the new entry's place is found.
@@ -102,61 +134,103 @@ impl<E: Copy> Heap<E> {
     /// Removes and returns the entry with the smallest key.
     #[inline(always)]
     pub(super) fn pop(&mut self) -> Option<Entry<E>> {
+        let top = self.take()?;
+        self.settle();
+        Some(top)
+    }
+
+    /// Returns the entry with the smallest key, which is then gone from
+    /// the heap but stays in its slot until the next call: a push puts
+    /// its entry there and sifts it down, any other call removes it.
+    #[inline(always)]
+    pub(super) fn take(&mut self) -> Option<Entry<E>> {
+        self.settle();
         if self.len == 0 {
             return None;
         }
         self.len -= 1;
-        let end = self.len + ROOT;
-        let top = *self.at(ROOT);
-        let far = self.len >= FAR;
-        if end > ROOT {
-            let last = *self.at(end);
-            // Sift `last` down from the root through the smallest children.
-            let mut i = ROOT;
-            loop {
-                let first = 4 * i - 8;
-                if first >= end {
-                    break;
-                }
-                // The groups of the next level: the children of entries
-                // `first..first + 4` are groups `first - 2..first + 2`.
-                if far {
-                    let next = first - 2..(first + 2).min(self.groups.len());
-                    for g in self.groups.get(next).unwrap_or(&[]) {
-                        std::hint::black_box(g.0[0].key as u64);
-                    }
-                }
-                let group = &self.groups[i - 2].0;
-                let n = (end - first).min(ARITY);
-                let mut best = 0;
-                for c in 1..n {
-                    if group[c].key < group[best].key {
-                        best = c;
-                    }
-                }
-                if group[best].key >= last.key {
-                    break;
-                }
-                let child = group[best];
-                self.set(i, child);
-                i = first + best;
-            }
-            self.set(i, last);
-        }
-        Some(top)
+        self.taken = true;
+        Some(*self.at(ROOT))
     }
 
-    /// The entry with the smallest key, if any.
+    /// Removes the taken root, if any: the last entry takes its place.
+    #[inline(always)]
+    pub(super) fn settle(&mut self) {
+        if !self.taken {
+            return;
+        }
+        self.taken = false;
+        let end = self.len + ROOT;
+        let last = *self.at(end);
+        self.vacate(end);
+        if end > ROOT {
+            self.sift_down(last);
+        }
+    }
+
+    /// Puts `entry` at the root, whose old entry is gone, and sifts it
+    /// down through the smallest children (vacant slots, past the end,
+    /// are never the smallest).
+    #[inline(always)]
+    fn sift_down(&mut self, entry: Entry<E>) {
+        let end = self.len + ROOT;
+        let far = self.len >= FAR;
+        let mut i = ROOT;
+        loop {
+            let first = 4 * i - 8;
+            if first >= end {
+                break;
+            }
+            // The groups of the next level: the children of entries
+            // `first..first + 4` are groups `first - 2..first + 2`.
+            if far {
+                let next = first - 2..(first + 2).min(self.groups.len());
+                for g in self.groups.get(next).unwrap_or(&[]) {
+                    std::hint::black_box(g.0[0].key as u64);
+                }
+            }
+            let group = &self.groups[i - 2].0;
+            // The smallest of the four, the first on a tie (only vacant
+            // slots tie).
+            let (a, ka) = if group[1].key < group[0].key {
+                (1, group[1].key)
+            } else {
+                (0, group[0].key)
+            };
+            let (b, kb) = if group[3].key < group[2].key {
+                (3, group[3].key)
+            } else {
+                (2, group[2].key)
+            };
+            let (best, key) = if kb < ka { (b, kb) } else { (a, ka) };
+            if key >= entry.key {
+                break;
+            }
+            let child = group[best];
+            self.set(i, child);
+            i = first + best;
+        }
+        self.set(i, entry);
+    }
+
+    /// The entry with the smallest key, if any (the heap is settled).
     #[inline]
     pub(super) fn peek(&self) -> Option<&Entry<E>> {
+        debug_assert!(!self.taken, "peek after take without settle");
         (self.len > 0).then(|| self.at(ROOT))
     }
 
     /// Removes every entry, in no particular order, into `out`.
     pub(super) fn drain_into(&mut self, out: &mut Vec<Entry<E>>) {
+        self.settle();
         out.extend((ROOT..ROOT + self.len).map(|e| *self.at(e)));
         self.len = 0;
         self.groups.truncate(1);
+        if let Some(g) = self.groups.first_mut() {
+            for e in &mut g.0 {
+                e.key = VACANT;
+            }
+        }
     }
 
     /// Entries the heap holds before it grows.
