@@ -7,6 +7,7 @@
 
 pub mod dist;
 pub mod load;
+pub mod par;
 pub mod popularity;
 pub mod queue;
 pub mod rng;

@@ -31,6 +31,7 @@ use crate::contract::ErrorKind;
 use crate::contract::action::Op;
 use crate::contract::business::InvariantResult;
 use crate::contract::names::{self, ALL};
+use crate::kernel::par::join;
 use crate::metrics::result::RunResult;
 use crate::metrics::series::SeriesRow;
 use crate::scenario::Scenario;
@@ -297,23 +298,15 @@ impl Report {
     pub fn files(&self) -> Vec<atomic::ReportFile> {
         // The page is the largest file to build (a third of a short run's
         // report): it is rendered on a second core while the rest is.
-        std::thread::scope(|s| {
-            let page = std::thread::Builder::new().spawn_scoped(s, || html::render(self));
-            let mut files = self.files_but_the_page();
-            let page = match page {
-                // A panic there is a bug: it goes on up.
-                Ok(t) => t.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
-                Err(_) => html::render(self),
-            };
-            files.insert(
-                FILES_BEFORE_THE_PAGE,
-                atomic::ReportFile {
-                    path: names::HTML.into(),
-                    bytes: page.into_bytes(),
-                },
-            );
-            files
-        })
+        let (page, mut files) = join(|| html::render(self), || self.files_but_the_page());
+        files.insert(
+            FILES_BEFORE_THE_PAGE,
+            atomic::ReportFile {
+                path: names::HTML.into(),
+                bytes: page.into_bytes(),
+            },
+        );
+        files
     }
 
     fn files_but_the_page(&self) -> Vec<atomic::ReportFile> {

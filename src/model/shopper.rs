@@ -41,6 +41,7 @@ use crate::contract::business::{
 use crate::contract::fault::FaultKind;
 use crate::contract::route::{Condition, Effect, EffectOutcome};
 use crate::kernel::dist::Sampler;
+use crate::kernel::par::join;
 use crate::kernel::rng::{SimRng, StreamKind, stream};
 use crate::kernel::time::SimTime;
 use crate::scenario::model::{CouponValue, MethodKind, Scenario};
@@ -151,16 +152,7 @@ impl ShopBusiness {
         };
         // The pool's emails (a third of a short run's setup) are built
         // while the catalog is: on a second core when there is one.
-        let (shop, emails) = std::thread::scope(|s| {
-            let emails = std::thread::Builder::new().spawn_scoped(s, pool_emails);
-            let shop = Shop::new(config());
-            let emails = match emails {
-                // A panic there is a bug: it goes on up.
-                Ok(t) => t.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
-                Err(_) => pool_emails(),
-            };
-            (shop, emails)
-        });
+        let (emails, shop) = join(pool_emails, || Shop::new(config()));
         let shop = shop?;
         let pool = shop.register_many(emails?, PASSWORD)?;
         let admin = shop.login(ADMIN_EMAIL, PASSWORD, 0)?.token;

@@ -2,9 +2,9 @@
 //! report or entirely the new one.
 //!
 //! The new report is written in full into a hidden sibling directory
-//! (`.NAME.ecsim-new`, every file flushed and synced, concurrently). Then the old report
-//! is renamed aside (`.NAME.ecsim-old`), the new one renamed into place, and
-//! the old one deleted. If a write fails (disk full, permission denied),
+//! (`.NAME.ecsim-new`, every file flushed and synced, concurrently). Then
+//! the old report is renamed aside (`.NAME.ecsim-old`), the new one renamed
+//! into place, and the old one deleted. If a write fails (disk full, permission denied),
 //! the sibling is removed and the old report was never touched. A crash
 //! between the two renames leaves the old report aside; the next write into
 //! the same directory puts it back first, then goes on.
