@@ -29,6 +29,8 @@ mod stations;
 mod tests;
 mod ticks;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use crate::backend::station::Station;
 use crate::contract::ErrorKind;
 use crate::contract::action::{Action, Op};
@@ -138,6 +140,8 @@ pub struct Engine<B: Business> {
     access_log: Option<AccessLog>,
     /// The autoscalers, in station order (none for most scenarios).
     scalers: Vec<Scaler>,
+    /// Read after every event: once set, the run stops ([`crate::kernel::stop`]).
+    stop: &'static AtomicBool,
 }
 
 impl<B: Business> Engine<B> {
@@ -195,8 +199,15 @@ impl<B: Business> Engine<B> {
             arrivals_pending: 0,
             access_log: None,
             scalers: Scaler::all(sc),
+            stop: crate::kernel::stop::flag(),
             model,
         }
+    }
+
+    /// Stops when `flag` is set rather than on the process's stop request.
+    pub fn stop_flag(mut self, flag: &'static AtomicBool) -> Self {
+        self.stop = flag;
+        self
     }
 
     /// The business layer (to read its state after a run).
@@ -211,7 +222,8 @@ impl<B: Business> Engine<B> {
 
     /// Runs to completion (arrivals until the duration, then the drain).
     /// `control` is called every few thousand events; returning `false`
-    /// stops the run early, keeping what was measured so far.
+    /// stops the run early, keeping what was measured so far. The stop flag
+    /// ([`Engine::stop_flag`]) does the same, read after every event.
     pub fn run(&mut self, control: &mut dyn FnMut(&Progress) -> bool) -> RunResult {
         self.prime();
         let start = Progress {
@@ -269,6 +281,10 @@ impl<B: Business> Engine<B> {
                 Event::Fault { index, start } => self.on_fault(index as usize, start),
                 Event::Tick => self.on_tick(),
                 Event::Capacity(due) => self.on_capacity(due),
+            }
+            if self.stop.load(Ordering::Relaxed) {
+                interrupted = true;
+                break;
             }
             if self.events.is_multiple_of(WATCH_EVERY) {
                 self.observe_queues();

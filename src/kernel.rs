@@ -11,4 +11,5 @@ pub mod par;
 pub mod popularity;
 pub mod queue;
 pub mod rng;
+pub mod stop;
 pub mod time;

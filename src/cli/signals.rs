@@ -3,9 +3,9 @@
 //! A dedicated thread receives both. Before the run has measured anything
 //! (loading, setting the shop up), a signal ends the process at once: there
 //! is nothing to save and nothing was written. Once it runs, a signal sets
-//! the stop flag: every clock and the runner poll it (the virtual clock at
-//! least every 65,536 events and before each replication, the wall clock
-//! every 200 ms), stop within a second, write the partial report marked
+//! the process's stop flag ([`crate::kernel::stop`]): every clock and the
+//! runner read it (the virtual clock after every event and before each
+//! replication, the wall clock every 200 ms), stop within a second, write the partial report marked
 //! partial, and exit 130 (SIGINT) or 143 (SIGTERM). A second signal ends
 //! the process at once.
 
@@ -21,7 +21,6 @@ const SETUP: u8 = 0;
 const RUNNING: u8 = 1;
 
 struct Stop {
-    requested: AtomicBool,
     terminated: AtomicBool,
     phase: AtomicU8,
 }
@@ -31,7 +30,6 @@ static STOP: OnceLock<Stop> = OnceLock::new();
 fn stop() -> &'static Stop {
     STOP.get_or_init(|| {
         let flags = Stop {
-            requested: AtomicBool::new(false),
             terminated: AtomicBool::new(false),
             phase: AtomicU8::new(SETUP),
         };
@@ -43,7 +41,7 @@ fn stop() -> &'static Stop {
                     if sig == SIGTERM {
                         s.terminated.store(true, SeqCst);
                     }
-                    let again = s.requested.swap(true, SeqCst);
+                    let again = crate::kernel::stop::request();
                     if again || s.phase.load(SeqCst) == SETUP {
                         eprintln!(
                             "interrupted{}: nothing more is written",
@@ -70,7 +68,7 @@ pub fn running() {
 
 /// A signal asked the run to stop.
 pub fn stop_requested() -> bool {
-    stop().requested.load(SeqCst)
+    crate::kernel::stop::requested()
 }
 
 /// 143 after SIGTERM, 130 after SIGINT.

@@ -315,3 +315,32 @@ timeout = "1000h""#;
     assert!(r.end.as_secs_f64() < 1.1, "ended at {:?}", r.end);
     assert!(!r.interrupted && r.diverged.is_none());
 }
+
+#[test]
+fn a_stop_flag_is_read_after_every_event_not_only_when_control_is_asked() {
+    let text = r#"
+[scenario]
+duration = "1h"
+[load]
+type = "open"
+rate = 100.0
+[behavior]
+start = "view_product"
+[behavior.transitions]
+view_product = { leave = 1.0 }
+[cache]
+enabled = false
+"#;
+    let flag: &'static std::sync::atomic::AtomicBool =
+        Box::leak(Box::new(std::sync::atomic::AtomicBool::new(true)));
+    let mut asked = 0;
+    let r = Engine::new(&scenario(text), Log::default())
+        .stop_flag(flag)
+        .run(&mut |_| {
+            asked += 1;
+            true
+        });
+    // Control is asked once before the first event and would next be
+    // asked 65,536 events later; the flag stops the run after one.
+    assert_eq!((r.events, asked, r.interrupted), (1, 1, true));
+}

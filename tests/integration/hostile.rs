@@ -263,7 +263,18 @@ fn signalled(
         .status()
         .expect("kill runs");
     assert!(killed.success(), "the process was still running");
-    let status = child.wait().expect("ecsim ends");
+    // A process that ignores the signal is killed after a minute rather
+    // than left to run the whole scenario.
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("ecsim ends") {
+            break status;
+        }
+        if sent.elapsed() > std::time::Duration::from_secs(60) {
+            child.kill().expect("kill");
+            panic!("still running a minute after {signal}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
     (status.code(), sent.elapsed())
 }
 
@@ -306,13 +317,13 @@ fn ctrl_c_during_setup_exits_at_once_and_writes_nothing() {
     let s = Scratch::alone();
     let out = s.path("setup");
     let smoke = bundled("ci_smoke");
-    // Setup registers the admin and logs it in: two PBKDF2 hashes of 3M
-    // iterations, about a second each.
+    // Setup registers the admin and logs it in: two PBKDF2 hashes of 10M
+    // iterations, over a second each even with SHA instructions.
     let args = [
         "run",
         smoke.to_str().expect("utf-8"),
         "--set",
-        "shop.password_iterations=3000000",
+        "shop.password_iterations=10000000",
         "-q",
         "--out",
         out.to_str().expect("utf-8"),
@@ -321,6 +332,29 @@ fn ctrl_c_during_setup_exits_at_once_and_writes_nothing() {
     assert_eq!(status, Some(130));
     assert!(took < std::time::Duration::from_secs(1), "{took:?}");
     assert!(!out.exists(), "nothing was written");
+}
+
+#[test]
+fn ctrl_c_stops_a_run_of_slow_events_within_a_second() {
+    let s = Scratch::alone();
+    let out = s.path("slow");
+    let smoke = bundled("ci_smoke");
+    // Every customer's first login hashes 300k PBKDF2 iterations, 30 to
+    // 100 ms: the run would take minutes, and 65,536 events hours.
+    let args = [
+        "run",
+        smoke.to_str().expect("utf-8"),
+        "--set",
+        "shop.password_iterations=300000",
+        "-q",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ];
+    let (status, took) = signalled(&args, "-INT", std::time::Duration::from_millis(2500));
+    assert_eq!(status, Some(130));
+    assert!(took < std::time::Duration::from_secs(1), "{took:?}");
+    let run = partial(&out);
+    assert_eq!(run["partial"], true);
 }
 
 #[test]
