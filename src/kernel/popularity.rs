@@ -15,8 +15,18 @@ pub const ALIAS_MAX: u32 = 1 << 22;
 /// Walker's alias table: draw a column uniformly, keep it with its
 /// probability, else take its alias.
 struct Alias {
-    keep: Vec<u32>,
-    alias: Vec<u32>,
+    columns: Vec<Column>,
+}
+
+/// One column of an [`Alias`] table. Its threshold and its alias sit side
+/// by side, so that a draw reads one cache line, not one in each of two
+/// arrays (a 50,000-product table is 400 KB: a draw misses the L1 cache).
+#[derive(Clone, Copy)]
+struct Column {
+    /// Kept when a uniform `u32` is below this; `u32::MAX`: always kept.
+    keep: u32,
+    /// Taken when not kept.
+    alias: u32,
 }
 
 impl Alias {
@@ -25,13 +35,19 @@ impl Alias {
         let n = weights.len();
         let total: f64 = weights.iter().sum();
         let mut scaled: Vec<f64> = weights.iter().map(|w| w * n as f64 / total).collect();
-        let mut keep = vec![u32::MAX; n];
-        let mut alias: Vec<u32> = (0..n as u32).collect();
+        let mut columns: Vec<Column> = (0..n as u32)
+            .map(|i| Column {
+                keep: u32::MAX,
+                alias: i,
+            })
+            .collect();
         let (mut small, mut large): (Vec<usize>, Vec<usize>) =
             (0..n).partition(|&i| scaled[i] < 1.0);
         while let (Some(s), Some(&l)) = (small.pop(), large.last()) {
-            keep[s] = (scaled[s] * 4_294_967_296.0).min(u32::MAX as f64) as u32;
-            alias[s] = l as u32;
+            columns[s] = Column {
+                keep: (scaled[s] * 4_294_967_296.0).min(u32::MAX as f64) as u32,
+                alias: l as u32,
+            };
             scaled[l] -= 1.0 - scaled[s];
             if scaled[l] < 1.0 {
                 large.pop();
@@ -39,17 +55,18 @@ impl Alias {
             }
         }
         // Leftovers are 1 up to rounding: always kept.
-        Alias { keep, alias }
+        Alias { columns }
     }
 
     #[inline]
     fn draw(&self, rng: &mut SimRng) -> u32 {
-        let n = self.keep.len() as u64;
+        let n = self.columns.len() as u64;
         let i = ((rng.next_u64() as u128 * n as u128) >> 64) as usize;
-        if rng.next_u32() < self.keep[i] || self.keep[i] == u32::MAX {
+        let c = self.columns[i];
+        if rng.next_u32() < c.keep || c.keep == u32::MAX {
             i as u32
         } else {
-            self.alias[i]
+            c.alias
         }
     }
 }
