@@ -258,10 +258,9 @@ for = "1h"
     );
 }
 
-#[test]
-fn the_memory_guard_stops_a_run_and_names_the_station_whose_queue_grew() {
-    // 100 arrivals a second at one worker of 1 s: the queue grows ~99/s.
-    let text = r#"
+/// 100 arrivals a second at one worker of 1 s, for an hour: the queue
+/// grows by about 99 a second.
+const OVERLOADED: &str = r#"
 [scenario]
 duration = "1h"
 [load]
@@ -277,7 +276,10 @@ enabled = false
 workers = 1
 service_time = { dist = "constant", value = "1s" }
 "#;
-    let sc = scenario(text);
+
+#[test]
+fn the_memory_guard_stops_a_run_and_names_the_station_whose_queue_grew() {
+    let sc = scenario(OVERLOADED);
     let r = Engine::new(&sc, Log::default())
         .max_in_flight(20_000)
         .run(&mut |_| true);
@@ -318,23 +320,10 @@ timeout = "1000h""#;
 
 #[test]
 fn a_stop_flag_is_read_after_every_event_not_only_when_control_is_asked() {
-    let text = r#"
-[scenario]
-duration = "1h"
-[load]
-type = "open"
-rate = 100.0
-[behavior]
-start = "view_product"
-[behavior.transitions]
-view_product = { leave = 1.0 }
-[cache]
-enabled = false
-"#;
     let flag: &'static std::sync::atomic::AtomicBool =
         Box::leak(Box::new(std::sync::atomic::AtomicBool::new(true)));
     let mut asked = 0;
-    let r = Engine::new(&scenario(text), Log::default())
+    let r = Engine::new(&scenario(OVERLOADED), Log::default())
         .stop_flag(flag)
         .run(&mut |_| {
             asked += 1;
