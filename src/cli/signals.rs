@@ -5,9 +5,9 @@
 //! is nothing to save and nothing was written. Once it runs, a signal sets
 //! the process's stop flag ([`crate::kernel::stop`]): every clock and the
 //! runner read it (the virtual clock after every event and before each
-//! replication, the wall clock every 200 ms), stop within a second, write the partial report marked
-//! partial, and exit 130 (SIGINT) or 143 (SIGTERM). A second signal ends
-//! the process at once.
+//! replication, the wall clock every 200 ms), stop within a second, write
+//! the partial report marked partial, and exit 130 (SIGINT) or 143
+//! (SIGTERM). A second signal ends the process at once.
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering::SeqCst};
