@@ -312,23 +312,31 @@ fn ctrl_c_and_sigterm_stop_between_replications_with_a_partial_report() {
     }
 }
 
+/// `ecsim run ci_smoke OPTIONS -q --out OUT`, sent SIGINT `after` it
+/// started: its exit code and how long it took to end after the signal.
+fn ctrl_c_smoke(
+    out: &std::path::Path,
+    options: &[&str],
+    after: std::time::Duration,
+) -> (Option<i32>, std::time::Duration) {
+    let smoke = bundled("ci_smoke");
+    let mut args = vec!["run", smoke.to_str().expect("utf-8")];
+    args.extend_from_slice(options);
+    args.extend(["-q", "--out", out.to_str().expect("utf-8")]);
+    signalled(&args, "-INT", after)
+}
+
 #[test]
 fn ctrl_c_during_setup_exits_at_once_and_writes_nothing() {
     let s = Scratch::alone();
     let out = s.path("setup");
-    let smoke = bundled("ci_smoke");
     // Setup registers the admin and logs it in: two PBKDF2 hashes of 10M
     // iterations, over a second each even with SHA instructions.
-    let args = [
-        "run",
-        smoke.to_str().expect("utf-8"),
-        "--set",
-        "shop.password_iterations=10000000",
-        "-q",
-        "--out",
-        out.to_str().expect("utf-8"),
-    ];
-    let (status, took) = signalled(&args, "-INT", std::time::Duration::from_millis(800));
+    let (status, took) = ctrl_c_smoke(
+        &out,
+        &["--set", "shop.password_iterations=10000000"],
+        std::time::Duration::from_millis(800),
+    );
     assert_eq!(status, Some(130));
     assert!(took < std::time::Duration::from_secs(1), "{took:?}");
     assert!(!out.exists(), "nothing was written");
@@ -338,19 +346,13 @@ fn ctrl_c_during_setup_exits_at_once_and_writes_nothing() {
 fn ctrl_c_stops_a_run_of_slow_events_within_a_second() {
     let s = Scratch::alone();
     let out = s.path("slow");
-    let smoke = bundled("ci_smoke");
     // Every customer's first login hashes 300k PBKDF2 iterations, 30 to
     // 100 ms: the run would take minutes, and 65,536 events hours.
-    let args = [
-        "run",
-        smoke.to_str().expect("utf-8"),
-        "--set",
-        "shop.password_iterations=300000",
-        "-q",
-        "--out",
-        out.to_str().expect("utf-8"),
-    ];
-    let (status, took) = signalled(&args, "-INT", std::time::Duration::from_millis(2500));
+    let (status, took) = ctrl_c_smoke(
+        &out,
+        &["--set", "shop.password_iterations=300000"],
+        std::time::Duration::from_millis(2500),
+    );
     assert_eq!(status, Some(130));
     assert!(took < std::time::Duration::from_secs(1), "{took:?}");
     let run = partial(&out);
@@ -361,19 +363,11 @@ fn ctrl_c_stops_a_run_of_slow_events_within_a_second() {
 fn ctrl_c_stops_a_wall_clock_run_within_a_second() {
     let s = Scratch::alone();
     let out = s.path("wall");
-    let smoke = bundled("ci_smoke");
-    let args = [
-        "run",
-        smoke.to_str().expect("utf-8"),
-        "--clock",
-        "wall",
-        "--time-scale",
-        "1",
-        "-q",
-        "--out",
-        out.to_str().expect("utf-8"),
-    ];
-    let (status, took) = signalled(&args, "-INT", std::time::Duration::from_secs(2));
+    let (status, took) = ctrl_c_smoke(
+        &out,
+        &["--clock", "wall", "--time-scale", "1"],
+        std::time::Duration::from_secs(2),
+    );
     assert_eq!(status, Some(130));
     assert!(took < std::time::Duration::from_millis(1500), "{took:?}");
     assert_eq!(partial(&out)["partial"], true);
