@@ -237,7 +237,8 @@ pub struct RunOpts {
     #[arg(long, value_name = "N")]
     pub replications: Option<u32>,
     /// Worker threads for replications and sweep points [default: all
-    /// cores]. Reports do not depend on it.
+    /// cores]; a replication with a thread to spare records its
+    /// histograms on it. Reports do not depend on it.
     #[arg(long, value_name = "T", default_value_t = default_threads())]
     pub threads: std::num::NonZeroUsize,
     /// Test only: break the shop on purpose (`keep-reservation-on-decline`,

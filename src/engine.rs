@@ -38,10 +38,9 @@ use crate::contract::business::Business;
 use crate::kernel::dist::Sampler;
 use crate::kernel::queue::EventQueue;
 use crate::kernel::time::SimTime;
-use crate::metrics::OpStats;
 use crate::metrics::gauges::Gauges;
 use crate::metrics::result::RunResult;
-use crate::metrics::series::Series;
+use crate::metrics::tap::Tap;
 use crate::metrics::watch::{QueueWatch, WATCH_EVERY};
 use crate::model::arrivals::{Arrivals, closed_starts, fault_windows};
 use crate::model::capacity::Scaler;
@@ -57,7 +56,7 @@ const PROGRESS_EVERY: u64 = 1 << 16;
 
 /// Agents in the slab from which the loop loads the next event's agent
 /// ahead (2 MiB of slots, more than a core's cache keeps of them).
-const TOUCH_FROM: usize = 1 << 14;
+const TOUCH_FROM: usize = 1 << 12;
 
 #[derive(Clone, Copy, Debug)]
 enum Event {
@@ -117,8 +116,8 @@ pub struct Engine<B: Business> {
     cache: Option<CatalogCache>,
     arrivals: Arrivals,
     next_token: u64,
-    ops: Vec<OpStats>,
-    series: Series,
+    /// Each operation's statistics and the time series.
+    tap: Tap,
     gauges: Gauges,
     events: u64,
     /// The memory guard: most sessions and admin operations in flight.
@@ -185,8 +184,7 @@ impl<B: Business> Engine<B> {
             cache: CatalogCache::new(sc),
             arrivals: Arrivals::new(sc),
             next_token: 1,
-            ops: (0..sc.op_count()).map(|_| OpStats::default()).collect(),
-            series: Series::new(warmup, sc.report_interval, sc.op_count()),
+            tap: Tap::new(ticks::book(sc, warmup)),
             gauges: model.gauges(),
             events: 0,
             max_in_flight: crate::model::MAX_IN_FLIGHT,

@@ -13,6 +13,7 @@ pub mod hgrm;
 pub mod result;
 pub mod series;
 pub mod stats;
+pub mod tap;
 pub mod watch;
 
 use hdrhistogram::Histogram;

@@ -204,6 +204,10 @@ where
             world.seed = replication_seed(sc.seed, i as u32);
             let business = make(&world).inspect_err(|_| halt.store(true, Ordering::Relaxed))?;
             let mut engine = Engine::new(&world, business).max_in_flight(max_in_flight);
+            if threads >= 2 * which.len() {
+                // A core to spare for each replication: its histograms.
+                engine = engine.record_aside();
+            }
             // Only replication 0 logs; a poisoned lock is a panic elsewhere,
             // which propagates, so the log is taken as it is.
             let lent = log

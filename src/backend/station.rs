@@ -276,19 +276,23 @@ impl Station {
         self.busy < self.workers && self.health.hang == 0
     }
 
-    /// Records the wait of a request that arrived at `since` and leaves the
-    /// queue at `now` (served or given up), if it counts (in `stats` once
-    /// the station is [finished](Station::finish)).
+    /// Counts the wait of a request that arrived at `since` and leaves the
+    /// queue at `now` (served or given up), if it counts: its sum, and a
+    /// wait of at most 1 ns in `stats.wait` once the station is
+    /// [finished](Station::finish). Returns a longer wait, for the caller
+    /// to record in a histogram it adds to `stats.wait` at the end.
     #[inline]
-    pub fn record_wait(&mut self, since: SimTime, now: SimTime, warmup: SimTime) {
-        if since >= warmup {
-            let wait = (now - since).as_nanos();
-            if wait <= 1 {
-                self.short_waits += 1;
-            } else {
-                self.stats.wait.record(wait);
-            }
-            self.stats.wait_sum_ns += wait as u128;
+    pub fn count_wait(&mut self, since: SimTime, now: SimTime, warmup: SimTime) -> Option<u64> {
+        if since < warmup {
+            return None;
+        }
+        let wait = (now - since).as_nanos();
+        self.stats.wait_sum_ns += wait as u128;
+        if wait <= 1 {
+            self.short_waits += 1;
+            None
+        } else {
+            Some(wait)
         }
     }
 }

@@ -6,8 +6,7 @@ use super::Engine;
 use crate::contract::ErrorKind;
 use crate::contract::business::Business;
 use crate::kernel::time::SimTime;
-use crate::metrics::OpStats;
-use crate::metrics::series::Series;
+use crate::metrics::tap::Tap;
 use crate::model::{Access, AccessLog, CatalogCache, Command, Env};
 
 /// The engine's side of the model's [`Env`]: the time, the cache and the
@@ -15,8 +14,7 @@ use crate::model::{Access, AccessLog, CatalogCache, Command, Env};
 pub(super) struct Here<'a> {
     pub(super) now: SimTime,
     pub(super) cache: &'a mut Option<CatalogCache>,
-    pub(super) ops: &'a mut [OpStats],
-    pub(super) series: &'a mut Series,
+    pub(super) tap: &'a mut Tap,
     pub(super) commands: &'a mut Vec<Command>,
     pub(super) log: &'a mut Option<AccessLog>,
 }
@@ -34,20 +32,17 @@ impl Env for Here<'_> {
 
     #[inline]
     fn record(&mut self, op: usize, latency_ns: u64, error: Option<ErrorKind>) {
-        self.ops[op].record(latency_ns, error);
-        self.series
-            .record(self.now, op, latency_ns, error.is_some());
+        self.tap.record(self.now, op, latency_ns, error);
     }
 
     #[inline]
     fn cache_lookup(&mut self, hit: bool) {
-        self.series.cache_lookup(self.now, hit);
+        self.tap.cache_lookup(self.now, hit);
     }
 
     #[inline]
     fn retried(&mut self, op: usize) {
-        self.ops[op].retries += 1;
-        self.series.retried(self.now, op);
+        self.tap.retried(self.now, op);
     }
 
     #[inline]
@@ -73,8 +68,7 @@ macro_rules! here {
         &mut Here {
             now: $e.now,
             cache: &mut $e.cache,
-            ops: &mut $e.ops,
-            series: &mut $e.series,
+            tap: &mut $e.tap,
             commands: &mut $e.commands,
             log: &mut $e.access_log,
         }

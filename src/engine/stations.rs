@@ -96,7 +96,10 @@ impl<B: Business> Engine<B> {
         if measured {
             st.stats.served += 1;
         }
-        st.record_wait(since, self.now, warmup);
+        if let Some(wait) = st.count_wait(since, self.now, warmup) {
+            self.tap.wait(s as usize, wait);
+        }
+        let st = &mut self.stations[s as usize];
         let (service, failed) = if st.pool {
             (0, false)
         } else {
@@ -243,7 +246,9 @@ impl<B: Business> Engine<B> {
         if since >= warmup {
             st.stats.timed_out += 1;
         }
-        st.record_wait(since, now, warmup);
+        if let Some(wait) = st.count_wait(since, now, warmup) {
+            self.tap.wait(cookie.station as usize, wait);
+        }
         self.slots[id as usize].cookie(place).token = 0;
         self.fail(id, place, ErrorKind::Timeout);
         self.run_commands(id);
