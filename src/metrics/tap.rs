@@ -1,16 +1,17 @@
 //! The virtual clock's recorder of what completed: each operation's
-//! statistics and the time series, filled on the clock's thread or, when
-//! a core is spare, on a thread of their own.
+//! statistics, the time series and the stations' waits, filled on the
+//! clock's thread or, when a core is spare, on a thread of their own.
 //!
 //! Recording a latency is two histogram records (the operation's and its
 //! time-series bucket's), and a wait in a queue one more, each a cache
-//! miss into a large array: about a tenth of a run's time. A [`Tap::aside`] moves that work to a second
-//! thread: the clock appends each record (24 bytes) to a batch and sends
-//! full batches down a bounded channel; the thread applies them in the
-//! order they were made, to the same [`Book`]. So the result is the same
-//! either way, byte for byte, whatever the threads' timing: only where
-//! the work happens changes. The clock blocks when the thread is
-//! [`DEPTH`] batches behind, so memory stays bounded.
+//! miss into a large array: about a tenth of a run's time. A
+//! [`Tap::aside`] moves that work to a second thread: the clock appends
+//! each record (24 bytes) to a batch and sends full batches down a
+//! bounded channel; the thread applies them in the order they were made,
+//! to the same [`Book`]. So the result is the same either way, byte for
+//! byte, whatever the threads' timing: only where the work happens
+//! changes. The clock blocks when the thread is [`DEPTH`] batches behind,
+//! so memory stays bounded.
 //!
 //! Failures by kind are also counted on the clock's thread, since the
 //! gauges read them at every report interval. A panic on the thread is a
