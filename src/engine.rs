@@ -56,7 +56,7 @@ const PROGRESS_EVERY: u64 = 1 << 16;
 
 /// Agents in the slab from which the loop loads the next event's agent
 /// ahead (2 MiB of slots, more than a core's cache keeps of them).
-const TOUCH_FROM: usize = 1 << 12;
+const TOUCH_FROM: usize = 1 << 14;
 
 #[derive(Clone, Copy, Debug)]
 enum Event {
