@@ -86,6 +86,9 @@ pub struct EventQueue<E> {
     /// [`WHEEL_AT`] while the wheel is unused, never once it is used.
     spread_at: usize,
     next_seq: u64,
+    /// The wheel refilled the heap since [`EventQueue::refilled`] was
+    /// last asked.
+    refilled: bool,
 }
 
 impl<E: Copy> Default for EventQueue<E> {
@@ -110,6 +113,7 @@ impl<E: Copy> EventQueue<E> {
             now: HEAP_ONLY,
             spread_at: WHEEL_AT,
             next_seq: 0,
+            refilled: false,
         }
     }
 
@@ -255,6 +259,21 @@ impl<E: Copy> EventQueue<E> {
         while self.wheel.advance(&mut to_near) == 0 {}
         self.near_max = max;
         self.now = self.wheel.now();
+        self.refilled = true;
+    }
+
+    /// Whether the wheel has moved a slot's events into the heap since
+    /// this was last asked (then [`EventQueue::upcoming`] holds them).
+    #[inline]
+    pub fn refilled(&mut self) -> bool {
+        std::mem::take(&mut self.refilled)
+    }
+
+    /// The events of the current slot in the heap, in no particular order
+    /// (those in the run are not among them). A caller can load what they
+    /// will need together, so that their cache misses overlap.
+    pub fn upcoming(&self) -> impl Iterator<Item = &E> {
+        self.near.events()
     }
 
     /// The earliest event's time and a reference to it, if any.

@@ -233,6 +233,12 @@ impl<E: Copy> Heap<E> {
         }
     }
 
+    /// Every entry's event, in no particular order (a taken root too).
+    pub(super) fn events(&self) -> impl Iterator<Item = &E> {
+        let taken = usize::from(self.taken);
+        (ROOT..ROOT + self.len + taken).map(|e| &self.at(e).event)
+    }
+
     /// Entries the heap holds before it grows.
     pub(super) fn capacity(&self) -> usize {
         self.groups.capacity() * ARITY

@@ -193,3 +193,34 @@ fn ties_pop_in_scheduling_order_across_a_wheel_cascade() {
     }
     assert_eq!(seen_far, at_far);
 }
+
+/// After the wheel refills the heap, `upcoming` lists events of the new
+/// slot: each of them pops before the next refill.
+#[test]
+fn upcoming_after_a_refill_lists_the_slot_about_to_pop() {
+    let mut q = EventQueue::new();
+    let mut rng = from_u64(5);
+    // Enough events to use the wheel, about 8 per 65 µs slot.
+    for i in 0..8 * WHEEL_AT as u64 {
+        q.schedule(
+            SimTime(rng.random_range(0..WHEEL_AT as u64 * (1 << SHIFT))),
+            i,
+        );
+    }
+    assert!(!q.refilled(), "no refill before the first pop");
+    let (mut refills, mut listed) = (0, Vec::new());
+    while let Some((_, i)) = q.pop() {
+        if let Some(at) = listed.iter().position(|&j| j == i) {
+            listed.swap_remove(at);
+        }
+        if q.refilled() {
+            assert!(listed.is_empty(), "{listed:?} listed but not popped");
+            listed = q.upcoming().copied().collect();
+            assert!(!listed.is_empty());
+            assert!(!q.refilled(), "asking clears the flag");
+            refills += 1;
+        }
+    }
+    assert!(listed.is_empty());
+    assert!(refills > WHEEL_AT / 2, "{refills} refills");
+}
