@@ -16,12 +16,17 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 mkdir "$out/times" "$out/reports"
 
-# time_it LABEL CMD...: appends "seconds kib" to $out/times/LABEL
+# time_it LABEL CMD...: appends "seconds kib" to $out/times/LABEL. The
+# wall time is read to the millisecond (GNU time's %e has 10 ms steps, a
+# fifth of a 10⁵-customer run); time only gives the peak memory.
 time_it() {
   local label=$1; shift
-  /usr/bin/time -f '%e %M' -o "$out/t" "$@" > /dev/null
-  cat "$out/t" >> "$out/times/$label"
-  echo "$label: $(cat "$out/t") (s, KiB peak)"
+  local t0 t1
+  t0=$(date +%s%N)
+  /usr/bin/time -f '%M' -o "$out/t" "$@" > /dev/null
+  t1=$(date +%s%N)
+  echo "$(awk "BEGIN {printf \"%.3f\", ($t1 - $t0) / 1e9}") $(tail -1 "$out/t")" >> "$out/times/$label"
+  echo "$label: $(tail -1 "$out/times/$label") (s, KiB peak)"
 }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 report() {

@@ -238,7 +238,8 @@ pub struct RunOpts {
     pub replications: Option<u32>,
     /// Worker threads for replications and sweep points [default: all
     /// cores]; a replication with a thread to spare records its
-    /// histograms on it. Reports do not depend on it.
+    /// histograms and draws its arrivals on others. Reports do not depend
+    /// on it.
     #[arg(long, value_name = "T", default_value_t = default_threads())]
     pub threads: std::num::NonZeroUsize,
     /// Test only: break the shop on purpose (`keep-reservation-on-decline`,

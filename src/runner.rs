@@ -205,7 +205,8 @@ where
             let business = make(&world).inspect_err(|_| halt.store(true, Ordering::Relaxed))?;
             let mut engine = Engine::new(&world, business).max_in_flight(max_in_flight);
             if threads >= 2 * which.len() {
-                // A core to spare for each replication: its histograms.
+                // A core to spare for each replication: its histograms
+                // and arrivals.
                 engine = engine.record_aside();
             }
             // Only replication 0 logs; a poisoned lock is a panic elsewhere,

@@ -11,6 +11,8 @@
 
 use std::sync::Arc;
 
+mod ahead;
+
 use crate::contract::action::{Action, Op};
 use crate::kernel::load::RateProfile;
 use crate::kernel::rng::{SimRng, StreamKind, stream};
@@ -38,6 +40,8 @@ enum Source {
         speed: f64,
         next: usize,
     },
+    /// A Poisson stream drawn on another thread ([`Stream::draw_ahead`]).
+    Ahead(ahead::Ahead),
 }
 
 impl Stream {
@@ -69,6 +73,10 @@ impl Stream {
                 // only tie with, never precede, the current time.
                 Some(SimTime(round_u64(t).max(now.as_nanos())))
             }
+            Source::Ahead(ahead) => {
+                let t = ahead.next()?;
+                Some(SimTime(round_u64(t).max(now.as_nanos())))
+            }
             Source::Trace { trace, speed, next } => {
                 if *next >= trace.times.len() {
                     return None;
@@ -90,7 +98,32 @@ impl Stream {
                 .firsts
                 .as_ref()
                 .and_then(|f| f.get(next.checked_sub(1)?).copied()),
-            Source::Poisson { .. } => None,
+            Source::Poisson { .. } | Source::Ahead(_) => None,
+        }
+    }
+
+    /// Draws a Poisson stream's instants on a thread of their own from
+    /// now on, for a run with a core to spare: the same instants, read
+    /// from batches. A trace, or a stream whose thread cannot start, stays
+    /// as it is.
+    pub fn draw_ahead(&mut self) {
+        let Source::Poisson {
+            profile,
+            rng,
+            last,
+            end,
+        } = &self.source
+        else {
+            return;
+        };
+        let (profile, mut rng, mut last, end) = (profile.clone(), rng.clone(), *last, *end);
+        let draw = move || {
+            let t = profile.next_after(last, end, &mut rng)?;
+            last = t;
+            Some(t)
+        };
+        if let Some(ahead) = ahead::Ahead::start(draw) {
+            self.source = Source::Ahead(ahead);
         }
     }
 }
@@ -237,6 +270,48 @@ mod tests {
     use crate::scenario::load_str;
 
     #[test]
+    fn a_stream_drawn_ahead_gives_the_same_instants() {
+        let text = r#"
+[scenario]
+duration = "600s"
+[load]
+type = "open"
+stages = [{ at = "0s", rate = 20.0 }, { at = "300s", rate = 60.0 }]
+[behavior]
+start = "home"
+[behavior.transitions]
+home = { leave = 1.0 }
+"#;
+        let sc = load_str("t.toml", "t", text, &[], None)
+            .expect("valid")
+            .scenario;
+        let mut here = Arrivals::new(&sc).open.expect("open");
+        let mut there = Arrivals::new(&sc).open.expect("open");
+        // Drawn ahead after a few arrivals here: it goes on from there.
+        let mut ahead = arrivals_of(&mut there, 5, SimTime::ZERO);
+        there.draw_ahead();
+        assert!(matches!(there.source, Source::Ahead(_)));
+        ahead.extend(arrivals_of(&mut there, usize::MAX, ahead[4]));
+        let expected = arrivals_of(&mut here, usize::MAX, SimTime::ZERO);
+        // 20/s then 60/s: more arrivals than one batch of the thread.
+        assert!(expected.len() > 5000, "{}", expected.len());
+        assert_eq!(ahead, expected);
+    }
+
+    /// The next `n` arrivals of `s` (fewer if it ends), the last one
+    /// having fired at `now`.
+    fn arrivals_of(s: &mut Stream, n: usize, mut now: SimTime) -> Vec<SimTime> {
+        let mut out = Vec::new();
+        while out.len() < n
+            && let Some(t) = s.next(now)
+        {
+            out.push(t);
+            now = t;
+        }
+        out
+    }
+
+    #[test]
     fn the_merge_is_time_ordered_and_keeps_every_stream_whole() {
         let text = r#"
 [scenario]
@@ -259,15 +334,7 @@ price_change_rate = 3.0
         assert!(merged.windows(2).all(|w| w[0].0 <= w[1].0));
         // Each stream alone, as the virtual clock draws it.
         let mut a = Arrivals::new(&sc);
-        let alone = |s: &mut Stream| {
-            let mut out = Vec::new();
-            let mut now = SimTime::ZERO;
-            while let Some(t) = s.next(now) {
-                out.push(t);
-                now = t;
-            }
-            out
-        };
+        let alone = |s: &mut Stream| arrivals_of(s, usize::MAX, SimTime::ZERO);
         let sessions = alone(a.open.as_mut().expect("open"));
         let pick = |what: Arrival| -> Vec<SimTime> {
             merged.iter().filter(|x| x.1 == what).map(|x| x.0).collect()
