@@ -5,9 +5,11 @@
 //! with a positive rate) has its own random stream and yields exact arrival
 //! instants, rounded to the nanosecond and never before the instant the
 //! previous one fired. The virtual clock schedules each stream's next
-//! arrival when its previous one fires; the wall clock walks the streams'
-//! time-ordered merge ([`Arrivals::merged`]), so both number admin
-//! operations in the same order.
+//! arrival when its previous one fires (with a core to spare, the open
+//! model's instants are drawn ahead on a thread of their own:
+//! [`Stream::draw_ahead`]); the wall clock walks the streams' time-ordered
+//! merge ([`Arrivals::merged`]), so both number admin operations in the
+//! same order.
 
 use std::sync::Arc;
 

@@ -145,7 +145,8 @@ fn run_writes_the_whole_report_contract() {
 fn same_seed_gives_identical_bytes_on_one_thread_or_two_and_another_seed_differs() {
     let s = Scratch::new();
     let sc = s.scenario("shop.toml", SHOP);
-    // With a second thread, one replication's histograms are filled there.
+    // With a second thread, one replication's histograms are filled and its
+    // arrivals drawn (6,000 of them: two batches) on threads of their own.
     let a = all_report_bytes(&s.run_ok(&sc, "a", &["--threads", "1"]));
     let b = all_report_bytes(&s.run_ok(&sc, "b", &["--threads", "2"]));
     assert_eq!(a.len(), b.len());
