@@ -240,7 +240,7 @@ impl<B: Business> Engine<B> {
             }
             self.now = t;
             self.events += 1;
-            self.touch_next();
+            self.touch_upcoming();
             match ev {
                 Event::Arrival => self.on_arrival(),
                 Event::AdminArrival { stream } => self.on_admin_arrival(stream as usize),
@@ -329,7 +329,7 @@ impl<B: Business> Engine<B> {
     /// misses then overlap one another instead of stalling one event
     /// each. A small slab stays cached: nothing to do.
     #[inline]
-    fn touch_next(&mut self) {
+    fn touch_upcoming(&mut self) {
         if self.slots.len() < TOUCH_FROM || !self.queue.refilled() {
             return;
         }
