@@ -139,7 +139,20 @@ mod tests {
 
     #[test]
     fn dropping_the_reader_ends_an_endless_draw() {
-        let ahead = Ahead::start(|| Some(1.0)).expect("a thread starts");
+        use std::sync::mpsc::{RecvTimeoutError, channel};
+        use std::time::Duration;
+        // The draw holds `alive`; the thread ending drops it.
+        let (alive, ended) = channel::<()>();
+        let ahead = Ahead::start(move || {
+            let _ = &alive;
+            Some(1.0)
+        })
+        .expect("a thread starts");
         drop(ahead);
+        assert_eq!(
+            ended.recv_timeout(Duration::from_secs(30)),
+            Err(RecvTimeoutError::Disconnected),
+            "the drawing thread still runs"
+        );
     }
 }
