@@ -207,7 +207,7 @@ where
             if threads >= 2 * which.len() {
                 // A core to spare for each replication: its histograms
                 // and arrivals.
-                engine = engine.record_aside();
+                engine = engine.use_spare_core();
             }
             // Only replication 0 logs; a poisoned lock is a panic elsewhere,
             // which propagates, so the log is taken as it is.

@@ -16,12 +16,14 @@ pub(super) fn book(sc: &Scenario, warmup: SimTime) -> Book {
 }
 
 impl<B: Business> Engine<B> {
-    /// Fills each operation's statistics, the time series and the
-    /// stations' wait histograms on a thread of their own
-    /// ([`Tap::aside`]), and draws the open model's arrival instants on
-    /// another ([`Stream::draw_ahead`](crate::model::arrivals::Stream::draw_ahead)), for a run with a core to spare;
-    /// the result is the same. Called before [`Engine::run`].
-    pub fn record_aside(mut self) -> Self {
+    /// For a run with a core to spare: fills each operation's statistics,
+    /// the time series and the stations' wait histograms on a thread of
+    /// their own ([`Tap::aside`]), and draws the open model's arrival
+    /// instants on another ([`Stream::draw_ahead`]); the result is the
+    /// same. Called before [`Engine::run`].
+    ///
+    /// [`Stream::draw_ahead`]: crate::model::arrivals::Stream::draw_ahead
+    pub fn use_spare_core(mut self) -> Self {
         self.tap = Tap::aside(book(self.model.scenario(), self.model.warmup()));
         if let Some(open) = self.arrivals.open.as_mut() {
             open.draw_ahead();
