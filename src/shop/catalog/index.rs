@@ -10,6 +10,8 @@
 //! so a query probes it with one bit test per candidate instead of a
 //! binary search.
 
+use std::borrow::Cow;
+
 use super::Catalog;
 use crate::shop::ids::ProductId;
 
@@ -54,7 +56,7 @@ impl Postings {
 
     /// Adds `id`; builds the bitmap once the token is common among the
     /// `products` ids so far.
-    fn insert(&mut self, id: ProductId, products: u32) {
+    pub(super) fn insert(&mut self, id: ProductId, products: u32) {
         insert_sorted(&mut self.ids, id);
         let common = self.ids.len() >= MIN_BITMAP && self.ids.len() * DENSE >= products as usize;
         if self.bits.is_empty() && common {
@@ -89,7 +91,7 @@ impl Catalog {
         let products = self.count();
         for token in tokenize(name) {
             self.tokens
-                .entry(token.into_boxed_str())
+                .entry(token.into_owned().into_boxed_str())
                 .or_default()
                 .insert(id, products);
         }
@@ -97,7 +99,7 @@ impl Catalog {
 
     pub(super) fn unindex(&self, id: ProductId, name: &str) {
         for token in tokenize(name) {
-            if let Some(mut postings) = self.tokens.get_mut(token.as_str()) {
+            if let Some(mut postings) = self.tokens.get_mut(&*token) {
                 postings.remove(id);
             }
         }
@@ -105,16 +107,23 @@ impl Catalog {
 }
 
 /// Lower-case alphanumeric words of `text`, at most 32 characters each.
-pub(super) fn tokenize(text: &str) -> impl Iterator<Item = String> + '_ {
+/// A word that already is one (a typed query mostly is) is borrowed, not
+/// copied: a search then allocates nothing to look its words up.
+pub(super) fn tokenize(text: &str) -> impl Iterator<Item = Cow<'_, str>> + '_ {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(|w| {
             if w.is_ascii() {
                 // The common case, without decoding chars: the same bytes
                 // as the general path gives an ASCII word.
-                w[..w.len().min(32)].to_ascii_lowercase()
+                let w = &w[..w.len().min(32)];
+                if w.bytes().any(|b| b.is_ascii_uppercase()) {
+                    Cow::Owned(w.to_ascii_lowercase())
+                } else {
+                    Cow::Borrowed(w)
+                }
             } else {
-                w.chars().take(32).flat_map(char::to_lowercase).collect()
+                Cow::Owned(w.chars().take(32).flat_map(char::to_lowercase).collect())
             }
         })
 }
@@ -127,9 +136,31 @@ pub(super) fn insert_sorted(ids: &mut Vec<ProductId>, id: ProductId) {
 
 /// The ids of `a` that `b` has too, in order.
 pub(super) fn intersect(a: &[ProductId], b: &Postings) -> Vec<ProductId> {
-    // Much shorter `a`, or a bitmap to probe: test each id of `a`.
-    if !b.bits.is_empty() || a.len() * 16 < b.ids.len() {
+    // A bitmap to probe: test each id of `a`.
+    if !b.bits.is_empty() {
         return a.iter().copied().filter(|&id| b.contains(id)).collect();
+    }
+    // Much shorter `a`: gallop through `b` from the last place found, so
+    // each id costs the log of the gap to the next one (a brand's 50
+    // products among a word's 1 500: 5 steps each, not 11).
+    if a.len() * 16 < b.ids.len() {
+        let mut rest = b.ids.as_slice();
+        let mut out = Vec::new();
+        for &id in a {
+            let mut step = 1;
+            while step < rest.len() && rest[step] < id {
+                step *= 2;
+            }
+            let window = &rest[..rest.len().min(step + 1)];
+            match window.binary_search(&id) {
+                Ok(at) => {
+                    out.push(id);
+                    rest = &rest[at + 1..];
+                }
+                Err(at) => rest = &rest[at..],
+            }
+        }
+        return out;
     }
     // Branch-free merge: both cursors advance by comparison results, so
     // the loop does not mispredict on interleaved ids; matches are rare.

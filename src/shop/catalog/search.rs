@@ -102,7 +102,7 @@ impl Catalog {
     fn candidates(&self, q: &SearchQuery<'_>) -> Vec<ProductId> {
         let mut lists = Vec::new();
         for token in tokenize(q.text) {
-            let Some(postings) = self.tokens.get(token.as_str()) else {
+            let Some(postings) = self.tokens.get(&*token) else {
                 return Vec::new();
             };
             lists.push(postings);
@@ -110,13 +110,14 @@ impl Catalog {
         // Query plan: start from the rarest token, so the work is bounded
         // by the smallest posting list rather than the first one typed.
         lists.sort_by_key(|l| l.ids().len());
-        let mut result: Option<Vec<ProductId>> = None;
-        for postings in &lists {
-            result = Some(match result {
-                None => postings.ids().to_vec(),
-                Some(acc) => intersect(&acc, postings),
-            });
-        }
+        let result = match lists.as_slice() {
+            [] => None,
+            [only] => Some(only.ids().to_vec()),
+            [rarest, next, rest @ ..] => Some(
+                rest.iter()
+                    .fold(intersect(rarest.ids(), next), |acc, l| intersect(&acc, l)),
+            ),
+        };
         match (result, q.category) {
             (Some(ids), _) => ids,
             (None, Some(c)) => self

@@ -237,7 +237,7 @@ fn ascii_words_tokenize_like_the_general_path() {
     let general = |w: &str| -> String { w.chars().take(32).flat_map(char::to_lowercase).collect() };
     let long = "A".repeat(40);
     let text = format!("Red-CHESS set2 {long} Ünïcode ÀB x");
-    let got: Vec<String> = tokenize(&text).collect();
+    let got: Vec<String> = tokenize(&text).map(String::from).collect();
     let want: Vec<String> = text
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
@@ -246,4 +246,71 @@ fn ascii_words_tokenize_like_the_general_path() {
     assert_eq!(got, want);
     assert_eq!(got[3], "a".repeat(32), "cut at 32 characters");
     assert_eq!(got[4], "ünïcode");
+}
+
+#[test]
+fn lower_case_ascii_words_are_borrowed_and_others_lowered() {
+    use std::borrow::Cow;
+    let tokens: Vec<Cow<'_, str>> = tokenize("belon chair, Red").collect();
+    assert!(matches!(tokens[0], Cow::Borrowed("belon")));
+    assert!(matches!(tokens[1], Cow::Borrowed("chair")));
+    assert!(matches!(&tokens[2], Cow::Owned(w) if w == "red"));
+}
+
+#[test]
+fn every_intersection_path_gives_the_common_ids_in_order() {
+    use super::index::{Postings, intersect};
+    use crate::shop::ids::mix64;
+    // Sorted unique ids of 0..span kept when a hash falls under `keep`
+    // per mille: a brand's few products, a common word's many.
+    let list = |seed: u64, span: u32, keep: u64| -> Vec<ProductId> {
+        (0..span)
+            .filter(|&i| mix64(seed ^ (u64::from(i) << 20)) % 1000 < keep)
+            .map(ProductId)
+            .collect()
+    };
+    let span = 20_000;
+    // (a's share, b's share, b has a bitmap): a gallop (a over 16 times
+    // rarer), a merge (alike), and a bitmap probe (one product in 32 or
+    // more has b).
+    for (seed, keep_a, keep_b, bitmap) in [(1, 1, 20, false), (2, 10, 20, false), (3, 5, 500, true)]
+    {
+        // Both have the run 5000..5008 (neighbours in both lists), and b
+        // every other id of a, and its own.
+        let mut a = list(seed, span, keep_a);
+        a.extend((5000..5008).map(ProductId));
+        a.sort_unstable();
+        a.dedup();
+        let mut b_ids = list(seed + 100, span, keep_b);
+        b_ids.extend(a.iter().step_by(2));
+        b_ids.extend((5000..5008).map(ProductId));
+        b_ids.sort_unstable();
+        b_ids.dedup();
+        let mut b = Postings::default();
+        for &id in &b_ids {
+            b.insert(id, span);
+        }
+        assert_eq!(b.has_bitmap(), bitmap, "seed {seed}");
+        let gallop = !bitmap && a.len() * 16 < b_ids.len();
+        assert_eq!(gallop, seed == 1, "seed {seed}: the gallop");
+        let want: Vec<ProductId> = a.iter().copied().filter(|id| b_ids.contains(id)).collect();
+        assert!(
+            !want.is_empty() && want.len() < a.len(),
+            "seed {seed}: some, not all"
+        );
+        assert_eq!(intersect(&a, &b), want, "seed {seed}");
+    }
+    // The gallop at every distance: b the even ids below 80 (no bitmap in
+    // a large catalog), a two ids.
+    let mut b = Postings::default();
+    for id in (0..80).step_by(2) {
+        b.insert(ProductId(id), 1_000_000);
+    }
+    for first in 0..20 {
+        for gap in 1..40 {
+            let a = [ProductId(first), ProductId(first + gap)];
+            let want: Vec<ProductId> = a.iter().copied().filter(|id| id.0 % 2 == 0).collect();
+            assert_eq!(intersect(&a, &b), want, "a = {a:?}");
+        }
+    }
 }
