@@ -23,6 +23,7 @@ use super::payments::KeyState;
 use super::payments::{Payment, Payments};
 use super::pricing::ShippingRule;
 use super::strategies::PaymentMethodKind;
+use crate::kernel::par;
 
 mod coupons;
 mod money;
@@ -198,20 +199,32 @@ pub fn check(shop: &Shop) -> InvariantReport {
 
 fn check_with(shop: &Shop, orders: &[&Order], payments: &[&Payment]) -> InvariantReport {
     let s = Snapshot::take(shop, orders, payments);
+    // The order checks (I9–I12, about two fifths of the work on a Black
+    // Friday's 300k orders) run on a second core while the others run
+    // here; the rows are the same, in id order, whichever ends first.
+    let (by_order, others) = par::join(
+        || {
+            [
+                orders::price_arithmetic(&s),
+                orders::legal_histories(&s),
+                orders::services_agree(&s),
+                orders::liveness(&s),
+            ]
+        },
+        || {
+            [
+                stock::conservation(&s),
+                stock::no_oversell(&s),
+                stock::no_leaked_reservations(&s),
+                coupons::limits(&s),
+                coupons::validity(&s),
+                money::idempotent_payments(&s),
+                money::no_double_charge(&s),
+                money::conservation(&s),
+            ]
+        },
+    );
     InvariantReport {
-        rows: vec![
-            stock::conservation(&s),
-            stock::no_oversell(&s),
-            stock::no_leaked_reservations(&s),
-            coupons::limits(&s),
-            coupons::validity(&s),
-            money::idempotent_payments(&s),
-            money::no_double_charge(&s),
-            money::conservation(&s),
-            orders::price_arithmetic(&s),
-            orders::legal_histories(&s),
-            orders::services_agree(&s),
-            orders::liveness(&s),
-        ],
+        rows: others.into_iter().chain(by_order).collect(),
     }
 }
