@@ -1,6 +1,6 @@
 //! Two pieces of work at once, one on a scoped thread and one on the
-//! caller's: how setup and report writing use a second core. Results do
-//! not depend on which runs first.
+//! caller's: how setup, the end-of-run invariant check and report writing
+//! use a second core. Results do not depend on which runs first.
 
 /// Runs `a` on a scoped thread while `b` runs on the caller's, and returns
 /// both results. When no thread can start, `a` runs on the caller's thread

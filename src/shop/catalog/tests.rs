@@ -1,6 +1,6 @@
 //! Unit tests of the catalog: lookup and its errors, text search, filters
-//! with sorting and paging, refused queries, edits that re-index, and
-//! unique categories.
+//! with sorting and paging, refused queries, edits that re-index, unique
+//! categories, tokens and every path of a posting-list intersection.
 
 use super::*;
 
