@@ -32,7 +32,6 @@ mod ticks;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::backend::station::Station;
-use crate::contract::ErrorKind;
 use crate::contract::action::{Action, Op};
 use crate::contract::business::Business;
 use crate::kernel::dist::Sampler;
@@ -383,10 +382,14 @@ impl<B: Business> Engine<B> {
         }
     }
 
-    /// Schedules an event that starts an agent, counting it.
+    /// Schedules an event that starts an agent, counting it. The open
+    /// model's next arrival, always one pending, goes in the queue's lane.
     fn schedule_arrival(&mut self, at: SimTime, ev: Event) {
         self.arrivals_pending += 1;
-        self.queue.schedule(at, ev);
+        match ev {
+            Event::Arrival => self.queue.schedule_lane(at, ev),
+            _ => self.queue.schedule(at, ev),
+        }
     }
 
     fn on_arrival(&mut self) {
@@ -488,11 +491,5 @@ impl<B: Business> Engine<B> {
             }
         }
         self.commands.clear();
-    }
-
-    /// The call at `place` of agent `id` fails with `kind`.
-    fn fail(&mut self, id: u32, place: Place, kind: ErrorKind) {
-        let a = &mut self.slots[id as usize];
-        self.model.fail(a, place, kind, here!(self));
     }
 }

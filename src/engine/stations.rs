@@ -30,6 +30,12 @@ use crate::kernel::time::{SimDuration, SimTime};
 use crate::model::Place;
 
 impl<B: Business> Engine<B> {
+    /// The call at `place` of agent `id` fails with `kind`.
+    pub(super) fn fail(&mut self, id: u32, place: Place, kind: ErrorKind) {
+        let a = &mut self.slots[id as usize];
+        self.model.fail(a, place, kind, here!(self));
+    }
+
     /// The call at `place` of agent `id` arrives at station `s`.
     #[inline]
     pub(super) fn arrive(&mut self, id: u32, place: Place, s: u16) {

@@ -44,6 +44,15 @@
 //! mostly does, takes that slot and is sifted down once, where a pop and
 //! a push would sift twice. Any other call removes it first, so `peek`
 //! takes `&mut self`.
+//!
+//! A small queue also has a lane for one event outside the heap
+//! ([`EventQueue::schedule_lane`]), for an event that is always pending
+//! and rescheduled as it fires, such as an open model's next arrival: it
+//! is stamped like any other and a pop compares it with the heap's root,
+//! so the order is the same, but it never sifts through the heap. When
+//! the queue starts to use the wheel the lane's event joins the others
+//! (the wheel stamps its events anew, which a stamp kept aside would not
+//! follow), and while the wheel is in use the lane stays empty.
 
 mod heap;
 mod run;
@@ -89,6 +98,9 @@ pub struct EventQueue<E> {
     /// The wheel refilled the heap since [`EventQueue::refilled`] was
     /// last asked.
     refilled: bool,
+    /// The lane's event, stamped like the heap's ([`EventQueue::schedule_lane`]);
+    /// empty while the wheel is in use.
+    lane: Option<Entry<E>>,
 }
 
 impl<E: Copy> Default for EventQueue<E> {
@@ -114,6 +126,7 @@ impl<E: Copy> EventQueue<E> {
             spread_at: WHEEL_AT,
             next_seq: 0,
             refilled: false,
+            lane: None,
         }
     }
 
@@ -146,6 +159,22 @@ impl<E: Copy> EventQueue<E> {
         }
     }
 
+    /// Schedules `event` at `time` like [`EventQueue::schedule`], kept
+    /// outside the heap while the queue is small and the lane is free: for
+    /// an event that is always pending and rescheduled when it fires (an
+    /// open model's next arrival), which then never sifts through the heap.
+    #[inline(always)]
+    pub fn schedule_lane(&mut self, time: SimTime, event: E) {
+        if self.now != HEAP_ONLY || self.lane.is_some() {
+            self.schedule(time, event);
+            return;
+        }
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let key = (u128::from(time.as_nanos()) << 64) | u128::from(seq);
+        self.lane = Some(Entry { key, event });
+    }
+
     #[inline(always)]
     fn push_near(&mut self, time: u64, seq: u64, event: E) {
         if self.near.is_empty() || time > self.near_max {
@@ -162,8 +191,16 @@ impl<E: Copy> EventQueue<E> {
     #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         if self.now == HEAP_ONLY {
-            // A small queue is the heap alone (the run is empty); the
-            // next push takes the root's slot.
+            // A small queue is the heap alone (the run is empty) and the
+            // lane; the next push takes the root's slot.
+            // Compared without settling a taken root, so that the event
+            // handled next may still push into its slot.
+            if let Some(l) = self.lane
+                && self.near.min_key().is_none_or(|k| l.key < k)
+            {
+                self.lane = None;
+                return Some((SimTime(l.time()), l.event));
+            }
             let e = self.near.take()?;
             return Some((SimTime(e.time()), e.event));
         }
@@ -197,14 +234,15 @@ impl<E: Copy> EventQueue<E> {
     #[cold]
     #[inline(never)]
     fn spread(&mut self) {
-        self.near.settle();
-        let Some(first) = self.near.peek() else {
+        let mut all = Vec::with_capacity(self.near.len() + 1);
+        self.near.drain_into(&mut all);
+        // The lane's event too: its stamp orders it among the heap's.
+        all.extend(self.lane.take());
+        all.sort_unstable_by_key(|e| e.key);
+        let Some(first) = all.first() else {
             return;
         };
         let now = first.time() >> SHIFT;
-        let mut all = Vec::with_capacity(self.near.len());
-        self.near.drain_into(&mut all);
-        all.sort_unstable_by_key(|e| e.key);
         self.wheel.enter(now);
         for e in all {
             let (time, event) = (e.time(), e.event);
@@ -280,6 +318,11 @@ impl<E: Copy> EventQueue<E> {
     #[inline]
     fn first(&mut self) -> Option<(u64, &E)> {
         self.near.settle();
+        if let Some(l) = &self.lane
+            && self.near.peek().is_none_or(|h| l.key < h.key)
+        {
+            return Some((l.time(), &l.event));
+        }
         let h = self.near.peek().map(|h| (h.time(), &h.event));
         match (self.run.peek(), h) {
             (Some(r), Some(h)) if h.0 < r.time => Some(h),
@@ -301,12 +344,12 @@ impl<E: Copy> EventQueue<E> {
 
     /// Number of pending events.
     pub fn len(&self) -> usize {
-        self.near.len() + self.run.len() + self.wheel.len()
+        self.near.len() + self.run.len() + self.wheel.len() + usize::from(self.lane.is_some())
     }
 
     /// True when no event is pending.
     pub fn is_empty(&self) -> bool {
-        self.near.is_empty() && self.run.is_empty()
+        self.near.is_empty() && self.run.is_empty() && self.lane.is_none()
     }
 }
 

@@ -213,6 +213,22 @@ impl<E: Copy> Heap<E> {
         self.set(i, entry);
     }
 
+    /// The smallest key in the heap, if any, without settling it: a taken
+    /// root is gone, and every entry left is in the subtree of one of its
+    /// four children, so the smallest of those is the smallest left.
+    #[inline(always)]
+    pub(super) fn min_key(&self) -> Option<u128> {
+        if self.len == 0 {
+            return None;
+        }
+        if !self.taken {
+            return Some(self.at(ROOT).key);
+        }
+        // Entries are left, so the root has a child: group 1 exists.
+        let g = &self.groups.get(1)?.0;
+        Some(g[0].key.min(g[1].key).min(g[2].key.min(g[3].key)))
+    }
+
     /// The entry with the smallest key, if any (the heap is settled).
     #[inline]
     pub(super) fn peek(&self) -> Option<&Entry<E>> {

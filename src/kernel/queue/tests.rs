@@ -65,6 +65,43 @@ fn matches_a_sorted_reference_under_random_interleaving() {
 }
 
 #[test]
+fn the_lane_event_keeps_its_place_among_ties_and_joins_the_wheel() {
+    // At one instant, the lane's event pops after the heap's events
+    // scheduled before it and before those scheduled after it.
+    let mut q = EventQueue::new();
+    q.schedule(SimTime(5), 'a');
+    q.schedule_lane(SimTime(5), 'l');
+    q.schedule(SimTime(5), 'b');
+    q.schedule(SimTime(2), 'z');
+    assert_eq!(q.len(), 4);
+    assert_eq!((q.peek_time(), q.peek()), (Some(SimTime(2)), Some(&'z')));
+    let order: Vec<char> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
+    assert_eq!(order, vec!['z', 'a', 'l', 'b']);
+    assert!(q.is_empty());
+
+    // A second lane event while the lane is taken goes to the heap, and
+    // the lane's event moves into the wheel's order when the queue grows.
+    let mut q = EventQueue::new();
+    q.schedule_lane(SimTime(10), u32::MAX);
+    q.schedule_lane(SimTime(10), u32::MAX - 1);
+    for i in 0..WHEEL_AT as u32 * 2 {
+        q.schedule(SimTime(u64::from(i % 20) << SHIFT), i);
+    }
+    assert_ne!(q.now, HEAP_ONLY, "the queue uses the wheel");
+    assert!(q.lane.is_none(), "the lane's event moved with the others");
+    let popped: Vec<(SimTime, u32)> = std::iter::from_fn(|| q.pop()).collect();
+    assert_eq!(popped.len(), WHEEL_AT * 2 + 2);
+    assert_eq!(popped[0], (SimTime(0), 0), "time 0 was scheduled before");
+    let at_10: Vec<u32> = popped
+        .iter()
+        .filter(|(t, _)| *t == SimTime(10))
+        .map(|&(_, e)| e)
+        .collect();
+    assert_eq!(at_10, vec![u32::MAX, u32::MAX - 1]);
+    assert!(popped.windows(2).all(|w| w[0].0 <= w[1].0));
+}
+
+#[test]
 fn peek_and_len_track_contents() {
     let mut q = EventQueue::new();
     assert!(q.is_empty());
@@ -78,8 +115,9 @@ fn peek_and_len_track_contents() {
 /// (bursts at the current instant, many equal times, delays from
 /// nanoseconds to days, a few near `u64::MAX / 2`), with the number of
 /// pending events swinging between a handful and tens of thousands, so
-/// that the queue enters and leaves the wheel many times. Its pops must be
-/// exactly those of a `BinaryHeap` of `(time, seq)`.
+/// that the queue enters and leaves the wheel many times, and some events
+/// scheduled in the lane. Its pops must be exactly those of a
+/// `BinaryHeap` of `(time, seq)`.
 #[test]
 fn matches_a_binary_heap_exactly_under_a_des_load() {
     use std::cmp::Reverse;
@@ -127,8 +165,15 @@ fn matches_a_binary_heap_exactly_under_a_des_load() {
                         _ => 1_000_000 * rng.random_range(0..50u64),
                     };
                     let t = now + delay;
+                    // A quarter of the single events try the lane (taken
+                    // while the queue is small and the lane free).
+                    let lane = burst == 1 && rng.random::<f64>() < 0.25;
                     for _ in 0..burst {
-                        q.schedule(SimTime(t), seq);
+                        if lane {
+                            q.schedule_lane(SimTime(t), seq);
+                        } else {
+                            q.schedule(SimTime(t), seq);
+                        }
                         reference.push(Reverse((t, seq)));
                         seq += 1;
                     }
