@@ -42,18 +42,6 @@ impl Postings {
         !self.bits.is_empty()
     }
 
-    /// Whether `id` has the token.
-    pub(super) fn contains(&self, id: ProductId) -> bool {
-        if self.bits.is_empty() {
-            self.ids.binary_search(&id).is_ok()
-        } else {
-            let word = (id.0 / 64) as usize;
-            self.bits
-                .get(word)
-                .is_some_and(|w| w & (1 << (id.0 % 64)) != 0)
-        }
-    }
-
     /// Adds `id`; builds the bitmap once the token is common among the
     /// `products` ids so far.
     pub(super) fn insert(&mut self, id: ProductId, products: u32) {
@@ -136,9 +124,24 @@ pub(super) fn insert_sorted(ids: &mut Vec<ProductId>, id: ProductId) {
 
 /// The ids of `a` that `b` has too, in order.
 pub(super) fn intersect(a: &[ProductId], b: &Postings) -> Vec<ProductId> {
-    // A bitmap to probe: test each id of `a`.
+    // A bitmap to probe: test each id of `a`. Branch-free: every id is
+    // written at the end of the output, which grows by one when its bit
+    // is set, so a match (about as likely as not) costs no misprediction.
     if !b.bits.is_empty() {
-        return a.iter().copied().filter(|&id| b.contains(id)).collect();
+        let mut out = a.to_vec();
+        let mut n = 0;
+        for &id in a {
+            let bit = b
+                .bits
+                .get((id.0 / 64) as usize)
+                .map_or(0, |w| (w >> (id.0 % 64)) & 1);
+            if let Some(slot) = out.get_mut(n) {
+                *slot = id;
+            }
+            n += bit as usize;
+        }
+        out.truncate(n);
+        return out;
     }
     // Much shorter `a`: gallop through `b` from the last place found, so
     // each id costs the log of the gap to the next one (a brand's 50
