@@ -162,19 +162,32 @@ impl<E: Copy> Wheel<E> {
         let fresh = std::mem::take(&mut self.spare);
         let mut chunks =
             std::mem::replace(&mut self.buckets[level * BUCKETS + digit as usize], fresh);
-        for chunk in chunks.drain(..) {
+        for chunk in &mut chunks {
+            let chunk = std::mem::take(chunk);
             self.len -= chunk.len();
-            for &entry in &chunk {
-                let slot = entry.time >> SHIFT;
-                if slot == self.now {
+            if level == 0 {
+                // A level-0 bucket differed from the current slot in its
+                // last digit only: all of it is the new current slot's.
+                for &entry in &chunk {
+                    debug_assert_eq!(entry.time >> SHIFT, self.now);
                     near(entry);
-                    moved += 1;
-                } else {
-                    self.place(entry, slot);
+                }
+                moved += chunk.len();
+            } else {
+                for &entry in &chunk {
+                    let slot = entry.time >> SHIFT;
+                    if slot == self.now {
+                        near(entry);
+                        moved += 1;
+                    } else {
+                        self.place(entry, slot);
+                    }
                 }
             }
             self.pool.give(chunk);
         }
+        // Its chunks were taken: only empty lists are dropped.
+        chunks.clear();
         self.spare = chunks;
         moved
     }
