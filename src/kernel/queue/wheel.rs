@@ -80,8 +80,6 @@ pub(super) struct Wheel<E> {
     len: usize,
     /// Empty chunks, shared with the queue's run.
     pub(super) pool: Pool<E>,
-    /// An empty chunk list, swapped in for a bucket being emptied.
-    spare: Bucket<E>,
 }
 
 impl<E: Copy> Wheel<E> {
@@ -93,7 +91,6 @@ impl<E: Copy> Wheel<E> {
             occupied: [0; LEVELS],
             len: 0,
             pool: Pool(Vec::new()),
-            spare: Vec::new(),
         }
     }
 
@@ -159,36 +156,59 @@ impl<E: Copy> Wheel<E> {
             self.now >> above << above
         };
         self.now = high | (u64::from(digit) << low);
-        let fresh = std::mem::take(&mut self.spare);
-        let mut chunks =
-            std::mem::replace(&mut self.buckets[level * BUCKETS + digit as usize], fresh);
-        for chunk in &mut chunks {
-            let chunk = std::mem::take(chunk);
-            self.len -= chunk.len();
-            if level == 0 {
-                // A level-0 bucket differed from the current slot in its
-                // last digit only: all of it is the new current slot's.
-                for &entry in &chunk {
-                    debug_assert_eq!(entry.time >> SHIFT, self.now);
+        // The bucket's list is taken and put back emptied, its buffer kept:
+        // a cascade files entries in lower levels only, never back here.
+        let index = level * BUCKETS + digit as usize;
+        let mut chunks = std::mem::take(&mut self.buckets[index]);
+        if chunks.len() == 1 {
+            // Most buckets: one chunk, no list to walk.
+            if let Some(chunk) = chunks.pop() {
+                moved += self.empty_chunk(chunk, level, &mut near);
+            }
+        } else {
+            for chunk in &mut chunks {
+                let chunk = std::mem::take(chunk);
+                moved += self.empty_chunk(chunk, level, &mut near);
+            }
+            // Its chunks were taken: only empty lists are dropped.
+            chunks.clear();
+        }
+        self.buckets[index] = chunks;
+        moved
+    }
+
+    /// Hands the entries of `chunk`, from a bucket of `level` being
+    /// emptied, to `near` (those of the current slot) or to lower levels,
+    /// and gives the chunk back; how many went to `near`.
+    #[inline(always)]
+    fn empty_chunk(
+        &mut self,
+        chunk: Vec<Timed<E>>,
+        level: usize,
+        near: &mut impl FnMut(Timed<E>),
+    ) -> usize {
+        self.len -= chunk.len();
+        let mut moved = 0;
+        if level == 0 {
+            // A level-0 bucket differed from the current slot in its last
+            // digit only: all of it is the new current slot's.
+            for &entry in &chunk {
+                debug_assert_eq!(entry.time >> SHIFT, self.now);
+                near(entry);
+            }
+            moved = chunk.len();
+        } else {
+            for &entry in &chunk {
+                let slot = entry.time >> SHIFT;
+                if slot == self.now {
                     near(entry);
-                }
-                moved += chunk.len();
-            } else {
-                for &entry in &chunk {
-                    let slot = entry.time >> SHIFT;
-                    if slot == self.now {
-                        near(entry);
-                        moved += 1;
-                    } else {
-                        self.place(entry, slot);
-                    }
+                    moved += 1;
+                } else {
+                    self.place(entry, slot);
                 }
             }
-            self.pool.give(chunk);
         }
-        // Its chunks were taken: only empty lists are dropped.
-        chunks.clear();
-        self.spare = chunks;
+        self.pool.give(chunk);
         moved
     }
 
