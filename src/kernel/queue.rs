@@ -36,8 +36,8 @@
 //! events older than any event of their time in the heap (see `schedule`),
 //! so no tie is ever decided against the scheduling order.
 //!
-//! Invariant: the heap and the run are both empty only when the whole
-//! queue is.
+//! Invariant: while the wheel is in use, the heap and the run are both
+//! empty only when the whole queue is.
 //!
 //! A small queue's pop leaves the event it hands out in the heap's root
 //! slot (`Heap::take`): an event scheduled next, as handling an event
@@ -48,11 +48,11 @@
 //! A small queue also has a lane for one event outside the heap
 //! ([`EventQueue::schedule_lane`]), for an event that is always pending
 //! and rescheduled as it fires, such as an open model's next arrival: it
-//! is stamped like any other and a pop compares it with the heap's root,
-//! so the order is the same, but it never sifts through the heap. When
-//! the queue starts to use the wheel the lane's event joins the others
-//! (the wheel stamps its events anew, which a stamp kept aside would not
-//! follow), and while the wheel is in use the lane stays empty.
+//! is stamped like any other and a pop compares it with the smallest key
+//! in the heap, so the order is the same, but it never sifts through the
+//! heap. When the queue starts to use the wheel the lane's event joins
+//! the others (the wheel stamps its events anew, which a stamp kept aside
+//! would not follow), and while the wheel is in use the lane stays empty.
 
 mod heap;
 mod run;
@@ -192,9 +192,9 @@ impl<E: Copy> EventQueue<E> {
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         if self.now == HEAP_ONLY {
             // A small queue is the heap alone (the run is empty) and the
-            // lane; the next push takes the root's slot.
-            // Compared without settling a taken root, so that the event
-            // handled next may still push into its slot.
+            // lane. The lane's event is compared without settling a taken
+            // root, and a popped root stays taken: either way the event
+            // handled next may push into the root's slot.
             if let Some(l) = self.lane
                 && self.near.min_key().is_none_or(|k| l.key < k)
             {

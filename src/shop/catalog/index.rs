@@ -126,7 +126,7 @@ pub(super) fn insert_sorted(ids: &mut Vec<ProductId>, id: ProductId) {
 pub(super) fn intersect(a: &[ProductId], b: &Postings) -> Vec<ProductId> {
     // A bitmap to probe: test each id of `a`. Branch-free: every id is
     // written at the end of the output, which grows by one when its bit
-    // is set, so a match (about as likely as not) costs no misprediction.
+    // is set, so matches cost no mispredictions however they fall.
     if !b.bits.is_empty() {
         let mut out = a.to_vec();
         let mut n = 0;
