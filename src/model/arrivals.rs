@@ -42,8 +42,9 @@ enum Source {
         speed: f64,
         next: usize,
     },
-    /// A Poisson stream drawn on another thread ([`Stream::draw_ahead`]).
-    Ahead(ahead::Ahead),
+    /// A Poisson stream drawn on another thread ([`Stream::draw_ahead`]),
+    /// its instants rounded there.
+    Ahead(ahead::Ahead<u64>),
 }
 
 impl Stream {
@@ -77,7 +78,7 @@ impl Stream {
             }
             Source::Ahead(ahead) => {
                 let t = ahead.next()?;
-                Some(SimTime(round_u64(t).max(now.as_nanos())))
+                Some(SimTime(t.max(now.as_nanos())))
             }
             Source::Trace { trace, speed, next } => {
                 if *next >= trace.times.len() {
@@ -119,10 +120,12 @@ impl Stream {
             return;
         };
         let (profile, mut rng, mut last, end) = (profile.clone(), rng.clone(), *last, *end);
+        // Rounded on the drawing thread, as `next` rounds a stream drawn
+        // here: the same instants, less work for the clock's thread.
         let draw = move || {
             let t = profile.next_after(last, end, &mut rng)?;
             last = t;
-            Some(t)
+            Some(round_u64(t))
         };
         if let Some(ahead) = ahead::Ahead::start(draw) {
             self.source = Source::Ahead(ahead);

@@ -17,21 +17,22 @@ const BATCH: usize = 4096;
 /// Batches drawn and not yet read, at most.
 const DEPTH: usize = 4;
 
-/// Instants drawn on another thread.
-pub(super) struct Ahead {
+/// Instants (of any `Copy` type: the clock reads nanoseconds) drawn on
+/// another thread.
+pub(super) struct Ahead<T> {
     /// Declared first, so dropped first: the thread's next send fails and
     /// it ends.
-    batches: Receiver<Vec<f64>>,
-    batch: Vec<f64>,
+    batches: Receiver<Vec<T>>,
+    batch: Vec<T>,
     at: usize,
     thread: Option<JoinHandle<()>>,
 }
 
-impl Ahead {
+impl<T: Copy + Send + 'static> Ahead<T> {
     /// Starts drawing `draw`'s instants until it returns `None`, on a
     /// thread; `None` when no thread can start (then `draw` is dropped
     /// undrawn).
-    pub(super) fn start(mut draw: impl FnMut() -> Option<f64> + Send + 'static) -> Option<Self> {
+    pub(super) fn start(mut draw: impl FnMut() -> Option<T> + Send + 'static) -> Option<Self> {
         let (send, batches) = sync_channel(DEPTH);
         let thread = std::thread::Builder::new()
             .name("ecsim-arrivals".into())
@@ -61,7 +62,7 @@ impl Ahead {
 
     /// The next instant, `None` once the draw has ended.
     #[inline]
-    pub(super) fn next(&mut self) -> Option<f64> {
+    pub(super) fn next(&mut self) -> Option<T> {
         if self.at == self.batch.len() {
             self.receive()?;
         }
