@@ -171,8 +171,7 @@ impl<E: Copy> EventQueue<E> {
         }
         let seq = self.next_seq;
         self.next_seq += 1;
-        let key = (u128::from(time.as_nanos()) << 64) | u128::from(seq);
-        self.lane = Some(Entry { key, event });
+        self.lane = Some(Entry::new(time.as_nanos(), seq, event));
     }
 
     #[inline(always)]
@@ -180,8 +179,7 @@ impl<E: Copy> EventQueue<E> {
         if self.near.is_empty() || time > self.near_max {
             self.near_max = time;
         }
-        let key = (u128::from(time) << 64) | u128::from(seq);
-        self.near.push(Entry { key, event });
+        self.near.push(Entry::new(time, seq, event));
         if self.near.len() >= self.spread_at {
             self.spread();
         }
@@ -275,13 +273,9 @@ impl<E: Copy> EventQueue<E> {
         let mut max = 0u64;
         let near = &mut self.near;
         let mut to_near = |t: Timed<E>| {
-            let key = (u128::from(t.time) << 64) | u128::from(stamp);
+            near.push(Entry::new(t.time, stamp, t.event));
             stamp += 1;
             max = max.max(t.time);
-            near.push(Entry {
-                key,
-                event: t.event,
-            });
         };
         if self.wheel.len() < WHEEL_AT / 2 {
             // Few events left: back to one heap, and the chunks go back to

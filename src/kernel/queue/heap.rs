@@ -33,6 +33,16 @@ pub(super) struct Entry<E> {
 }
 
 impl<E> Entry<E> {
+    /// `event` at `time` (ns) with sequence number `seq`: the one place
+    /// the key is built, as [`Entry::time`] is the one place it is read.
+    #[inline(always)]
+    pub(super) fn new(time: u64, seq: u64, event: E) -> Self {
+        Entry {
+            key: (u128::from(time) << 64) | u128::from(seq),
+            event,
+        }
+    }
+
     /// The entry's time in nanoseconds.
     #[inline(always)]
     pub(super) fn time(&self) -> u64 {
