@@ -1,6 +1,6 @@
 //! The event queue: events ordered by `(time, sequence)`, kept in one
 //! exact heap while the queue is small, and past that in a heap and a run
-//! for the current slot of 65 µs plus a timing wheel for the rest.
+//! for the current slot of 262 µs plus a timing wheel for the rest.
 //!
 //! Guarantee: events are handed out in non-decreasing time order, and events
 //! due at the same instant come out in the order they were scheduled. Every
@@ -15,7 +15,7 @@
 //! (`queue/heap.rs`), which stays in the cache. A large one (a closed
 //! model keeps a million users' think times in it) would make every pop
 //! pay a cache miss per heap level, so past that size the queue splits
-//! time into slots of 2^16 ns (`time >> SHIFT`, about 65 µs). The
+//! time into slots of 2^18 ns (`time >> SHIFT`, about 262 µs). The
 //! events of the current slot are in the heap (`near`, now small) or in
 //! the run (`queue/run.rs`: those scheduled in time order after every
 //! event of their time in the heap, such as a burst due at one instant,

@@ -245,7 +245,7 @@ fn ties_pop_in_scheduling_order_across_a_wheel_cascade() {
 fn upcoming_after_a_refill_lists_the_slot_about_to_pop() {
     let mut q = EventQueue::new();
     let mut rng = from_u64(5);
-    // Enough events to use the wheel, about 8 per 65 µs slot.
+    // Enough events to use the wheel, about 8 per slot.
     for i in 0..8 * WHEEL_AT as u64 {
         q.schedule(
             SimTime(rng.random_range(0..WHEEL_AT as u64 * (1 << SHIFT))),
